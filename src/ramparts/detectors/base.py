@@ -1,0 +1,133 @@
+"""The detector contract: a small class with a stable ``name`` and a pure ``scan``.
+
+A detector looks at text and returns :class:`Finding` objects. A finding carries
+where (span), what (detector and kind), how sure (score) and why (explanation),
+plus a sensitivity level and a keyed fingerprint of the matched value. The value
+itself is never stored on the finding, so it cannot leak through a repr, a log
+line, an error or an audit record.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+
+class Sensitivity(enum.IntEnum):
+    """Data sensitivity levels, ordered so that comparisons mean 'more sensitive'."""
+
+    PUBLIC = 0
+    INTERNAL = 1
+    CONFIDENTIAL = 2
+    RESTRICTED = 3
+
+    @classmethod
+    def parse(cls, value: str) -> Sensitivity:
+        try:
+            return cls[value.upper()]
+        except KeyError:
+            allowed = ", ".join(level.name.lower() for level in cls)
+            raise ValueError(f"unknown sensitivity '{value}' (allowed: {allowed})") from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+Cost = Literal["cheap", "expensive"]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanContext:
+    """What a detector may know about the text it scans.
+
+    ``fingerprint_key`` keys the fingerprints so they can be compared within a
+    tenant but not reversed by brute force across tenants. ``options`` holds the
+    detector's per-tenant settings from policy (thresholds, term lists...).
+    """
+
+    fingerprint_key: bytes = b"ramparts-default-fingerprint-key"
+    origin: str = "user"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self, value: str) -> str:
+        digest = hmac.new(self.fingerprint_key, value.encode("utf-8"), hashlib.sha256)
+        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One detection: a span of the scanned text and what it is.
+
+    The matched value is deliberately absent; use ``text[start:end]`` on the
+    text you scanned when you need it (for redaction), and never log it.
+    """
+
+    detector: str
+    kind: str
+    start: int
+    end: int
+    score: float
+    explanation: str
+    sensitivity: Sensitivity
+    fingerprint: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "detector": self.detector,
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "explanation": self.explanation,
+            "sensitivity": str(self.sensitivity),
+            "fingerprint": self.fingerprint,
+        }
+
+
+class Detector:
+    """Base class for detectors.
+
+    Subclasses set ``name`` (a stable, user-facing id: renaming it is a breaking
+    change), ``kinds`` (the finding kinds it can emit), ``cost`` and ``version``,
+    and implement :meth:`scan`, which must be pure: same text and context, same
+    findings.
+    """
+
+    name: ClassVar[str]
+    kinds: ClassVar[tuple[str, ...]] = ()
+    cost: ClassVar[Cost] = "cheap"
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        context: ScanContext,
+        text: str,
+        start: int,
+        end: int,
+        *,
+        kind: str,
+        score: float,
+        explanation: str,
+        sensitivity: Sensitivity,
+    ) -> Finding:
+        """Build a finding for ``text[start:end]`` with its fingerprint."""
+        return Finding(
+            detector=self.name,
+            kind=kind,
+            start=start,
+            end=end,
+            score=score,
+            explanation=explanation,
+            sensitivity=sensitivity,
+            fingerprint=context.fingerprint(text[start:end]),
+        )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} cost={self.cost}>"
