@@ -81,7 +81,7 @@ class ParseError(RampartsError):
 class GatewayError(RampartsError):
     """An error that answers an API request; rendered in the caller's API shape."""
 
-    status: ClassVar[int] = 500
+    status: int = 500
     openai_type: ClassVar[str] = "server_error"
     anthropic_type: ClassVar[str] = "api_error"
     code: str | None = None
@@ -142,9 +142,18 @@ class UpstreamError(GatewayError):
     anthropic_type = "api_error"
     code = "upstream_error"
 
-    def __init__(self, message: str, *, retryable: bool = False, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool = False,
+        code: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message, code=code)
         self.retryable = retryable
+        if status is not None:
+            self.status = status  # e.g. 400 when the provider rejected the request itself
 
 
 class UpstreamTimeoutError(UpstreamError):

@@ -1,0 +1,120 @@
+"""The per-tenant hash chain that makes the audit trail tamper-evident.
+
+Each record's hash covers its own fields and the previous record's hash, and
+records are numbered per tenant. Altering a record breaks its hash; deleting
+one leaves a gap in the numbers and a broken link; reordering breaks the links;
+deleting the newest records is caught by the stored chain head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+GENESIS = "0" * 64
+
+# The fields a record's hash covers; changing this list is a format break.
+HASHED_FIELDS = (
+    "tenant_key",
+    "seq",
+    "request_id",
+    "created_at",
+    "tenant_id",
+    "team_id",
+    "user_id",
+    "key_id",
+    "api",
+    "endpoint",
+    "model",
+    "provider",
+    "status",
+    "http_status",
+    "error_code",
+    "stream",
+    "latency_ms",
+    "ttft_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "attempts",
+    "guardrails",
+    "content",
+)
+
+
+def _canonical_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        # Naive datetimes come back from SQLite; every stored time is UTC.
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def record_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+    payload = {name: _canonical_value(fields.get(name)) for name in HASHED_FIELDS}
+    body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
+
+
+@dataclass
+class ChainProblem:
+    tenant_key: str
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"record #{self.seq}" if self.seq is not None else "chain head"
+        return f"tenant {self.tenant_key}, {where}: {self.problem}"
+
+
+@dataclass
+class VerifyResult:
+    records: int = 0
+    tenants: int = 0
+    problems: list[ChainProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(
+    tenant_key: str,
+    records: Iterable[Mapping[str, Any]],
+    head: tuple[int, str] | None,
+) -> list[ChainProblem]:
+    """Check one tenant's records, in storage order, against each other and the head."""
+    problems: list[ChainProblem] = []
+    expected_seq = 1
+    prev_hash = GENESIS
+    last: tuple[int, str] | None = None
+    for record in records:
+        seq = int(record["seq"])
+        if seq != expected_seq:
+            kind = "missing or reordered records" if seq > expected_seq else "reordered records"
+            problems.append(
+                ChainProblem(tenant_key, seq, f"expected #{expected_seq} here ({kind})")
+            )
+        if record["prev_hash"] != prev_hash:
+            problems.append(ChainProblem(tenant_key, seq, "link to the previous record is broken"))
+        if record_hash(record, record["prev_hash"]) != record["hash"]:
+            problems.append(ChainProblem(tenant_key, seq, "contents were altered"))
+        prev_hash = record["hash"]
+        expected_seq = seq + 1
+        last = (seq, record["hash"])
+    if head is not None and last != head:
+        problems.append(
+            ChainProblem(
+                tenant_key,
+                None,
+                f"head says #{head[0]} is newest but the chain ends at"
+                f" #{last[0] if last else 0} (records deleted or altered at the end)",
+            )
+        )
+    return problems

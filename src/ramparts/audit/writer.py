@@ -1,0 +1,190 @@
+"""Writing audit records off the request path, in batches, without losing any.
+
+The gateway hands each finished request to :meth:`AuditWriter.submit`, which
+only appends to a list. A background task flushes batches in a worker thread,
+numbering and hash-chaining them per tenant inside the same transaction that
+stores them. If the store is down, records stay queued and the flush retries;
+at shutdown whatever still cannot be written is spilled to a JSONL file in the
+data directory rather than dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ramparts.audit.chain import GENESIS, record_hash
+from ramparts.store.models import AuditHead, AuditRecord
+
+log = logging.getLogger("ramparts.audit")
+
+NO_TENANT = "_none"  # chain for requests rejected before a tenant was known
+
+
+@dataclass(slots=True)
+class AuditEvent:
+    """What the gateway knows about one finished request. Holds no prompt text by default."""
+
+    request_id: str
+    api: str
+    endpoint: str
+    status: str
+    http_status: int
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    tenant_id: str | None = None
+    team_id: str | None = None
+    user_id: str | None = None
+    key_id: str | None = None
+    model: str | None = None
+    provider: str | None = None
+    error_code: str | None = None
+    stream: bool = False
+    latency_ms: float = 0.0
+    ttft_ms: float | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    attempts: int = 0
+    guardrails: dict[str, Any] = field(default_factory=dict)
+    content: dict[str, Any] | None = None
+
+    @property
+    def tenant_key(self) -> str:
+        return self.tenant_id or NO_TENANT
+
+
+def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> None:
+    """Number, chain and store ``events`` in one transaction."""
+    by_tenant: dict[str, list[AuditEvent]] = defaultdict(list)
+    for event in events:
+        by_tenant[event.tenant_key].append(event)
+    with sessions.begin() as session:
+        rows: list[dict[str, Any]] = []
+        for tenant_key in sorted(by_tenant):
+            head = session.scalar(
+                select(AuditHead).where(AuditHead.tenant_key == tenant_key).with_for_update()
+            )
+            seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
+            for event in by_tenant[tenant_key]:
+                seq += 1
+                row = asdict(event)
+                row["tenant_key"] = tenant_key
+                row["seq"] = seq
+                row["created_at"] = event.created_at.replace(tzinfo=None)
+                row["prev_hash"] = prev
+                row["hash"] = prev = record_hash(row, prev)
+                rows.append(row)
+            if head is None:
+                session.add(AuditHead(tenant_key=tenant_key, seq=seq, hash=prev))
+            else:
+                head.seq, head.hash = seq, prev
+        session.execute(insert(AuditRecord), rows)
+
+
+class AuditWriter:
+    """Batches audit events and writes them from a worker thread."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        spill_dir: Path,
+        flush_interval: float = 0.05,
+        batch_size: int = 500,
+    ) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._spill_dir = spill_dir
+        self._interval = flush_interval
+        self._batch_size = batch_size
+        self._pending: list[AuditEvent] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._lock = threading.Lock()  # one batch in flight at a time keeps chains in order
+        self.written = 0
+        self.failures = 0
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def submit(self, event: AuditEvent) -> None:
+        self._pending.append(event)
+        if len(self._pending) >= self._batch_size:
+            self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ramparts-audit-writer")
+
+    async def _run(self) -> None:
+        backoff = self._interval
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=backoff)
+            self._wake.clear()
+            if await self._flush_once():
+                backoff = self._interval
+            else:
+                backoff = min(max(backoff * 2, 0.1), 5.0)
+
+    async def _flush_once(self) -> bool:
+        """Write everything pending; False when the store failed (records are kept)."""
+        while self._pending:
+            batch = self._pending[: self._batch_size]
+            try:
+                await asyncio.to_thread(self._write_locked, batch)
+            except Exception as exc:
+                self.failures += 1
+                log.error(
+                    "audit write failed; %d records kept for retry",
+                    len(self._pending),
+                    extra={"error": type(exc).__name__},
+                )
+                return False
+            del self._pending[: len(batch)]
+            self.written += len(batch)
+        return True
+
+    def _write_locked(self, batch: list[AuditEvent]) -> None:
+        with self._lock:
+            write_batch(self._sessions, batch)
+
+    async def flush(self) -> bool:
+        return await self._flush_once()
+
+    async def close(self) -> None:
+        """Stop the loop, write what is pending, spill to disk what cannot be written."""
+        self._closing = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        for _ in range(3):
+            if await self._flush_once():
+                return
+            await asyncio.sleep(0.2)
+        self._spill()
+
+    def _spill(self) -> None:
+        self._spill_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self._spill_dir / f"audit-spill-{stamp}.jsonl"
+        with path.open("wb") as handle:
+            for event in self._pending:
+                handle.write(orjson.dumps(asdict(event)) + b"\n")
+        log.error(
+            "store unavailable at shutdown: %d audit records spilled to %s",
+            len(self._pending),
+            path,
+        )
+        self._pending.clear()

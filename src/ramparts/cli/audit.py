@@ -1,0 +1,70 @@
+"""`ramparts audit verify|export|import-spill`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ramparts.audit.trail import export_records, import_spill, verify_trail
+from ramparts.cli.common import ConfigOption, console, open_store, settings_from
+from ramparts.errors import InvalidRequestError
+
+audit = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+
+
+@audit.command("verify")
+def verify(
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant name or id.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check every record against the hash chain; exit 1 on altered, deleted or moved records."""
+    engine, store = open_store(settings_from(config))
+    tenant_id = store.get_tenant(tenant).id if tenant else None
+    result = verify_trail(engine, tenant_id)
+    for problem in result.problems:
+        console.print(f"[red]✗[/] {problem}", markup=True, highlight=False)
+    if result.ok:
+        console.print(f"[green]✓[/] {result.records} records in {result.tenants} chains verified")
+        return
+    console.print(f"[red]{len(result.problems)} problems[/] in {result.records} records")
+    raise typer.Exit(1)
+
+
+@audit.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="Output format.")] = "jsonl",
+    tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant name or id.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only records at or after this ISO time (UTC).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Stream audit records to stdout, one JSON object per line."""
+    if fmt != "jsonl":
+        raise InvalidRequestError(f"--format {fmt!r} is not supported (allowed: jsonl)")
+    try:
+        since_at = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidRequestError(f"--since {since!r} is not an ISO date or time") from None
+    engine, store = open_store(settings_from(config))
+    tenant_id = store.get_tenant(tenant).id if tenant else None
+    out = sys.stdout.buffer
+    for line in export_records(engine, tenant_id=tenant_id, since=since_at):
+        out.write(line)
+    out.flush()
+
+
+@audit.command("import-spill")
+def import_spill_file(path: Path, config: ConfigOption = None) -> None:
+    """Write records spilled to disk during a shutdown with the store down into the trail."""
+    engine, _ = open_store(settings_from(config))
+    count = import_spill(engine, path)
+    console.print(f"imported {count} records from {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit, name="audit")

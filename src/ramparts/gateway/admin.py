@@ -1,0 +1,286 @@
+"""The admin HTTP API (``/admin``), described by OpenAPI at ``/admin/openapi.json``.
+
+Guarded by admin keys (``Authorization: Bearer rka-...``). A global admin key
+manages every tenant; a tenant-scoped one sees and changes only its own tenant,
+and anything outside it answers 404 as if it did not exist.
+
+Errors share one shape: ``{"error": {"message", "type", "code"}, "request_id"}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from ramparts.audit.trail import recent_records, verify_trail
+from ramparts.errors import (
+    AuthenticationError,
+    ConflictError,
+    GatewayError,
+    InvalidRequestError,
+    NotFoundError,
+    PermissionDeniedError,
+    RampartsError,
+)
+from ramparts.gateway.auth import presented_key
+from ramparts.gateway.responses import JSONBody
+from ramparts.gateway.service import Gateway, new_request_id
+from ramparts.store.identity import AdminIdentity, IdentityStore
+
+
+class TenantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TeamIn(BaseModel):
+    tenant: str
+    name: str = Field(min_length=1, max_length=200)
+
+
+class UserIn(BaseModel):
+    tenant: str
+    name: str = Field(min_length=1, max_length=200)
+    team: str | None = None
+
+
+class KeyIn(BaseModel):
+    tenant: str
+    name: str = ""
+    team: str | None = None
+    user: str | None = None
+    allowed_models: list[str] | None = None
+    expires_at: datetime | None = None
+
+
+class TenantOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class TeamOut(BaseModel):
+    id: str
+    tenant_id: str
+    name: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class UserOut(BaseModel):
+    id: str
+    tenant_id: str
+    team_id: str | None
+    name: str
+    created_at: datetime
+
+
+class KeyOut(BaseModel):
+    id: str
+    tenant_id: str
+    team_id: str | None
+    user_id: str | None
+    name: str
+    prefix: str
+    allowed_models: list[str] | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class CreatedKeyOut(KeyOut):
+    key: str = Field(description="The secret. Shown only in this response; store it now.")
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    records: int
+    tenants: int
+    problems: list[str]
+
+
+def _gateway(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+def _store(request: Request) -> IdentityStore:
+    return _gateway(request).identities
+
+
+async def admin_identity(request: Request) -> AdminIdentity:
+    secret = presented_key(request.headers.get)
+    if not secret:
+        raise AuthenticationError("no admin key: send 'Authorization: Bearer rka-...'")
+    identity = await run_in_threadpool(_store(request).resolve_admin_key, secret)
+    if identity is None:
+        raise AuthenticationError("invalid admin key: it is unknown, expired or revoked")
+    return identity
+
+
+Admin = Annotated[AdminIdentity, Depends(admin_identity)]
+
+
+def _scope_tenant(store: IdentityStore, admin: AdminIdentity, ref: str) -> str:
+    """The id of tenant ``ref``, which this admin must be allowed to manage."""
+    tenant = store.get_tenant(ref)
+    if admin.tenant_id is not None and tenant.id != admin.tenant_id:
+        raise NotFoundError(f"no tenant '{ref}'")
+    return tenant.id
+
+
+def _require_global(admin: AdminIdentity) -> None:
+    if admin.tenant_id is not None:
+        raise PermissionDeniedError("only a global admin key may do this")
+
+
+_STATUS: dict[type[Exception], tuple[int, str]] = {
+    NotFoundError: (404, "not_found_error"),
+    ConflictError: (409, "conflict_error"),
+}
+
+
+def _error(request_id: str, status: int, kind: str, message: str, code: str | None) -> Response:
+    body = {"error": {"message": message, "type": kind, "code": code}, "request_id": request_id}
+    return JSONBody(body, status_code=status, headers={"x-request-id": request_id})
+
+
+async def _on_ramparts_error(request: Request, exc: Exception) -> Response:
+    request_id = new_request_id()
+    if isinstance(exc, GatewayError):
+        return _error(request_id, exc.http_status, exc.openai_type, exc.message, exc.code)
+    status, kind = _STATUS.get(type(exc), (400, "invalid_request_error"))
+    return _error(request_id, status, kind, str(exc), None)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid body"}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+    message = f"{where}: {first.get('msg')}" if where else str(first.get("msg"))
+    return _error(new_request_id(), 400, "invalid_request_error", message, "invalid_body")
+
+
+def build_admin_app() -> FastAPI:
+    app = FastAPI(
+        title="Ramparts admin API",
+        version="1",
+        description="Tenants, teams, users, API keys and the audit trail.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.add_exception_handler(RampartsError, _on_ramparts_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+
+    @app.get("/tenants", response_model=list[TenantOut])
+    def list_tenants(request: Request, admin: Admin) -> Any:
+        return _store(request).list_tenants(tenant_id=admin.tenant_id)
+
+    @app.post("/tenants", response_model=TenantOut, status_code=201)
+    def create_tenant(request: Request, admin: Admin, body: TenantIn) -> Any:
+        _require_global(admin)
+        return _store(request).create_tenant(body.name)
+
+    @app.post("/tenants/{ref}/revoke", response_model=TenantOut)
+    def revoke_tenant(request: Request, admin: Admin, ref: str) -> Any:
+        _require_global(admin)
+        tenant = _store(request).revoke_tenant(ref)
+        _gateway(request).auth.forget()
+        return tenant
+
+    @app.get("/teams", response_model=list[TeamOut])
+    def list_teams(request: Request, admin: Admin, tenant: str | None = None) -> Any:
+        store = _store(request)
+        if admin.tenant_id is not None:
+            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
+        return store.list_teams(tenant)
+
+    @app.post("/teams", response_model=TeamOut, status_code=201)
+    def create_team(request: Request, admin: Admin, body: TeamIn) -> Any:
+        store = _store(request)
+        return store.create_team(_scope_tenant(store, admin, body.tenant), body.name)
+
+    @app.post("/teams/{tenant}/{ref}/revoke", response_model=TeamOut)
+    def revoke_team(request: Request, admin: Admin, tenant: str, ref: str) -> Any:
+        store = _store(request)
+        team = store.revoke_team(_scope_tenant(store, admin, tenant), ref)
+        _gateway(request).auth.forget()
+        return team
+
+    @app.get("/users", response_model=list[UserOut])
+    def list_users(request: Request, admin: Admin, tenant: str | None = None) -> Any:
+        store = _store(request)
+        if admin.tenant_id is not None:
+            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
+        return store.list_users(tenant)
+
+    @app.post("/users", response_model=UserOut, status_code=201)
+    def create_user(request: Request, admin: Admin, body: UserIn) -> Any:
+        store = _store(request)
+        return store.create_user(_scope_tenant(store, admin, body.tenant), body.name, body.team)
+
+    @app.get("/keys", response_model=list[KeyOut])
+    def list_keys(request: Request, admin: Admin, tenant: str | None = None) -> Any:
+        store = _store(request)
+        if admin.tenant_id is not None:
+            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
+        return store.list_keys(tenant)
+
+    @app.post("/keys", response_model=CreatedKeyOut, status_code=201)
+    def create_key(request: Request, admin: Admin, body: KeyIn) -> Any:
+        store = _store(request)
+        gateway = _gateway(request)
+        for model in body.allowed_models or []:
+            if gateway.settings.model(model) is None:
+                raise InvalidRequestError(f"allowed_models names unknown model '{model}'")
+        row, created = store.create_key(
+            _scope_tenant(store, admin, body.tenant),
+            name=body.name,
+            team_ref=body.team,
+            user_ref=body.user,
+            allowed_models=body.allowed_models,
+            expires_at=body.expires_at,
+        )
+        return {
+            **KeyOut.model_validate(row, from_attributes=True).model_dump(),
+            "key": created.secret,
+        }
+
+    @app.post("/keys/{key_id}/revoke", response_model=KeyOut)
+    def revoke_key(request: Request, admin: Admin, key_id: str) -> Any:
+        key = _store(request).revoke_key(key_id, tenant_id=admin.tenant_id)
+        _gateway(request).auth.forget()
+        return key
+
+    @app.get("/audit/verify", response_model=VerifyOut)
+    def audit_verify(request: Request, admin: Admin) -> Any:
+        result = verify_trail(_gateway(request).engine, admin.tenant_id)
+        return VerifyOut(
+            ok=result.ok,
+            records=result.records,
+            tenants=result.tenants,
+            problems=[str(p) for p in result.problems],
+        )
+
+    @app.get("/audit/records")
+    def audit_records(
+        request: Request,
+        admin: Admin,
+        tenant: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> Any:
+        store = _store(request)
+        if admin.tenant_id is not None:
+            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
+        elif tenant is not None:
+            tenant = store.get_tenant(tenant).id
+        return recent_records(_gateway(request).engine, tenant_id=tenant, limit=limit)
+
+    return app

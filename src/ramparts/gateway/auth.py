@@ -1,0 +1,68 @@
+"""Turning a presented API key into a :class:`KeyIdentity`, with a short-lived cache.
+
+Keys are accepted as ``Authorization: Bearer <key>`` or ``x-api-key: <key>``.
+The cache is keyed by the key's SHA-256, so no secret sits in memory longer
+than the request that carried it; unknown keys are cached too (briefly), so
+guessing does not hammer the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from ramparts.errors import AuthenticationError
+from ramparts.store.identity import KeyIdentity, hash_secret
+
+_MAX_CACHE = 100_000
+
+
+def presented_key(get: Callable[[str], str | None]) -> str | None:
+    """The key from ``Authorization: Bearer`` or ``x-api-key``; ``get`` reads a header."""
+    value = get("authorization")
+    if value:
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip()
+    value = get("x-api-key")
+    return value.strip() if value else None
+
+
+class KeyAuthenticator:
+    def __init__(self, resolve: Callable[[str], KeyIdentity | None], ttl_seconds: float) -> None:
+        self._resolve = resolve
+        self._ttl = ttl_seconds
+        self._cache: dict[str, tuple[KeyIdentity | None, float]] = {}
+
+    async def authenticate(self, secret: str | None) -> KeyIdentity:
+        if not secret:
+            raise AuthenticationError(
+                "no API key: send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>'",
+                code="missing_api_key",
+            )
+        digest = hash_secret(secret)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now:
+            identity = cached[0]
+        else:
+            identity = await asyncio.to_thread(self._resolve, secret)
+            if len(self._cache) >= _MAX_CACHE:
+                self._cache.clear()
+            self._cache[digest] = (identity, now + (self._ttl if identity else min(self._ttl, 1.0)))
+        if identity is None:
+            raise AuthenticationError(
+                "invalid API key: it is unknown, expired or revoked", code="invalid_api_key"
+            )
+        if identity.expires_at is not None and identity.expires_at <= datetime.now(UTC):
+            self._cache.pop(digest, None)
+            raise AuthenticationError(
+                "invalid API key: it is unknown, expired or revoked", code="invalid_api_key"
+            )
+        return identity
+
+    def forget(self) -> None:
+        """Drop every cached identity (after a revocation through this process)."""
+        self._cache.clear()

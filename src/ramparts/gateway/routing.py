@@ -1,0 +1,148 @@
+"""Choosing the model and provider for a request: access checks, retries, fallbacks.
+
+Retryable failures (HTTP 429, 5xx, timeouts, lost connections) are retried on
+the same model with exponential backoff and jitter, then the model's ordered
+fallbacks are tried. A stream is only retried or rerouted before its first
+event reaches the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from ramparts.config import ModelSettings, Settings
+from ramparts.errors import (
+    InvalidRequestError,
+    ModelNotFoundError,
+    PermissionDeniedError,
+    UpstreamError,
+)
+from ramparts.gateway.providers import Provider, build_provider
+from ramparts.gateway.types import (
+    ChatRequest,
+    ChatResponse,
+    EmbeddingRequest,
+    EmbeddingResponse,
+    StreamEvent,
+)
+from ramparts.store.identity import KeyIdentity
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class Route:
+    """Where a request ended up: the model that served it and how many attempts it took."""
+
+    model: ModelSettings
+    provider: str
+    attempts: int = 0
+
+
+class Router:
+    def __init__(self, settings: Settings) -> None:
+        self._models = {m.name: m for m in settings.models}
+        self._providers: dict[str, Provider] = {
+            name: build_provider(name, provider) for name, provider in settings.providers.items()
+        }
+
+    def models_for(self, identity: KeyIdentity) -> list[ModelSettings]:
+        return [m for m in self._models.values() if identity.may_use(m.name)]
+
+    def resolve(
+        self, name: str, identity: KeyIdentity, *, embeddings: bool = False
+    ) -> ModelSettings:
+        model = self._models.get(name)
+        if model is None:
+            raise ModelNotFoundError(
+                f"model '{name}' does not exist; GET /v1/models lists the models this key may use",
+                param="model",
+            )
+        if not identity.may_use(name):
+            raise PermissionDeniedError(
+                f"this API key may not use model '{name}';"
+                " GET /v1/models lists the models it may use",
+                code="model_not_allowed",
+                param="model",
+            )
+        if model.embeddings != embeddings:
+            what = "an embeddings model" if model.embeddings else "a chat model"
+            raise InvalidRequestError(
+                f"model '{name}' is {what}", param="model", code="wrong_model_type"
+            )
+        return model
+
+    def _chain(self, model: ModelSettings) -> list[ModelSettings]:
+        return [model, *(self._models[name] for name in model.fallbacks)]
+
+    async def _attempt(
+        self,
+        model: ModelSettings,
+        route: Route,
+        call: Callable[[Provider, ModelSettings], Awaitable[T]],
+    ) -> T:
+        last: UpstreamError | None = None
+        for model_choice in self._chain(model):
+            provider = self._providers[model_choice.provider]
+            route.model, route.provider = model_choice, model_choice.provider
+            for retry in range(model_choice.retries + 1):
+                route.attempts += 1
+                try:
+                    return await call(provider, model_choice)
+                except UpstreamError as exc:
+                    last = exc
+                    if not exc.retryable or retry == model_choice.retries:
+                        break
+                    delay = model_choice.backoff_seconds * (2**retry) * random.uniform(0.5, 1.5)
+                    await asyncio.sleep(delay)
+        assert last is not None
+        raise last
+
+    async def chat(self, request: ChatRequest, model: ModelSettings) -> tuple[ChatResponse, Route]:
+        route = Route(model, model.provider)
+        response = await self._attempt(model, route, lambda p, m: p.chat(request, m))
+        return response, route
+
+    async def embed(
+        self, request: EmbeddingRequest, model: ModelSettings
+    ) -> tuple[EmbeddingResponse, Route]:
+        route = Route(model, model.provider)
+        response = await self._attempt(model, route, lambda p, m: p.embed(request, m))
+        return response, route
+
+    async def open_stream(
+        self, request: ChatRequest, model: ModelSettings
+    ) -> tuple[list[StreamEvent], AsyncIterator[StreamEvent], Route]:
+        """Start a stream and wait for its first event, so failures can still be retried."""
+        route = Route(model, model.provider)
+
+        async def start(
+            provider: Provider, choice: ModelSettings
+        ) -> tuple[list[StreamEvent], AsyncIterator[StreamEvent]]:
+            events = provider.stream(request, choice)
+            iterator = aiter(events)
+            try:
+                first = await anext(iterator)
+            except StopAsyncIteration:
+                return [], iterator
+            except BaseException:
+                await _close(iterator)
+                raise
+            return [first], iterator
+
+        head, iterator = await self._attempt(model, route, start)
+        return head, iterator, route
+
+    async def close(self) -> None:
+        for provider in self._providers.values():
+            await provider.close()
+
+
+async def _close(iterator: AsyncIterator[StreamEvent]) -> None:
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
