@@ -29,6 +29,7 @@ from ramparts.gateway.auth import presented_key
 from ramparts.gateway.exchange import Exchange
 from ramparts.gateway.logs import request_id_var
 from ramparts.gateway.responses import JSONBody, SSEResponse, error_response, wait_for_disconnect
+from ramparts.gateway.routing import Route
 from ramparts.gateway.service import Gateway, new_request_id
 from ramparts.gateway.types import (
     ApiShape,
@@ -132,20 +133,18 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
         exchange.stream = chat_request.stream
         assert exchange.identity is not None
         model = gateway.router.resolve(chat_request.model, exchange.identity)
-        exchange.provider = model.provider
+        exchange.route = route = Route(model, model.provider)
         await gateway.pipeline.before_upstream(exchange, chat_request)
         if chat_request.stream:
-            head, events, route = await until_disconnect(
-                request, gateway.router.open_stream(chat_request, model)
+            head, events = await until_disconnect(
+                request, gateway.router.open_stream(chat_request, route)
             )
-            exchange.provider, exchange.attempts = route.provider, route.attempts
             frames = _stream_frames(
                 gateway, exchange, family, chat_request, head, events, route.model
             )
             streaming = True
             return SSEResponse(frames, exchange.request_id, exchange.disconnected)
-        response, route = await until_disconnect(request, gateway.router.chat(chat_request, model))
-        exchange.provider, exchange.attempts = route.provider, route.attempts
+        response = await until_disconnect(request, gateway.router.chat(chat_request, route))
         exchange.meter(route.model, response.usage)
         await gateway.pipeline.after_response(exchange, response)
         body_out = family.render(response, chat_request.model, exchange.request_id)
@@ -251,10 +250,8 @@ async def embeddings(request: Request) -> Response:
         exchange.model = embedding_request.model
         assert exchange.identity is not None
         model = gateway.router.resolve(embedding_request.model, exchange.identity, embeddings=True)
-        result, route = await until_disconnect(
-            request, gateway.router.embed(embedding_request, model)
-        )
-        exchange.provider, exchange.attempts = route.provider, route.attempts
+        exchange.route = route = Route(model, model.provider)
+        result = await until_disconnect(request, gateway.router.embed(embedding_request, route))
         exchange.meter(route.model, result.usage)
         payload = {
             "object": "list",

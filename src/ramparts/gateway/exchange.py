@@ -9,6 +9,7 @@ from typing import Any
 from ramparts.audit.writer import AuditEvent
 from ramparts.config import ModelSettings
 from ramparts.errors import BlockedError, GatewayError, UpstreamError
+from ramparts.gateway.routing import Route
 from ramparts.gateway.types import ApiShape, Usage
 from ramparts.store.identity import KeyIdentity
 
@@ -23,7 +24,7 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     identity: KeyIdentity | None = None
     model: str | None = None
-    provider: str | None = None
+    route: Route | None = None
     stream: bool = False
     status: str = "success"
     http_status: int = 200
@@ -31,7 +32,6 @@ class Exchange:
     ttft: float | None = None
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
-    attempts: int = 0
     guardrails: dict[str, Any] = field(default_factory=dict)
     finished: bool = False
 
@@ -78,7 +78,7 @@ class Exchange:
             user_id=identity.user_id if identity else None,
             key_id=identity.key_id if identity else None,
             model=self.model,
-            provider=self.provider,
+            provider=self.route.provider if self.route else None,
             error_code=self.error_code,
             stream=self.stream,
             latency_ms=round(self.latency * 1000, 3),
@@ -86,6 +86,6 @@ class Exchange:
             input_tokens=self.usage.input_tokens,
             output_tokens=self.usage.output_tokens,
             cost_usd=round(self.cost_usd, 8),
-            attempts=self.attempts,
+            attempts=self.route.attempts if self.route else 0,
             guardrails=self.guardrails,
         )

@@ -102,23 +102,17 @@ class Router:
         assert last is not None
         raise last
 
-    async def chat(self, request: ChatRequest, model: ModelSettings) -> tuple[ChatResponse, Route]:
-        route = Route(model, model.provider)
-        response = await self._attempt(model, route, lambda p, m: p.chat(request, m))
-        return response, route
+    # Each call updates ``route`` as it goes, so a failure still says where it happened.
+    async def chat(self, request: ChatRequest, route: Route) -> ChatResponse:
+        return await self._attempt(route.model, route, lambda p, m: p.chat(request, m))
 
-    async def embed(
-        self, request: EmbeddingRequest, model: ModelSettings
-    ) -> tuple[EmbeddingResponse, Route]:
-        route = Route(model, model.provider)
-        response = await self._attempt(model, route, lambda p, m: p.embed(request, m))
-        return response, route
+    async def embed(self, request: EmbeddingRequest, route: Route) -> EmbeddingResponse:
+        return await self._attempt(route.model, route, lambda p, m: p.embed(request, m))
 
     async def open_stream(
-        self, request: ChatRequest, model: ModelSettings
-    ) -> tuple[list[StreamEvent], AsyncIterator[StreamEvent], Route]:
+        self, request: ChatRequest, route: Route
+    ) -> tuple[list[StreamEvent], AsyncIterator[StreamEvent]]:
         """Start a stream and wait for its first event, so failures can still be retried."""
-        route = Route(model, model.provider)
 
         async def start(
             provider: Provider, choice: ModelSettings
@@ -134,8 +128,7 @@ class Router:
                 raise
             return [first], iterator
 
-        head, iterator = await self._attempt(model, route, start)
-        return head, iterator, route
+        return await self._attempt(route.model, route, start)
 
     async def close(self) -> None:
         for provider in self._providers.values():

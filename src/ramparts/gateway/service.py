@@ -82,8 +82,9 @@ class Gateway:
             metrics.cost.labels(tenant, model).inc(exchange.cost_usd)
         if exchange.status != "success":
             metrics.errors.labels(tenant, model, exchange.error_code or exchange.status).inc()
-        if exchange.attempts > 1:
-            metrics.upstream_retries.labels(model).inc(exchange.attempts - 1)
+        attempts = exchange.route.attempts if exchange.route else 0
+        if attempts > 1:
+            metrics.upstream_retries.labels(model).inc(attempts - 1)
         if self.settings.server.access_log:
             access_log.info(
                 "request",
