@@ -129,6 +129,14 @@ class Settings(_Strict):
     providers: dict[str, ProviderSettings] = Field(default_factory=_default_providers)
     models: list[ModelSettings] = Field(default_factory=_default_models)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_builtin_provider(cls, data: Any) -> Any:
+        # The offline echo provider is always there, so the default models stay valid.
+        if isinstance(data, dict) and isinstance(data.get("providers"), dict):
+            data = {**data, "providers": {"local": {"type": "echo"}, **data["providers"]}}
+        return data
+
     @model_validator(mode="after")
     def _check_references(self) -> Settings:
         names = [m.name for m in self.models]

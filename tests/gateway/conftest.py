@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +50,9 @@ class RunningGateway:
             while True:
                 with session_factory(engine)() as session:
                     rows = list(
-                        session.scalars(select(AuditRecord).where(AuditRecord.request_id == request_id))
+                        session.scalars(
+                            select(AuditRecord).where(AuditRecord.request_id == request_id)
+                        )
                     )
                 if rows or time.monotonic() > deadline:
                     return rows

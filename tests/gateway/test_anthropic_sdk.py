@@ -42,7 +42,7 @@ def test_echo_stream_full_event_sequence(gateway: RunningGateway, api_key: str) 
     assert kinds[0] == "message_start" and kinds[-1] == "message_stop"
     assert "content_block_start" in kinds and "content_block_stop" in kinds
     assert "message_delta" in kinds
-    assert final.content[0].text == "stream me please"  # type: ignore[union-attr]
+    assert final.content[0].text == "stream me please"
     assert final.stop_reason == "end_turn" and final.usage.output_tokens == 3
 
 
@@ -51,10 +51,12 @@ def test_max_tokens_stops_with_max_tokens(gateway: RunningGateway, api_key: str)
         model="echo", max_tokens=2, messages=[{"role": "user", "content": "one two three"}]
     )
     assert message.stop_reason == "max_tokens"
-    assert message.content[0].text == "one two"  # type: ignore[union-attr]
+    assert message.content[0].text == "one two"
 
 
-def test_anthropic_upstream_with_system_prompt(gateway: RunningGateway, upstream: FakeUpstream) -> None:
+def test_anthropic_upstream_with_system_prompt(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
     _, key = gateway.new_key()
     message = client(gateway, key).messages.create(
         model="claude-ok",
@@ -62,7 +64,7 @@ def test_anthropic_upstream_with_system_prompt(gateway: RunningGateway, upstream
         system="You are terse.",
         messages=[{"role": "user", "content": "marker-anthropic-3"}],
     )
-    assert message.content[0].text == ANSWER_PREFIX + "marker-anthropic-3"  # type: ignore[union-attr]
+    assert message.content[0].text == ANSWER_PREFIX + "marker-anthropic-3"
     sent = [b for b in upstream.bodies("claude-ok") if "marker-anthropic-3" in json.dumps(b)][-1]
     assert sent["system"] == "You are terse." and sent["max_tokens"] == 64
     header = upstream.headers[upstream.received.index(sent)]
@@ -77,22 +79,24 @@ def test_tool_use_round_trip(gateway: RunningGateway, upstream: FakeUpstream) ->
     first = sdk.messages.create(
         model="claude-tools",
         max_tokens=100,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         messages=[{"role": "user", "content": "weather in Paris?"}],
     )
     assert first.stop_reason == "tool_use"
-    tool_use = [b for b in first.content if b.type == "tool_use"][0]
-    assert tool_use.input == {"city": "Paris"}  # type: ignore[union-attr]
+    tool_use = next(b for b in first.content if b.type == "tool_use")
+    assert tool_use.input == {"city": "Paris"}
     sdk.messages.create(
         model="claude-ok",
         max_tokens=100,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         messages=[
             {"role": "user", "content": "weather in Paris? marker-tool-4"},
-            {"role": "assistant", "content": first.content},  # type: ignore[typeddict-item]
+            {"role": "assistant", "content": first.content},
             {
                 "role": "user",
-                "content": [{"type": "tool_result", "tool_use_id": tool_use.id, "content": "18C sunny"}],  # type: ignore[union-attr]
+                "content": [
+                    {"type": "tool_result", "tool_use_id": tool_use.id, "content": "18C sunny"}
+                ],
             },
         ],
     )
@@ -106,13 +110,13 @@ def test_streamed_tool_use(gateway: RunningGateway) -> None:
     with client(gateway, key).messages.stream(
         model="claude-tools",
         max_tokens=100,
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         messages=[{"role": "user", "content": "weather?"}],
     ) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "tool_use"
-    tool_use = [b for b in final.content if b.type == "tool_use"][0]
-    assert tool_use.input == {"city": "Paris"}  # type: ignore[union-attr]
+    tool_use = next(b for b in final.content if b.type == "tool_use")
+    assert tool_use.input == {"city": "Paris"}
 
 
 def test_models_list_in_anthropic_shape(gateway: RunningGateway) -> None:

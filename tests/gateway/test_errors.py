@@ -22,14 +22,18 @@ from .test_openai_sdk import client as openai_client
 HELLO = [{"role": "user", "content": "hello"}]
 
 
-def post(gateway: RunningGateway, path: str, key: str | None, body: Any, **headers: str) -> httpx2.Response:
+def post(
+    gateway: RunningGateway, path: str, key: str | None, body: Any, **headers: str
+) -> httpx2.Response:
     if key is not None:
         headers["authorization"] = f"Bearer {key}"
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     return httpx2.post(gateway.url + path, content=content, headers=headers, timeout=20)
 
 
-def assert_openai_error(response: httpx2.Response, status: int, code: str | None = None) -> dict[str, Any]:
+def assert_openai_error(
+    response: httpx2.Response, status: int, code: str | None = None
+) -> dict[str, Any]:
     assert response.status_code == status
     body: dict[str, Any] = response.json()
     assert set(body) == {"error", "request_id"}
@@ -63,7 +67,9 @@ def test_missing_key_is_401_in_both_shapes(gateway: RunningGateway) -> None:
     response = post(gateway, "/v1/chat/completions", None, {"model": "echo", "messages": HELLO})
     assert_openai_error(response, 401, "missing_api_key")
     assert one_record(gateway, response).status == "error"
-    response = post(gateway, "/v1/messages", None, {"model": "echo", "max_tokens": 5, "messages": HELLO})
+    response = post(
+        gateway, "/v1/messages", None, {"model": "echo", "max_tokens": 5, "messages": HELLO}
+    )
     assert_anthropic_error(response, 401, "authentication_error")
 
 
@@ -81,36 +87,40 @@ def test_bad_keys_are_401(gateway: RunningGateway, case: str) -> None:
         else:
             gateway.identities.revoke_tenant(tenant)
     with pytest.raises(openai.AuthenticationError) as caught:
-        openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)  # type: ignore[arg-type]
+        openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)
     assert caught.value.code == "invalid_api_key"
     with pytest.raises(anthropic.AuthenticationError):
-        anthropic_client(gateway, key).messages.create(model="echo", max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
+        anthropic_client(gateway, key).messages.create(model="echo", max_tokens=5, messages=HELLO)
 
 
 def test_key_that_expires_while_cached_stops_working(gateway: RunningGateway) -> None:
     _, key = gateway.new_key(expires_at=datetime.now(UTC) + timedelta(seconds=1.5))
-    openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)  # type: ignore[arg-type]
+    openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)
     time.sleep(1.6)
     with pytest.raises(openai.AuthenticationError):
-        openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)  # type: ignore[arg-type]
+        openai_client(gateway, key).chat.completions.create(model="echo", messages=HELLO)
 
 
 def test_model_outside_the_allowlist_is_403(gateway: RunningGateway) -> None:
     _, key = gateway.new_key(allowed_models=["echo"])
     with pytest.raises(openai.PermissionDeniedError) as caught:
-        openai_client(gateway, key).chat.completions.create(model="gpt-ok", messages=HELLO)  # type: ignore[arg-type]
+        openai_client(gateway, key).chat.completions.create(model="gpt-ok", messages=HELLO)
     assert caught.value.code == "model_not_allowed"
     with pytest.raises(anthropic.PermissionDeniedError):
-        anthropic_client(gateway, key).messages.create(model="gpt-ok", max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
+        anthropic_client(gateway, key).messages.create(model="gpt-ok", max_tokens=5, messages=HELLO)
 
 
 def test_unknown_model_is_404(gateway: RunningGateway, api_key: str) -> None:
     with pytest.raises(openai.NotFoundError) as caught:
-        openai_client(gateway, api_key).chat.completions.create(model="gpt-9000", messages=HELLO)  # type: ignore[arg-type]
+        openai_client(gateway, api_key).chat.completions.create(model="gpt-9000", messages=HELLO)
     assert caught.value.code == "model_not_found"
     with pytest.raises(anthropic.NotFoundError):
-        anthropic_client(gateway, api_key).messages.create(model="gpt-9000", max_tokens=5, messages=HELLO)  # type: ignore[arg-type]
-    response = post(gateway, "/v1/chat/completions", api_key, {"model": "gpt-9000", "messages": HELLO})
+        anthropic_client(gateway, api_key).messages.create(
+            model="gpt-9000", max_tokens=5, messages=HELLO
+        )
+    response = post(
+        gateway, "/v1/chat/completions", api_key, {"model": "gpt-9000", "messages": HELLO}
+    )
     record = one_record(gateway, response)
     assert (record.status, record.http_status, record.model) == ("error", 404, "gpt-9000")
 
@@ -131,7 +141,10 @@ def test_unknown_model_is_404(gateway: RunningGateway, api_key: str) -> None:
         ({"model": "echo", "messages": "hi"}, "'messages' must be an array"),
         ({"model": "echo", "messages": [{"content": "x"}]}, "'messages[0].role'"),
         ({"model": "echo", "messages": [{"role": "wizard", "content": "x"}]}, "must be one of"),
-        ({"model": "echo", "messages": HELLO, "temperature": "hot"}, "'temperature' must be a number"),
+        (
+            {"model": "echo", "messages": HELLO, "temperature": "hot"},
+            "'temperature' must be a number",
+        ),
         ({"model": "echo", "messages": HELLO, "temperature": 9}, "between"),
         ({"model": "echo", "messages": HELLO, "n": 0}, "'n' must be between"),
         ({"model": "echo", "messages": HELLO, "stream": "yes"}, "'stream' must be a boolean"),
@@ -156,10 +169,20 @@ def test_malformed_openai_bodies_are_400(
     [
         (b"{oops", "not valid JSON"),
         ({"model": "echo", "messages": HELLO}, "missing required parameter 'max_tokens'"),
-        ({"model": "echo", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]}, "'user' or 'assistant'"),
-        ({"model": "echo", "max_tokens": "5", "messages": HELLO}, "'max_tokens' must be an integer"),
         (
-            {"model": "echo", "max_tokens": 5, "messages": [{"role": "user", "content": [{"type": "video"}]}]},
+            {"model": "echo", "max_tokens": 5, "messages": [{"role": "system", "content": "x"}]},
+            "'user' or 'assistant'",
+        ),
+        (
+            {"model": "echo", "max_tokens": "5", "messages": HELLO},
+            "'max_tokens' must be an integer",
+        ),
+        (
+            {
+                "model": "echo",
+                "max_tokens": 5,
+                "messages": [{"role": "user", "content": [{"type": "video"}]}],
+            },
             "unsupported block type",
         ),
     ],
@@ -207,7 +230,9 @@ def test_unknown_route_gets_an_error_in_shape(gateway: RunningGateway) -> None:
 
 
 def test_upstream_down_is_502_after_retries(gateway: RunningGateway, api_key: str) -> None:
-    response = post(gateway, "/v1/chat/completions", api_key, {"model": "gpt-down", "messages": HELLO})
+    response = post(
+        gateway, "/v1/chat/completions", api_key, {"model": "gpt-down", "messages": HELLO}
+    )
     body = assert_openai_error(response, 502)
     assert "cannot reach provider 'nowhere'" in body["error"]["message"]
     record = one_record(gateway, response)
@@ -216,14 +241,18 @@ def test_upstream_down_is_502_after_retries(gateway: RunningGateway, api_key: st
 
 def test_slow_upstream_is_504(gateway: RunningGateway, api_key: str) -> None:
     started = time.monotonic()
-    response = post(gateway, "/v1/messages", api_key, {"model": "gpt-slow", "max_tokens": 5, "messages": HELLO})
+    response = post(
+        gateway, "/v1/messages", api_key, {"model": "gpt-slow", "max_tokens": 5, "messages": HELLO}
+    )
     assert time.monotonic() - started < 4
     assert_anthropic_error(response, 504, "api_error")
     assert one_record(gateway, response).error_code == "upstream_timeout"
 
 
 def test_garbage_from_upstream_is_502(gateway: RunningGateway, api_key: str) -> None:
-    response = post(gateway, "/v1/chat/completions", api_key, {"model": "gpt-garbage", "messages": HELLO})
+    response = post(
+        gateway, "/v1/chat/completions", api_key, {"model": "gpt-garbage", "messages": HELLO}
+    )
     body = assert_openai_error(response, 502)
     assert "not JSON" in body["error"]["message"]
     assert "<html>" not in response.text
@@ -233,7 +262,8 @@ def test_garbage_from_upstream_is_502(gateway: RunningGateway, api_key: str) -> 
 def test_retryable_failures_are_retried(gateway: RunningGateway, model: str) -> None:
     _, key = gateway.new_key()
     raw = openai_client(gateway, key).chat.completions.with_raw_response.create(
-        model=model, messages=HELLO  # type: ignore[arg-type]
+        model=model,
+        messages=HELLO,
     )
     assert raw.parse().choices[0].message.content == "upstream says: hello"
     assert gateway.audit(raw.headers["x-request-id"])[0].attempts == 2
@@ -242,7 +272,8 @@ def test_retryable_failures_are_retried(gateway: RunningGateway, model: str) -> 
 def test_fallback_to_the_next_model(gateway: RunningGateway) -> None:
     _, key = gateway.new_key()
     raw = openai_client(gateway, key).chat.completions.with_raw_response.create(
-        model="gpt-500", messages=HELLO  # type: ignore[arg-type]
+        model="gpt-500",
+        messages=HELLO,
     )
     assert raw.parse().choices[0].message.content == "upstream says: hello"
     assert raw.parse().model == "gpt-500"
@@ -256,7 +287,9 @@ def test_upstream_failure_mid_stream_ends_the_stream_with_an_error(
 ) -> None:
     with pytest.raises(openai.APIError):
         for _ in openai_client(gateway, api_key).chat.completions.create(
-            model="gpt-midfail", messages=HELLO, stream=True  # type: ignore[arg-type]
+            model="gpt-midfail",
+            messages=HELLO,
+            stream=True,
         ):
             pass
     response = httpx2.post(

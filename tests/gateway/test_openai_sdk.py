@@ -33,7 +33,9 @@ def test_echo_answers_with_the_text_it_received(gateway: RunningGateway, api_key
     assert completion.choices[0].message.content == "Hello, Ramparts"
     assert completion.choices[0].finish_reason == "stop"
     assert completion.model == "echo"
-    assert completion.usage is not None and completion.usage.completion_tokens == 3  # Hello , Ramparts
+    assert (
+        completion.usage is not None and completion.usage.completion_tokens == 3
+    )  # Hello , Ramparts
     request_id = raw.headers["x-request-id"]
     [record] = gateway.audit(request_id)
     assert (record.status, record.http_status, record.model, record.provider) == (
@@ -55,7 +57,9 @@ def test_echo_streams_the_same_text_with_usage(gateway: RunningGateway, api_key:
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "one two three four"
-    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    finishes = [
+        c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason
+    ]
     assert finishes == ["stop"]
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 4
     assert chunks[-1].choices == []
@@ -88,7 +92,9 @@ def test_openai_upstream_gets_the_request_and_usage_is_metered(
         n=2,
     )
     completion = raw.parse()
-    assert [c.message.content for c in completion.choices] == [ANSWER_PREFIX + "marker-openai-1"] * 2
+    assert [c.message.content for c in completion.choices] == [
+        ANSWER_PREFIX + "marker-openai-1"
+    ] * 2
     sent = [b for b in upstream.bodies("gpt-ok") if "marker-openai-1" in json.dumps(b)][-1]
     assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
     assert sent["n"] == 2 and sent["temperature"] == 0.2 and sent["max_tokens"] == 50
@@ -105,10 +111,14 @@ def test_image_parts_reach_the_upstream(gateway: RunningGateway, upstream: FakeU
     _, key = gateway.new_key()
     content = [
         {"type": "text", "text": "marker-image-2 what is this?"},
-        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"}},
+        {
+            "type": "image_url",
+            "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"},
+        },
     ]
     client(gateway, key).chat.completions.create(
-        model="gpt-ok", messages=[{"role": "user", "content": content}]  # type: ignore[misc,list-item]
+        model="gpt-ok",
+        messages=[{"role": "user", "content": content}],
     )
     sent = [b for b in upstream.bodies("gpt-ok") if "marker-image-2" in json.dumps(b)][-1]
     assert sent["messages"][0]["content"][1] == content[1]
@@ -118,11 +128,13 @@ def test_tool_calls_round_trip_openai_upstream(gateway: RunningGateway) -> None:
     _, key = gateway.new_key()
     messages = [{"role": "user", "content": "weather in Paris?"}]
     completion = client(gateway, key).chat.completions.create(
-        model="gpt-tools", messages=messages, tools=[WEATHER_TOOL]  # type: ignore[arg-type,list-item]
+        model="gpt-tools",
+        messages=messages,
+        tools=[WEATHER_TOOL],
     )
-    call = completion.choices[0].message.tool_calls[0]  # type: ignore[index]
+    call = completion.choices[0].message.tool_calls[0]
     assert completion.choices[0].finish_reason == "tool_calls"
-    assert (call.id, call.function.name, json.loads(call.function.arguments)) == (  # type: ignore[union-attr]
+    assert (call.id, call.function.name, json.loads(call.function.arguments)) == (
         "call_abc123",
         "get_weather",
         {"city": "Paris"},
@@ -134,7 +146,7 @@ def test_streamed_tool_call_arguments_arrive_whole(gateway: RunningGateway) -> N
     stream = client(gateway, key).chat.completions.create(
         model="gpt-tools",
         messages=[{"role": "user", "content": "weather?"}],
-        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+        tools=[WEATHER_TOOL],
         stream=True,
     )
     arguments = ""
@@ -143,7 +155,7 @@ def test_streamed_tool_call_arguments_arrive_whole(gateway: RunningGateway) -> N
     for chunk in stream:
         for choice in chunk.choices:
             for call in choice.delta.tool_calls or []:
-                arguments += call.function.arguments or ""  # type: ignore[union-attr]
+                arguments += call.function.arguments or ""
                 if call.function and call.function.name:
                     names.append(call.function.name)
             finish = choice.finish_reason or finish

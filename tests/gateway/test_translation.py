@@ -6,6 +6,7 @@ import json
 
 import anthropic
 import openai
+import pytest
 
 from support.upstream import ANSWER_PREFIX, FakeUpstream
 
@@ -34,7 +35,9 @@ def test_openai_caller_on_anthropic_model(gateway: RunningGateway, upstream: Fak
     sent = [b for b in upstream.bodies("claude-ok") if "marker-x1" in json.dumps(b)][-1]
     assert sent["system"] == "Be brief."
     assert sent["stop_sequences"] == ["END"] and sent["max_tokens"] == 77
-    assert sent["messages"] == [{"role": "user", "content": [{"type": "text", "text": "marker-x1"}]}]
+    assert sent["messages"] == [
+        {"role": "user", "content": [{"type": "text", "text": "marker-x1"}]}
+    ]
 
 
 def test_openai_caller_streams_from_anthropic_model(gateway: RunningGateway) -> None:
@@ -59,24 +62,24 @@ def test_openai_caller_gets_anthropic_tool_use_as_tool_calls(gateway: RunningGat
     completion = sdk.chat.completions.create(
         model="claude-tools",
         messages=[{"role": "user", "content": "weather?"}],
-        tools=[OPENAI_TOOL],  # type: ignore[list-item]
+        tools=[OPENAI_TOOL],
     )
     choice = completion.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.content == "Let me check."
-    call = choice.message.tool_calls[0]  # type: ignore[index]
-    assert call.id == "toolu_01" and json.loads(call.function.arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+    call = choice.message.tool_calls[0]
+    assert call.id == "toolu_01" and json.loads(call.function.arguments) == {"city": "Paris"}
     streamed_args = ""
     finish = None
     for chunk in sdk.chat.completions.create(
         model="claude-tools",
         messages=[{"role": "user", "content": "weather?"}],
-        tools=[OPENAI_TOOL],  # type: ignore[list-item]
+        tools=[OPENAI_TOOL],
         stream=True,
     ):
         for c in chunk.choices:
             for tool_call in c.delta.tool_calls or []:
-                streamed_args += tool_call.function.arguments or ""  # type: ignore[union-attr]
+                streamed_args += tool_call.function.arguments or ""
             finish = c.finish_reason or finish
     assert json.loads(streamed_args) == {"city": "Paris"} and finish == "tool_calls"
 
@@ -102,7 +105,7 @@ def test_openai_tool_results_become_anthropic_tool_result_blocks(
             },
             {"role": "tool", "tool_call_id": "call_1", "content": "-3C"},
         ],
-        tools=[OPENAI_TOOL],  # type: ignore[list-item]
+        tools=[OPENAI_TOOL],
         tool_choice="required",
     )
     sent = [b for b in upstream.bodies("claude-ok") if "marker-x3" in json.dumps(b)][-1]
@@ -115,7 +118,7 @@ def test_openai_tool_results_become_anthropic_tool_result_blocks(
     result = sent["messages"][2]["content"][0]
     assert result["type"] == "tool_result" and result["tool_use_id"] == "call_1"
     assert sent["tool_choice"] == {"type": "any"}
-    assert sent["tools"][0]["input_schema"] == OPENAI_TOOL["function"]["parameters"]  # type: ignore[index]
+    assert sent["tools"][0]["input_schema"] == OPENAI_TOOL["function"]["parameters"]
 
 
 def test_anthropic_caller_on_openai_model(gateway: RunningGateway, upstream: FakeUpstream) -> None:
@@ -126,7 +129,7 @@ def test_anthropic_caller_on_openai_model(gateway: RunningGateway, upstream: Fak
         system="Answer in French.",
         messages=[{"role": "user", "content": "marker-x4"}],
     )
-    assert message.content[0].text == ANSWER_PREFIX + "marker-x4"  # type: ignore[union-attr]
+    assert message.content[0].text == ANSWER_PREFIX + "marker-x4"
     assert message.stop_reason == "end_turn"
     assert (message.usage.input_tokens, message.usage.output_tokens) == (11, 7)
     sent = [b for b in upstream.bodies("gpt-ok") if "marker-x4" in json.dumps(b)][-1]
@@ -139,14 +142,14 @@ def test_anthropic_caller_streams_openai_tool_calls(gateway: RunningGateway) -> 
     with anthropic_client(gateway, key).messages.stream(
         model="gpt-tools",
         max_tokens=100,
-        tools=[ANTHROPIC_TOOL],  # type: ignore[list-item]
+        tools=[ANTHROPIC_TOOL],
         messages=[{"role": "user", "content": "weather?"}],
     ) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "tool_use"
-    tool_use = [b for b in final.content if b.type == "tool_use"][0]
-    assert tool_use.id == "call_abc123"  # type: ignore[union-attr]
-    assert tool_use.input == {"city": "Paris"}  # type: ignore[union-attr]
+    tool_use = next(b for b in final.content if b.type == "tool_use")
+    assert tool_use.id == "call_abc123"
+    assert tool_use.input == {"city": "Paris"}
     assert final.usage.output_tokens == 7
 
 
@@ -172,7 +175,14 @@ def test_anthropic_image_reaches_openai_upstream_as_data_url(
             {
                 "role": "user",
                 "content": [
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}},
+                    {
+                        "type": "image",
+                        "source": {
+                            "type": "base64",
+                            "media_type": "image/png",
+                            "data": "iVBORw0KGgo=",
+                        },
+                    },
                     {"type": "text", "text": "marker-x6"},
                 ],
             }
@@ -180,25 +190,23 @@ def test_anthropic_image_reaches_openai_upstream_as_data_url(
     )
     sent = [b for b in upstream.bodies("gpt-ok") if "marker-x6" in json.dumps(b)][-1]
     parts = sent["messages"][0]["content"]
-    assert parts[0] == {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+    assert parts[0] == {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="},
+    }
 
 
 def test_errors_keep_the_callers_shape_across_providers(gateway: RunningGateway) -> None:
     _, key = gateway.new_key()
-    try:
+    with pytest.raises(anthropic.BadRequestError) as anthropic_error:
         anthropic_client(gateway, key).messages.create(
             model="gpt-400", max_tokens=10, messages=[{"role": "user", "content": "x"}]
         )
-    except anthropic.BadRequestError as exc:
-        assert exc.body["type"] == "error"  # type: ignore[index]
-        assert "max_tokens is too large" in exc.body["error"]["message"]  # type: ignore[index]
-    else:
-        raise AssertionError("expected a 400")
-    try:
+    body = anthropic_error.value.body
+    assert body["type"] == "error"
+    assert "max_tokens is too large" in body["error"]["message"]
+    with pytest.raises(openai.BadRequestError) as openai_error:
         openai_client(gateway, key).chat.completions.create(
             model="gpt-400", messages=[{"role": "user", "content": "x"}]
         )
-    except openai.BadRequestError as exc:
-        assert exc.code == "upstream_rejected"
-    else:
-        raise AssertionError("expected a 400")
+    assert openai_error.value.code == "upstream_rejected"

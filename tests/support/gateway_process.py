@@ -52,7 +52,10 @@ def gateway_config(upstream_openai: str, upstream_anthropic: str, data_dir: Path
                 "base_url": upstream_anthropic,
                 "api_key_env": "FAKE_ANTHROPIC_KEY",
             },
-            "nowhere": {"type": "openai-compatible", "base_url": f"http://127.0.0.1:{free_port()}/v1"},
+            "nowhere": {
+                "type": "openai-compatible",
+                "base_url": f"http://127.0.0.1:{free_port()}/v1",
+            },
         },
         "models": [
             {"name": "echo", "provider": "local"},

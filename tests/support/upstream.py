@@ -38,6 +38,7 @@ class FakeUpstream:
         self.calls: Counter[str] = Counter()
         self.disconnects: list[str] = []
         self.port = 0
+        self.stream_delay = 0.0  # seconds between streamed words
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._runner: web.AppRunner | None = None
@@ -71,7 +72,7 @@ class FakeUpstream:
         self._loop.run_until_complete(site.start())
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self._ready.set()
         self._loop.run_forever()
 
@@ -155,7 +156,12 @@ class FakeUpstream:
         await response.prepare(request)
 
         async def send(chunk: dict[str, Any]) -> None:
-            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model, **chunk}
+            chunk = {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion.chunk",
+                "model": model,
+                **chunk,
+            }
             await response.write(b"data: " + json.dumps(chunk).encode() + b"\n\n")
 
         try:
@@ -180,7 +186,10 @@ class FakeUpstream:
                                 "index": 0,
                                 "delta": {
                                     "tool_calls": [
-                                        {**first, "function": {"name": "get_weather", "arguments": ""}}
+                                        {
+                                            **first,
+                                            "function": {"name": "get_weather", "arguments": ""},
+                                        }
                                     ]
                                 },
                             }
@@ -194,6 +203,8 @@ class FakeUpstream:
             else:
                 for word in text.split(" "):
                     await send({"choices": [{"index": 0, "delta": {"content": word + " "}}]})
+                    if self.stream_delay:
+                        await asyncio.sleep(self.stream_delay)
                 finish = "stop"
             await send({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
             if (body.get("stream_options") or {}).get("include_usage"):
@@ -234,7 +245,12 @@ class FakeUpstream:
         content: list[dict[str, Any]] = (
             [
                 {"type": "text", "text": "Let me check."},
-                {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Paris"}},
+                {
+                    "type": "tool_use",
+                    "id": "toolu_01",
+                    "name": "get_weather",
+                    "input": {"city": "Paris"},
+                },
             ]
             if tools
             else [{"type": "text", "text": text}]
@@ -262,7 +278,7 @@ class FakeUpstream:
             payload = {"type": kind, **data}
             await response.write(f"event: {kind}\ndata: {json.dumps(payload)}\n\n".encode())
 
-        message = {
+        message: dict[str, Any] = {
             "id": "msg_fake",
             "type": "message",
             "role": "assistant",
@@ -273,7 +289,9 @@ class FakeUpstream:
             "usage": {"input_tokens": 13, "output_tokens": 1},
         }
         await send("message_start", {"message": message})
-        await send("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}})
+        await send(
+            "content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}
+        )
         words = ["Let me check."] if tools else text.split(" ")
         for word in words:
             delta = {"type": "text_delta", "text": word + ("" if tools else " ")}

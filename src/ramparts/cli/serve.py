@@ -6,18 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
 from ramparts.cli.common import ConfigOption, console, open_store, settings_from
 from ramparts.config import Settings, load_settings
 from ramparts.errors import ConfigError
-from ramparts.gateway.app import create_app
-from ramparts.gateway.logs import configure_logging
 
 EXAMPLE_CONFIG = Path(__file__).with_name("example-config.yaml")
 
 
 def run_server(settings: Settings) -> None:
+    # Imported here so that every other command starts fast.
+    import uvicorn
+
+    from ramparts.gateway.app import create_app
+    from ramparts.gateway.logs import configure_logging
+
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     config = uvicorn.Config(
