@@ -15,7 +15,7 @@ import contextlib
 import logging
 import threading
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,13 @@ class AuditEvent:
     def tenant_key(self) -> str:
         return self.tenant_id or NO_TENANT
 
+    def as_row(self) -> dict[str, Any]:
+        # dataclasses.asdict deep-copies every value; a flat read is enough here.
+        return {name: getattr(self, name) for name in _EVENT_FIELDS}
+
+
+_EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
+
 
 def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> None:
     """Number, chain and store ``events`` in one transaction."""
@@ -78,7 +85,7 @@ def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> No
             seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
             for event in by_tenant[tenant_key]:
                 seq += 1
-                row = asdict(event)
+                row = event.as_row()
                 row["tenant_key"] = tenant_key
                 row["seq"] = seq
                 row["created_at"] = event.created_at.replace(tzinfo=None)
@@ -181,7 +188,7 @@ class AuditWriter:
         path = self._spill_dir / f"audit-spill-{stamp}.jsonl"
         with path.open("wb") as handle:
             for event in self._pending:
-                handle.write(orjson.dumps(asdict(event)) + b"\n")
+                handle.write(orjson.dumps(event.as_row()) + b"\n")
         log.error(
             "store unavailable at shutdown: %d audit records spilled to %s",
             len(self._pending),

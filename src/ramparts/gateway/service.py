@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
+import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, text
@@ -23,7 +23,7 @@ access_log = logging.getLogger("ramparts.access")
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, cheaper than uuid4 on the hot path
 
 
 @dataclass
