@@ -245,8 +245,8 @@ def main() -> None:
     console = Console()
     console.print(table)
     console.print(
-        f"stream TTFT overhead p50: {report['stream_ttft_overhead_ms']:.2f} ms · peak RSS {rss:.0f} MB"
-        f" · targets: {report['targets']}"
+        f"stream TTFT overhead p50: {report['stream_ttft_overhead_ms']:.2f} ms"
+        f" · peak RSS {rss:.0f} MB · targets: {report['targets']}"
     )
 
 

@@ -1,0 +1,192 @@
+"""Detection engine benchmark: latency, throughput, adversarial inputs and memory.
+
+Run: .venv/bin/python bench/detectors.py [--data-dir ../shared/data] [--quick]
+
+Prints one JSON object and a rich table. Targets (issue 3): all input detectors
+on a 1 KB prompt p50 <= 0.5 ms and p99 <= 2 ms; >= 10 MB/s bulk; adversarial
+inputs scale linearly; loaded engine <= 150 MB RSS.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Running a script puts its folder first on sys.path, where bench/secrets.py would
+# shadow the standard library's ``secrets``; drop that entry before other imports.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import random  # noqa: E402
+import resource  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from ramparts.detectors import pii  # noqa: E402
+from ramparts.detectors.engine import Engine  # noqa: E402
+from ramparts.detectors.registry import Registry, default_registry  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pack(pieces: list[str], count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = ""
+        while len(text) < 1024:
+            text += rng.choice(pieces) + " "
+        out.append(text[:1024])
+    return out
+
+
+def prompts(data_dir: pathlib.Path, count: int) -> dict[str, list[str]]:
+    """1 KB prompts: PII-dense (Presidio sentences) and ordinary chat/documents."""
+    pii_path = data_dir / "pii" / "presidio_faker_en_seed42_3000_dev.jsonl"
+    sentences = [json.loads(line)["full_text"] for line in pii_path.open(encoding="utf-8")]
+    chat: list[str] = []
+    for name in ("awesome_chatgpt_prompts.jsonl", "bipia_contexts_train.jsonl", "mt_bench.jsonl"):
+        path = data_dir / "injection" / name
+        chat.extend(json.loads(line)["text"] for line in path.open(encoding="utf-8"))
+    return {"pii_dense": _pack(sentences, count, 7), "chat": _pack(chat, count, 8)}
+
+
+def latency(engine: Engine, texts: list[str]) -> dict[str, float]:
+    for text in texts[:50]:
+        engine.scan(text)
+    samples = []
+    for text in texts:
+        start = time.perf_counter()
+        engine.scan(text)
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 4),
+        "p99_ms": round(samples[int(len(samples) * 0.99) - 1], 4),
+        "mean_ms": round(statistics.fmean(samples), 4),
+    }
+
+
+def throughput(engine: Engine, text: str) -> float:
+    start = time.perf_counter()
+    engine.scan(text)
+    return len(text.encode("utf-8")) / (time.perf_counter() - start) / 1e6
+
+
+ADVERSARIAL: dict[str, Callable[[int], str]] = {
+    "digit_run": lambda n: "7" * n,
+    "spaced_digits": lambda n: "1 " * (n // 2),
+    "huge_token": lambda n: "a" * n,
+    "at_signs": lambda n: "a@" * (n // 2),
+    "capitalised_words": lambda n: "Abc " * (n // 4),
+    "hex_colons": lambda n: "ab:" * (n // 3),
+    "nested_brackets": lambda n: "[" * (n // 2) + "]" * (n // 2),
+    "dots_digits": lambda n: "1." * (n // 2),
+}
+
+
+def adversarial(engine: Engine, small: int, factor: int) -> list[dict[str, Any]]:
+    rows = []
+    for name, make in ADVERSARIAL.items():
+        times = []
+        for size in (small, small * factor):
+            text = make(size)
+            start = time.perf_counter()
+            engine.scan(text)
+            times.append(time.perf_counter() - start)
+        rows.append(
+            {
+                "input": name,
+                "small_chars": small,
+                "large_chars": small * factor,
+                "small_ms": round(times[0] * 1000, 3),
+                "large_ms": round(times[1] * 1000, 3),
+                "ratio": round(times[1] / max(times[0], 1e-9), 1),
+                "large_mb_s": round(small * factor / times[1] / 1e6, 2),
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", type=pathlib.Path, default=pathlib.Path("../shared/data"))
+    parser.add_argument("--quick", action="store_true", help="fewer samples")
+    args = parser.parse_args()
+    base_rss = rss_mb()
+    engines = {
+        "all_input_detectors": Engine(),
+        "pii_only": Engine(registry=Registry(pii.DETECTORS)),
+    }
+    loaded_rss = rss_mb()
+    sets = prompts(args.data_dir, 300 if args.quick else 2000)
+    bulk = " ".join(sets["pii_dense"])
+    while len(bulk) < 4_000_000:
+        bulk += " " + bulk
+    prose = ("The quarterly planning meeting moved to Thursday afternoon. " * 70000)[:4_000_000]
+    result: dict[str, Any] = {
+        "detectors": default_registry().names(),
+        "active": engines["all_input_detectors"].detector_names,
+        "rss_mb": {"before_engine": round(base_rss, 1), "engine_loaded": round(loaded_rss, 1)},
+    }
+    chat_bulk = " ".join(sets["chat"])
+    while len(chat_bulk) < 4_000_000:
+        chat_bulk += " " + chat_bulk
+    for name, engine in engines.items():
+        result[name] = {
+            "chat_1kb": latency(engine, sets["chat"]),
+            "pii_dense_1kb": latency(engine, sets["pii_dense"]),
+            "bulk_chat_mb_s": round(throughput(engine, chat_bulk[:4_000_000]), 2),
+            "bulk_pii_dense_mb_s": round(throughput(engine, bulk[:4_000_000]), 2),
+            "bulk_prose_mb_s": round(throughput(engine, prose), 2),
+        }
+    result["adversarial"] = adversarial(engines["all_input_detectors"], 10_000, 100)
+    result["rss_mb"]["after_runs"] = round(rss_mb(), 1)
+    print(json.dumps(result, indent=2))
+    console = Console()
+    table = Table(title="detection engine (1 KB prompts, ms; bulk MB/s)")
+    columns = ("engine", "chat p50", "chat p99", "pii p50", "pii p99", "chat MB/s", "pii MB/s")
+    for column in columns:
+        table.add_column(column)
+    for name in engines:
+        row = result[name]
+        table.add_row(
+            name,
+            str(row["chat_1kb"]["p50_ms"]),
+            str(row["chat_1kb"]["p99_ms"]),
+            str(row["pii_dense_1kb"]["p50_ms"]),
+            str(row["pii_dense_1kb"]["p99_ms"]),
+            str(row["bulk_chat_mb_s"]),
+            str(row["bulk_pii_dense_mb_s"]),
+        )
+    console.print(table)
+    adv = Table(title="adversarial inputs (100x larger)")
+    for column in ("input", "small ms", "large ms", "ratio", "MB/s"):
+        adv.add_column(column)
+    for row in result["adversarial"]:
+        adv.add_row(
+            row["input"],
+            str(row["small_ms"]),
+            str(row["large_ms"]),
+            str(row["ratio"]),
+            str(row["large_mb_s"]),
+        )
+    console.print(adv)
+    console.print(f"RSS: {result['rss_mb']}")
+
+
+if __name__ == "__main__":
+    main()

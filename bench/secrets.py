@@ -1,0 +1,223 @@
+"""Secret and output detector benchmark: per-KB latency, bulk MB/s, adversarial inputs.
+
+Run: .venv/bin/python bench/secrets.py [--data-dir ../shared/data] [--rounds 2000]
+
+Prints one JSON object and a rich table. Target (issue 3): all secret rules on a
+1 KB clean prompt well under 0.1 ms; no pathological slowdown on adversarial input.
+Times are wall-clock on one core of a shared machine: compare runs, not decimals.
+"""
+
+# ruff: noqa: E402
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file is named like the stdlib's `secrets` module, which tldextract's
+# dependencies import: drop the script's own directory from the import path first.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+import argparse
+import json
+import pathlib
+import random
+import statistics
+import string
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ramparts.detectors.base import Detector, ScanContext
+from ramparts.detectors.output import DETECTORS as OUTPUT_DETECTORS
+from ramparts.detectors.secrets import DETECTORS as SECRET_DETECTORS
+
+CONTEXT = ScanContext(options={"canaries": ["CANARY-7f3a9c2e51"], "allowed_domains": ["ok.com"]})
+_PROSE = (
+    "Please summarise the attached quarterly report for the leadership team. Focus on revenue "
+    "growth, churn in the enterprise segment, and the hiring plan for next year. Keep it under "
+    "300 words and use a neutral tone. The appendix lists regional numbers and a short note on "
+    "the pricing experiment we ran in March. "
+)
+_CODE = (
+    "def connect(settings):\n    url = settings.database_url\n    pool = create_pool(url, "
+    "size=settings.pool_size)\n    for attempt in range(3):\n        try:\n            return "
+    "pool.acquire(timeout=5)\n        except TimeoutError:\n            log.warning('retry %d', "
+    "attempt)\n    raise ConnectionError('database unavailable')\n"
+)
+_TRIGGERS = (
+    "How do I rotate the API key and token for our service account? The password reset flow "
+    "sends a secret link; where is the credential stored and which key does auth use? "
+)
+
+
+def _kilobyte(seed_text: str) -> str:
+    return (seed_text * (1024 // len(seed_text) + 1))[:1024]
+
+
+def _latency(detectors: list[Detector], text: str, rounds: int) -> dict[str, float]:
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for detector in detectors:
+            detector.scan(text, CONTEXT)
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples) * 1e3, 4),
+        "p99_ms": round(samples[int(len(samples) * 0.99) - 1] * 1e3, 4),
+    }
+
+
+def _throughput(detectors: list[Detector], text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for detector in detectors:
+            detector.scan(text, CONTEXT)
+        best = min(best, time.perf_counter() - start)
+    return round(len(text.encode("utf-8")) / best / 1e6, 2)
+
+
+def _fixtures(data_dir: pathlib.Path) -> list[str]:
+    """The CredSweeper fixtures as text: code, config and logs dense with secrets."""
+    samples = data_dir / "secrets" / "samples"
+    pieces = []
+    if samples.is_dir():
+        for path in sorted(samples.iterdir()):
+            data = path.read_bytes()[:20_000]
+            if b"\x00" not in data:
+                pieces.append(data.decode("utf-8", errors="replace"))
+    return pieces
+
+
+def _corpus(pieces: list[str], weights: list[float], size: int, seed: int) -> str:
+    rng = random.Random(seed)
+    out: list[str] = []
+    total = 0
+    while total < size:
+        piece = rng.choices(pieces, weights)[0]
+        out.append(piece)
+        total += len(piece)
+    return "".join(out)[:size]
+
+
+def bulk_corpora(data_dir: pathlib.Path, size: int) -> dict[str, str]:
+    """Chat-like bulk text (prose and code, some fixture files mixed in) and fixtures only."""
+    fixtures = _fixtures(data_dir)
+    ordinary = [_PROSE, _CODE, _TRIGGERS]
+    # Weights by bytes: 95% ordinary prose and code, 5% fixture text.
+    weights = [0.95 / len(ordinary) / len(p) for p in ordinary]
+    weights += [0.05 / max(len(fixtures), 1) / max(len(p), 1) for p in fixtures]
+    corpora = {"prose + code, 5% fixtures": _corpus(ordinary + fixtures, weights, size, 7)}
+    if fixtures:
+        corpora["fixtures only (secret-dense)"] = _corpus(fixtures, [1.0] * len(fixtures), size, 8)
+    return corpora
+
+
+def _adversarial(size: int) -> dict[str, str]:
+    rng = random.Random(3)
+    base64ish = "".join(
+        rng.choice(string.ascii_letters + string.digits + "+/") for _ in range(size)
+    )
+    return {
+        "base64 junk (1 line)": base64ish,
+        "run of one letter": "A" * size,
+        "digits": "7" * size,
+        "keyword flood": "password=" * (size // 9),
+        "eyJ flood": "eyJ" * (size // 3),
+        "PEM headers": "-----BEGIN RSA PRIVATE KEY-----\n" * (size // 32),
+        "markdown flood": "![x](" * (size // 5),
+    }
+
+
+def run(data_dir: pathlib.Path, rounds: int) -> dict[str, Any]:
+    secrets = [cls() for cls in SECRET_DETECTORS]
+    outputs = [cls() for cls in OUTPUT_DETECTORS]
+    prompts = {
+        "prose": _kilobyte(_PROSE),
+        "code": _kilobyte(_CODE),
+        "trigger words": _kilobyte(_TRIGGERS),
+    }
+    latency: list[dict[str, Any]] = []
+    for name, text in prompts.items():
+        latency.append(
+            {"set": "all secret detectors", "prompt": name, **_latency(secrets, text, rounds)}
+        )
+    for detector in secrets + outputs:
+        stats = _latency([detector], prompts["prose"], rounds)
+        latency.append({"set": detector.name, "prompt": "prose", **stats})
+    latency.append(
+        {
+            "set": "all output detectors",
+            "prompt": "prose",
+            **_latency(outputs, prompts["prose"], rounds),
+        }
+    )
+    throughput = []
+    for name, bulk in bulk_corpora(data_dir, 4_000_000).items():
+        for label, group in (("all secret detectors", secrets), ("all output detectors", outputs)):
+            rate = _throughput(group, bulk)
+            throughput.append({"set": label, "input": f"{name}, 4 MB", "mb_per_s": rate})
+    adversarial = []
+    for name, text in _adversarial(1_000_000).items():
+        small = text[: len(text) // 10]
+        large_rate = _throughput(secrets + outputs, text)
+        small_rate = _throughput(secrets + outputs, small)
+        adversarial.append(
+            {
+                "input": name,
+                "mb_per_s_1mb": large_rate,
+                "mb_per_s_100kb": small_rate,
+                "slowdown_10x": round(small_rate / large_rate, 2) if large_rate else None,
+            }
+        )
+    return {
+        "benchmark": "secrets+output",
+        "rounds": rounds,
+        "latency": latency,
+        "throughput": throughput,
+        "adversarial": adversarial,
+    }
+
+
+def _print(result: dict[str, Any]) -> None:
+    console = Console()
+    table = Table(title="1 KB prompt latency")
+    for column in ("set", "prompt", "p50 ms", "p99 ms"):
+        table.add_column(column)
+    for row in result["latency"]:
+        table.add_row(row["set"], row["prompt"], f"{row['p50_ms']:.4f}", f"{row['p99_ms']:.4f}")
+    console.print(table)
+    bulk = Table(title="Bulk throughput")
+    for column in ("set", "input", "MB/s"):
+        bulk.add_column(column)
+    for row in result["throughput"]:
+        bulk.add_row(row["set"], row["input"], str(row["mb_per_s"]))
+    console.print(bulk)
+    adversarial = Table(title="Adversarial input (all detectors): 1 MB vs 100 KB")
+    for column in ("input", "MB/s at 1 MB", "MB/s at 100 KB", "rate ratio (1 = linear)"):
+        adversarial.add_column(column)
+    for row in result["adversarial"]:
+        adversarial.add_row(
+            row["input"],
+            str(row["mb_per_s_1mb"]),
+            str(row["mb_per_s_100kb"]),
+            str(row["slowdown_10x"]),
+        )
+    console.print(adversarial)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--data-dir", type=pathlib.Path, default=pathlib.Path("../shared/data"))
+    parser.add_argument("--rounds", type=int, default=2000)
+    args = parser.parse_args()
+    result = run(args.data_dir, args.rounds)
+    print(json.dumps(result))
+    _print(result)
+
+
+if __name__ == "__main__":
+    main()
