@@ -84,7 +84,8 @@ def quickstart(
         _, created = store.create_key("demo", name="quickstart", user_ref="alice")
         key = created.secret
         console.print("[bold green]Created tenant 'demo', team 'engineering', user 'alice'.[/]")
-        console.print(f"Your API key (shown once, stored only as a hash):\n\n  [bold]{key}[/]\n")
+        console.print("Your API key (shown once, stored only as a hash):\n")
+        console.print(f"  {key}\n", markup=False, highlight=False, soft_wrap=True)
     else:
         key = "<your key>"
         console.print("Store already initialised. Create another key with:")
@@ -96,6 +97,7 @@ def quickstart(
         '    -d \'{"model": "echo",\n'
         '         "messages": [{"role": "user", "content": "Hello, Ramparts"}]}\'\n',
         markup=False,
+        soft_wrap=True,
     )
     console.print(f"Gateway listening on {url} (Ctrl-C to stop)\n", markup=False)
     run_server(settings)
