@@ -329,3 +329,23 @@ def test_client_disconnect_mid_stream_cancels_upstream_and_is_audited(
     [record] = gateway.tenant_audit(tenant)
     assert (record.status, record.http_status, record.stream) == ("client_disconnected", 499, True)
     assert record.ttft_ms is not None
+
+
+def test_client_disconnect_while_waiting_for_a_full_answer_is_audited(
+    gateway: RunningGateway,
+) -> None:
+    tenant, key = gateway.new_key()
+    body = json.dumps({"model": "gpt-slow", "messages": HELLO}).encode()
+    with socket.create_connection(("127.0.0.1", gateway.process.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            + f"authorization: Bearer {key}\r\ncontent-length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        time.sleep(0.2)
+    deadline = time.monotonic() + 5
+    while not gateway.tenant_audit(tenant) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [record] = gateway.tenant_audit(tenant)
+    assert (record.status, record.http_status, record.stream) == ("client_disconnected", 499, False)
+    assert record.latency_ms < 450  # cancelled, not left to run into the 500 ms upstream timeout
