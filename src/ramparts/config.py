@@ -21,6 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from ramparts.errors import ConfigError
+from ramparts.yamlfile import LineIndex, line_of, read_yaml_mapping
 
 ENV_PREFIX = "RAMPARTS_"
 DEFAULT_CONFIG_NAME = "ramparts.yaml"
@@ -174,45 +175,6 @@ class Settings(_Strict):
 # --- loading ---------------------------------------------------------------
 
 
-def _line_index(
-    node: yaml.Node, path: tuple[str | int, ...], out: dict[tuple[Any, ...], int]
-) -> None:
-    """Record the 1-based line of every key path in a composed YAML node tree."""
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            out[(*path, key)] = key_node.start_mark.line + 1
-            _line_index(value_node, (*path, key), out)
-            out[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _line_index(item, (*path, i), out)
-
-
-def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple[Any, ...], int]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read settings file: {exc.strerror}", source=str(path)) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"invalid YAML: {problem}", source=str(path), line=line) from None
-    if data is None:
-        return {}, {}
-    if not isinstance(data, dict):
-        raise ConfigError("the settings file must be a mapping of keys", source=str(path), line=1)
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        _line_index(node, (), lines)
-    return data, lines
-
-
 def _env_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for name, raw in environ.items():
@@ -246,17 +208,13 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 def _config_error(
     exc: ValidationError,
     source: str,
-    lines: dict[tuple[Any, ...], int],
+    lines: LineIndex,
     env_keys: set[tuple[str, ...]],
 ) -> ConfigError:
     first = exc.errors()[0]
     loc = tuple(first["loc"])
     key = ".".join(str(p) for p in loc) or "(root)"
-    line = None
-    for depth in range(len(loc), -1, -1):
-        if loc[:depth] in lines:
-            line = lines[loc[:depth]]
-            break
+    line = line_of(lines, loc)
     where = source
     if any(loc[: len(k)] == k for k in env_keys):
         where = "environment " + ENV_PREFIX + "__".join(str(p) for p in loc).upper()
@@ -305,10 +263,10 @@ def load_settings(
     if path is None and Path(DEFAULT_CONFIG_NAME).is_file():
         path = Path(DEFAULT_CONFIG_NAME)
     data: dict[str, Any] = {}
-    lines: dict[tuple[Any, ...], int] = {}
+    lines: LineIndex = {}
     source = "settings"
     if path is not None:
-        data, lines = _read_yaml(path)
+        data, lines = read_yaml_mapping(path)
         source = str(path)
     env_data = _env_overrides(env)
     env_keys = {tuple(k.split(".")) for k in _flatten_keys(env_data)}

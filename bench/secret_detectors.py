@@ -1,21 +1,13 @@
 """Secret and output detector benchmark: per-KB latency, bulk MB/s, adversarial inputs.
 
-Run: .venv/bin/python bench/secrets.py [--data-dir ../shared/data] [--rounds 2000]
+Run: .venv/bin/python bench/secret_detectors.py [--data-dir ../shared/data] [--rounds 2000]
 
 Prints one JSON object and a rich table. Target (issue 3): all secret rules on a
 1 KB clean prompt well under 0.1 ms; no pathological slowdown on adversarial input.
 Times are wall-clock on one core of a shared machine: compare runs, not decimals.
 """
 
-# ruff: noqa: E402
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file is named like the stdlib's `secrets` module, which tldextract's
-# dependencies import: drop the script's own directory from the import path first.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
 
 import argparse
 import json

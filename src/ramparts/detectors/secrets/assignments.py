@@ -1,0 +1,212 @@
+"""``password=``-style assignments in code, config, command lines and notes.
+
+The prefilter finds a secret word (password, passwd, pwd, secret, token,
+api_key...); the regex then reads the rest of the identifier, a separator and
+a value. Values that are code (``os.environ[...]``, ``get_password()``),
+placeholders (``${DB_PASSWORD}``, ``<password>``, ``****``) or plain words are
+ignored. Identifiers that name something else (``password_hash``, ``token_url``)
+are ignored too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import ahocorasick
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.secrets.rule import case_variants, shannon_entropy
+
+# Includes common abbreviations (PSWD, PASWRD...) and Korean words for password.
+_PASSWORD_WORDS = (
+    "pass",
+    "pwd",
+    "pw",
+    "pswd",
+    "psswd",
+    "pswrd",
+    "psword",
+    "psswrd",
+    "pssword",
+    "paswd",
+    "paswrd",
+    "pasword",
+    "비밀번호",
+    "비번",
+    "암호",
+    "패스워드",
+)
+_SECRET_WORDS = (
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "private_key",
+    "credential",
+    "auth_key",
+    "client_secret",
+    "signing_key",
+    "encryption_key",
+)
+# Statements whose syntax marks the password: SQL and PowerShell.
+_SQL_PASSWORD = re.compile(
+    r"(?i:identified)(?:\s{1,4}(?i:with)\s{1,4}[\"'`]?\w{1,40}[\"'`]?)?\s{1,4}(?i:by)\s{1,4}"
+    r"\\?(?P<q>[\"'`]?)(?P<value>[^\s\"'`;\\]{3,200}+)"
+)
+_SECURE_STRING = re.compile(
+    r"(?i:convertto-securestring)(?:\s{1,4}-\w{1,20}){0,4}\s{0,4}"
+    r"\\?(?P<q>[\"'`]?)(?P<value>[^\s\"'`\\]{3,200}+)"
+)
+_STATEMENTS = {"identified": _SQL_PASSWORD, "convertto-securestring": _SECURE_STRING}
+_KEYWORDS = case_variants(*_PASSWORD_WORDS, *_SECRET_WORDS, "identified", "ConvertTo-SecureString")
+_AUTOMATON = ahocorasick.Automaton()
+for _word in _KEYWORDS:
+    _AUTOMATON.add_word(_word, _word)
+_AUTOMATON.make_automaton()
+
+# Separators: typed declarations (`password: String = "..."`), := => === !== == != = :
+# a call or a define (`PASSWORD("...")`, `CURLOPT_PASSWORD, "..."`), "is"/"was" in prose;
+# quotes may be escaped (`\"...\"` inside a string literal).
+_ASSIGNMENT = re.compile(
+    r"(?P<rest>[A-Za-z0-9_\-]{0,24}+)[\"'\])]{0,2}"
+    r"(?:(?P<sep>\s{0,4}(?::\s{0,4}[A-Za-z_][\w.\[\]]{0,30}\s{0,4}=(?!=)|:=|=>|!==|===|==|!="
+    r"|=|:|\(|,(?=\s{0,4}\\?[\"'])|\s(?:is|was):?)\s{0,4}(?:[rbu@]?(?=\\?[\"'`]))?)"
+    r"|(?P<space>[ \t]{1,4}))"
+    r"(?:\\?(?P<q>[\"'`])(?P<quoted>[^\"'`\\\r\n]{3,200}+)\\?(?P=q)"
+    r"|(?P<bare>[^\s\"'`,;&<>()\[\]{}]{3,200}+))"
+)
+# Suffixes that turn a secret word into something else: password_hash, token_url,
+# passport, passed, tokenizer, secretary...
+_NOT_A_SECRET_NAME = re.compile(
+    r"(?i)(?:(?:^|[_\-])(?:id|name|names|url|uri|path|file|type|len|length|size|field|hash|hashed|"
+    r"format|policy|count|label|header|prompt|hint|reset|expir\w*|valid\w*|enabled|required|mode|"
+    r"endpoint|limit|usage|regex|pattern|placeholder|input|manager|store|policy|strength)"
+    r"|^(?:port|ports|ed|es|ing|age|ages|enger|engers|ive|able|over|through|thru|s|izer|ize|ized|"
+    r"ization|ary|aries|ly|ion|ions|ions|ure))$"
+)
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:\$\{?.*|%[sd(].*|\{\{?.*|<.*>?|\*{3,}.*|x{3,}|\.{3}.*|_+|-+|\?+|#+|"
+    r"(?:true|false|null|none|nil|undefined|required|optional|string|str|int|bool|hidden|empty|"
+    r"password|passwd|secret|token|changeme|example|your[_-]?\w*|placeholder|redacted|\w*_here)$)"
+)
+# Short keywords only count as a whole name or the start of one: PW=, pwd_file,
+# password, passwd, passphrase; not PWR_MGM, pwdump or -passin.
+_SHORT_WORD_REST = re.compile(r"(?i)(?:|[_\-.].*|(?:word|wd|phrase|code)\w*)")
+_SHORT_WORDS = frozenset({"pass", "pwd", "pw"})
+_REFERENCE = re.compile(r"(?i)^(?:0x[0-9a-f]+|(?:file|env|fd|stdin|vault|secret|ref)\b:.*)$")
+_CODE = re.compile(r"^[A-Za-z_][A-Za-z_.]*(?:\(.*|\[.*)?$")
+
+
+class PasswordAssignmentDetector(Detector):
+    """Passwords and secrets assigned to a secret-named key (``password=``, ``"token": "…"``)."""
+
+    name = "secrets.password_assignment"
+    kinds = ("password-assignment", "secret-assignment")
+    description = "Values assigned to password, secret, token and API-key names"
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        covered = -1
+        for start, word in _keyword_hits(text):
+            if start < covered or _inside_word(text, start, word):
+                continue
+            statement = _STATEMENTS.get(word.lower())
+            if statement is not None:
+                finding = self._statement(context, text, statement.match(text, start))
+                if finding is not None:
+                    findings.append(finding)
+                    covered = finding.end
+                continue
+            match = _ASSIGNMENT.match(text, start + len(word))
+            if match is None:
+                continue
+            finding = self._check(context, text, word, match)
+            if finding is not None:
+                findings.append(finding)
+                covered = finding.end
+        return findings
+
+    def _check(
+        self, context: ScanContext, text: str, word: str, match: re.Match[str]
+    ) -> Finding | None:
+        is_password = word.lower().startswith(_PASSWORD_WORDS)
+        rest = match.group("rest")
+        if _NOT_A_SECRET_NAME.search(rest):
+            return None
+        if word.lower() in _SHORT_WORDS and not _SHORT_WORD_REST.fullmatch(rest):
+            return None
+        group = "quoted" if match.group("quoted") is not None else "bare"
+        value = match.group(group)
+        loose = match.group("space") is not None or "is" in (match.group("sep") or "")
+        if not _plausible(value, quoted=group == "quoted", strict=loose or not is_password):
+            return None
+        score = 0.6 if loose else 0.8
+        kind = "password-assignment" if is_password else "secret-assignment"
+        return self.finding(
+            context,
+            text,
+            match.start(group),
+            match.end(group),
+            kind=kind,
+            score=score,
+            explanation=f"value assigned to a {'password' if is_password else 'secret'}-named "
+            f"key ({len(value)} characters)",
+            sensitivity=Sensitivity.RESTRICTED,
+        )
+
+    def _statement(
+        self, context: ScanContext, text: str, match: re.Match[str] | None
+    ) -> Finding | None:
+        """SQL ``IDENTIFIED BY`` and PowerShell ``ConvertTo-SecureString`` passwords."""
+        if match is None:
+            return None
+        value = match.group("value")
+        if not _plausible(value, quoted=bool(match.group("q")), strict=False):
+            return None
+        return self.finding(
+            context,
+            text,
+            match.start("value"),
+            match.end("value"),
+            kind="password-assignment",
+            score=0.8,
+            explanation=f"password in a credential statement ({len(value)} characters)",
+            sensitivity=Sensitivity.RESTRICTED,
+        )
+
+
+def _keyword_hits(text: str) -> list[tuple[int, str]]:
+    hits: dict[int, str] = {}
+    for end, word in _AUTOMATON.iter(text):
+        start = end - len(word) + 1
+        if len(word) > len(hits.get(start, "")):
+            hits[start] = word
+    return sorted(hits.items())
+
+
+def _inside_word(text: str, start: int, word: str) -> bool:
+    """'bypass', 'compass': a lower-case keyword glued to a lower-case letter is not a name."""
+    if start == 0 or not word[0].islower():
+        return False
+    return text[start - 1].islower()
+
+
+def _plausible(value: str, *, quoted: bool, strict: bool) -> bool:
+    value = value.strip()
+    if len(value) < 4 or _PLACEHOLDER.match(value) or _REFERENCE.match(value):
+        return False
+    if not quoted and _CODE.match(value):
+        return False
+    classes = sum(
+        (
+            any(c.islower() for c in value),
+            any(c.isupper() for c in value),
+            any(c.isdigit() for c in value),
+            any(not c.isalnum() for c in value),
+        )
+    )
+    if strict:
+        return len(value) >= 6 and classes >= 2 and shannon_entropy(value) >= 2.5
+    return classes >= 2 or (quoted and len(value) >= 6)

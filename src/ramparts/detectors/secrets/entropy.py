@@ -1,0 +1,122 @@
+"""Catch-all for secrets of unknown formats: long, random-looking tokens.
+
+A token is a run of 20+ base64/base64url characters. It is reported when its
+Shannon entropy is high for its length and it mixes upper case, lower case
+and digits like generated keys do. It stays quiet on what merely looks random:
+UUIDs, hex digests (commit ids, checksums), base64 images (``data:`` URIs and
+PNG/JPEG/GIF magic), and identifiers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.secrets.media import data_uri_spans, inside
+from ramparts.detectors.secrets.options import number
+from ramparts.detectors.secrets.rule import has_sequence, shannon_entropy
+
+_TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]{20,1024}+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]+")
+# Base64 of common image and archive magic numbers: PNG, JPEG, GIF, WebP/RIFF, PDF, zip.
+_MEDIA_MAGIC = ("iVBORw0KGgo", "/9j/", "R0lGOD", "UklGR", "JVBERi0", "UEsDB", "AAAA")
+_WRAP_WINDOW = 1100
+_RUN = re.compile(r"[A-Za-z0-9+/=_\-]*+")
+
+
+def entropy_floor(length: int) -> float:
+    """Entropy a random base62 token of this length easily clears; capped at 4.5 bits."""
+    return min(4.5, 0.85 * math.log2(length))
+
+
+class HighEntropyDetector(Detector):
+    """Random-looking tokens that match no known format.
+
+    Options: ``min_entropy`` (bits per character; default depends on length).
+    """
+
+    name = "secrets.high_entropy"
+    kinds = ("high-entropy-string",)
+    description = "Long random-looking tokens (entropy catch-all for unknown secret formats)"
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        floor = number(context.options, "min_entropy", self.name, 0.0)
+        findings: list[Finding] = []
+        skip_until = -1
+        media = data_uri_spans(text)
+        for match in _TOKEN.finditer(text):
+            if match.start() < skip_until:
+                continue
+            run_end = _run_end(text, match.end())
+            if run_end > match.end():
+                # Runs longer than a token are blobs (certificates, binaries): not one secret.
+                skip_until = run_end
+                continue
+            token = match.group().strip("=-_/+")
+            if len(token) < 20 or _is_benign(token) or inside(media, match.start()):
+                continue
+            if _in_wrapped_block(text, match.start(), match.end()):
+                continue
+            entropy = shannon_entropy(token)
+            needed = floor or entropy_floor(len(token))
+            if entropy < needed:
+                continue
+            findings.append(
+                self.finding(
+                    context,
+                    text,
+                    match.start(),
+                    match.end(),
+                    kind="high-entropy-string",
+                    score=min(0.75, 0.5 + (entropy - needed) / 4),
+                    explanation=f"random-looking token of {len(token)} characters "
+                    f"({entropy:.1f} bits per character)",
+                    sensitivity=Sensitivity.CONFIDENTIAL,
+                )
+            )
+        return findings
+
+
+def _is_benign(token: str) -> bool:
+    if _HEX.fullmatch(token) or (_UUID.search(token) and len(_UUID.sub("", token)) < 20):
+        return True
+    if token.startswith(_MEDIA_MAGIC) or has_sequence(token):
+        return True  # media payloads; hand-made values such as ...abcdef... or ...123456...
+    # Generated keys mix upper case, lower case and digits (string methods run in C).
+    if token.lower() == token or token.upper() == token:
+        return True
+    if sum(map(str.isdigit, token)) < 2:
+        return True
+    # Paths and identifiers: mostly letters between separators (src/Foo/BarBaz_v2).
+    parts = [p for p in re.split(r"[/_\-]", token) if p]
+    return len(parts) >= 3 and all(len(p) < 12 for p in parts)
+
+
+def _run_end(text: str, position: int) -> int:
+    run = _RUN.match(text, position)
+    return run.end() if run else position
+
+
+def _in_wrapped_block(text: str, start: int, end: int) -> bool:
+    """Line-wrapped base64 (certificates, binaries, key bodies): a neighbour line looks the same.
+
+    Every search is bounded to a short window so a huge single-line text stays linear.
+    """
+    if end - start < 40:
+        return False
+    before = text.rfind("\n", max(0, start - _WRAP_WINDOW), start)
+    after = text.find("\n", end, end + _WRAP_WINDOW)
+    neighbours = []
+    if before > 0:
+        previous = text.rfind("\n", max(0, before - _WRAP_WINDOW), before)
+        neighbours.append(text[previous + 1 : before])
+    if after != -1:
+        following = text.find("\n", after + 1, after + 1 + _WRAP_WINDOW)
+        neighbours.append(text[after + 1 : following if following != -1 else after + 1])
+    for neighbour in neighbours:
+        stripped = neighbour.strip().strip("\"',+\\n")
+        if len(stripped) >= 40 and _TOKEN.fullmatch(stripped):
+            return True
+    return False
