@@ -63,9 +63,11 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def start_gateway(tmp: Path, upstream_port: int) -> tuple[subprocess.Popen[bytes], int, str]:
+def start_gateway(
+    tmp: Path, upstream_port: int, extra: dict[str, Any] | None = None
+) -> tuple[subprocess.Popen[bytes], int, str]:
     port = free_port()
-    config = {
+    config: dict[str, Any] = {
         "data_dir": str(tmp / "data"),
         "server": {"port": port},
         "providers": {
@@ -75,6 +77,8 @@ def start_gateway(tmp: Path, upstream_port: int) -> tuple[subprocess.Popen[bytes
             }
         },
         "models": [{"name": "bench", "provider": "mock", "retries": 0}],
+        "guardrails": {"enabled": False},
+        **(extra or {}),
     }
     path = tmp / "ramparts.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -104,10 +108,10 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def run_load(
-    url: str, headers: dict[str, str], concurrency: int, seconds: float, stream: bool
+    url: str, headers: dict[str, str], concurrency: int, seconds: float, stream: bool, prompt: str
 ) -> dict[str, Any]:
     body = json.dumps(
-        {"model": "bench", "messages": [{"role": "user", "content": PROMPT}], "stream": stream}
+        {"model": "bench", "messages": [{"role": "user", "content": prompt}], "stream": stream}
     ).encode()
     latencies: list[float] = []
     first_bytes: list[float] = []
@@ -154,11 +158,16 @@ async def run_load(
 
 
 def load(
-    url: str, headers: dict[str, str], concurrency: int, seconds: float, stream: bool = False
+    url: str,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    stream: bool = False,
+    prompt: str = PROMPT,
 ) -> dict[str, Any]:
     # The load generator itself runs on the client core.
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
-    return uvloop.run(run_load(url, headers, concurrency, seconds, stream))
+    return uvloop.run(run_load(url, headers, concurrency, seconds, stream, prompt))
 
 
 def main() -> None:

@@ -83,6 +83,10 @@ class ProviderSettings(_Strict):
         return None
 
 
+SENSITIVITY_LEVELS = ("public", "internal", "confidential", "restricted")
+SensitivityName = Literal["public", "internal", "confidential", "restricted"]
+
+
 class PriceSettings(_Strict):
     input_per_million: float = Field(0.0, ge=0)
     output_per_million: float = Field(0.0, ge=0)
@@ -99,6 +103,9 @@ class ModelSettings(_Strict):
     fallbacks: list[str] = Field(default_factory=list)
     price: PriceSettings = Field(default_factory=PriceSettings)
     embeddings: bool = False
+    # The most sensitive data this model may receive (its trust tier). Unset: "restricted"
+    # for the built-in echo model, "internal" for everything that leaves the machine.
+    max_sensitivity: SensitivityName | None = None
 
     @property
     def upstream(self) -> str:
@@ -116,6 +123,23 @@ def _default_models() -> list[ModelSettings]:
     ]
 
 
+class GuardrailSettings(_Strict):
+    enabled: bool = True
+    # Policy for tenants that have none of their own: "builtin", "none", or a YAML path.
+    default_policy: str = "builtin"
+    policy_cache_seconds: float = Field(5.0, ge=0, le=3600)
+
+
+class RedactionSettings(_Strict):
+    """Where redaction placeholders are remembered between turns of a conversation."""
+
+    store: Literal["memory", "redis"] = "memory"
+    ttl_seconds: int = Field(3600, ge=1, le=30 * 86400)
+    max_conversations: int = Field(100_000, ge=100)
+    # Key that encrypts values held in Redis; default: data_dir/vault.key, made on first use.
+    key_file: Path | None = None
+
+
 class Settings(_Strict):
     """Everything Ramparts is configured with. Build with :func:`load_settings`."""
 
@@ -127,6 +151,8 @@ class Settings(_Strict):
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
+    redaction: RedactionSettings = Field(default_factory=RedactionSettings)
     providers: dict[str, ProviderSettings] = Field(default_factory=_default_providers)
     models: list[ModelSettings] = Field(default_factory=_default_models)
 
@@ -134,7 +160,11 @@ class Settings(_Strict):
     @classmethod
     def _keep_builtin_provider(cls, data: Any) -> Any:
         # The offline echo provider is always there, so the default models stay valid.
-        if isinstance(data, dict) and isinstance(data.get("providers"), dict):
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("providers"), dict)
+            and "local" not in data["providers"]
+        ):
             data = {**data, "providers": {"local": {"type": "echo"}, **data["providers"]}}
         return data
 
@@ -158,6 +188,12 @@ class Settings(_Strict):
                         " another configured model"
                     )
         return self
+
+    def trust_tier(self, model: ModelSettings) -> str:
+        """The most sensitive data ``model`` may receive."""
+        if model.max_sensitivity is not None:
+            return model.max_sensitivity
+        return "restricted" if self.providers[model.provider].type == "echo" else "internal"
 
     @property
     def resolved_database_url(self) -> str:

@@ -169,6 +169,8 @@ class BlockedError(GatewayError):
     anthropic_type = "invalid_request_error"
     code = "policy_blocked"
 
-    def __init__(self, message: str, *, rule_ids: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, rule_ids: list[str] | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
         self.rule_ids = rule_ids or []

@@ -110,3 +110,28 @@ def test_audit_endpoints(gateway: RunningGateway, root_key: str) -> None:
     assert "audit me" not in str(records)
     verdict = api.get("/audit/verify").json()
     assert verdict["ok"] is True and verdict["records"] >= 1
+
+
+def test_policy_endpoints(gateway: RunningGateway, root_key: str) -> None:
+    api = admin(gateway, root_key)
+    tenant = api.post("/tenants", json={"name": f"policy-co-{id(api)}"}).json()
+    assert_admin_error(api.get(f"/policies/{tenant['id']}"), 404)
+    bad = api.put(f"/policies/{tenant['id']}", json={"text": "rules:\n  - {id: a, action: nuke}\n"})
+    body = assert_admin_error(bad, 400)
+    assert (
+        "request body:2" in body["error"]["message"]
+        and "allowed: allow" in body["error"]["message"]
+    )
+    first = api.put(
+        f"/policies/{tenant['id']}", json={"text": "mode: monitor\n", "comment": "start"}
+    )
+    assert first.status_code == 200 and first.json()["version"] == 1
+    api.put(f"/policies/{tenant['id']}", json={"text": "mode: enforce\n"})
+    assert [p["version"] for p in api.get(f"/policies/{tenant['id']}/history").json()] == [1, 2]
+    rolled = api.post(f"/policies/{tenant['id']}/rollback", json={"version": 1}).json()
+    assert rolled["version"] == 3 and rolled["text"] == "mode: monitor\n"
+    assert rolled["author"].startswith("admin-key:")
+    scoped = admin(gateway, gateway.identities.create_admin_key(tenant_ref=tenant["id"])[1].secret)
+    assert scoped.get(f"/policies/{tenant['id']}").json()["version"] == 3
+    other = api.post("/tenants", json={"name": f"policy-other-{id(api)}"}).json()
+    assert_admin_error(scoped.get(f"/policies/{other['id']}"), 404)

@@ -40,6 +40,8 @@ def gateway_config(upstream_openai: str, upstream_anthropic: str, data_dir: Path
         "server": {"max_body_bytes": 65536, "shutdown_grace_seconds": 10},
         "auth": {"cache_ttl_seconds": 0},
         "audit": {"flush_interval_ms": 20},
+        # Tenants get guardrails only from the policies a test stores for them.
+        "guardrails": {"default_policy": "none", "policy_cache_seconds": 0},
         "providers": {
             "local": {"type": "echo"},
             "openai-up": {
@@ -72,7 +74,15 @@ def gateway_config(upstream_openai: str, upstream_anthropic: str, data_dir: Path
             gpt("gpt-400", **fast),
             gpt("gpt-embed", embeddings=True),
             {"name": "gpt-down", "provider": "nowhere", "retries": 1, "backoff_seconds": 0.01},
-            claude("claude-ok", price={"input_per_million": 3.0, "output_per_million": 15.0}),
+            gpt("gpt-leak", **fast),
+            gpt("gpt-chars", **fast),
+            gpt("gpt-exfil", **fast),
+            gpt("gpt-toolecho", **fast),
+            claude(
+                "claude-ok",
+                price={"input_per_million": 3.0, "output_per_million": 15.0},
+                max_sensitivity="confidential",
+            ),
             claude("claude-tools"),
         ],
     }

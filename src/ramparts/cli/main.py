@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "ramparts.cli.serve",
     "ramparts.cli.identity",
     "ramparts.cli.audit",
+    "ramparts.cli.policy",
     "ramparts.cli.scan",
     "ramparts.cli.eval",
     "ramparts.cli.catalog",
@@ -52,7 +53,10 @@ def main() -> None:
     """Entry point: run the CLI, turning Ramparts errors into a clear message and exit 2."""
     app = build_app()
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns (not raises) the code of typer.Exit.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except RampartsError as exc:
         typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
         sys.exit(2)

@@ -9,6 +9,7 @@ Errors share one shape: ``{"error": {"message", "type", "code"}, "request_id"}``
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -283,4 +284,12 @@ def build_admin_app() -> FastAPI:
             tenant = store.get_tenant(tenant).id
         return recent_records(_gateway(request).engine, tenant_id=tenant, limit=limit)
 
+    for entry in ADMIN_EXTENSIONS:
+        module_name, _, attribute = entry.partition(":")
+        register = getattr(importlib.import_module(module_name), attribute)
+        register(app, Admin, lambda request, admin, ref: _scope_tenant(_store(request), admin, ref))
     return app
+
+
+# Other parts add admin routes through this hook, as a plug-in would.
+ADMIN_EXTENSIONS = ("ramparts.policy.admin:register",)

@@ -110,6 +110,33 @@ async def until_disconnect(request: Request, work: Awaitable[T]) -> T:
     raise ClientGone
 
 
+async def alongside(
+    work: Awaitable[T],
+    checks: list[Awaitable[None]],
+    discard: Callable[[T], Awaitable[None]] | None = None,
+) -> T:
+    """Run ``work`` while ``checks`` run; if a check raises, cancel or discard the work."""
+    if not checks:
+        return await work
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.gather(*checks)
+    except BaseException:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            result = await task
+            if discard is not None:
+                await discard(result)
+        raise
+    return await task
+
+
+async def _close_opened(opened: tuple[list[StreamEvent], AsyncIterator[StreamEvent]]) -> None:
+    aclose = getattr(opened[1], "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
 def _gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
@@ -133,18 +160,22 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
         exchange.stream = chat_request.stream
         assert exchange.identity is not None
         model = gateway.router.resolve(chat_request.model, exchange.identity)
-        exchange.route = route = Route(model, model.provider)
-        await gateway.pipeline.before_upstream(exchange, chat_request)
+        exchange.route = Route(model, model.provider)
+        checks = await gateway.pipeline.before_upstream(exchange, chat_request)
+        route = exchange.route  # a stage may have rerouted the request
         if chat_request.stream:
             head, events = await until_disconnect(
-                request, gateway.router.open_stream(chat_request, route)
+                request,
+                alongside(gateway.router.open_stream(chat_request, route), checks, _close_opened),
             )
             frames = _stream_frames(
                 gateway, exchange, family, chat_request, head, events, route.model
             )
             streaming = True
             return SSEResponse(frames, exchange.request_id, exchange.disconnected)
-        response = await until_disconnect(request, gateway.router.chat(chat_request, route))
+        response = await until_disconnect(
+            request, alongside(gateway.router.chat(chat_request, route), checks)
+        )
         exchange.meter(route.model, response.usage)
         await gateway.pipeline.after_response(exchange, response)
         body_out = family.render(response, chat_request.model, exchange.request_id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -50,6 +52,20 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return error_response(shape, error, new_request_id())
 
 
+# Request stages built into every gateway, registered like any plug-in stage would be:
+# each entry names a factory ``(settings, engine) -> Stage``.
+STAGE_FACTORIES = ("ramparts.policy.stage:create_stage",)
+
+
+def build_pipeline(settings: Settings, engine: Engine) -> Pipeline:
+    stages = []
+    for entry in STAGE_FACTORIES:
+        module_name, _, attribute = entry.partition(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
+        stages.append(factory(settings, engine))
+    return Pipeline(stages)
+
+
 def create_app(settings: Settings, *, pipeline: Pipeline | None = None) -> Starlette:
     """Build the app; the store is migrated and the audit writer started in the lifespan."""
 
@@ -57,7 +73,7 @@ def create_app(settings: Settings, *, pipeline: Pipeline | None = None) -> Starl
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         engine = create_store_engine(settings.resolved_database_url)
         migrate(engine)
-        gateway = Gateway.build(settings, engine, pipeline)
+        gateway = Gateway.build(settings, engine, pipeline or build_pipeline(settings, engine))
         app.state.gateway = gateway
         admin.state.gateway = gateway
         await gateway.start()

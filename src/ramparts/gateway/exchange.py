@@ -33,6 +33,8 @@ class Exchange:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float = 0.0
     guardrails: dict[str, Any] = field(default_factory=dict)
+    # Private per-request state of pipeline stages, keyed by stage name.
+    state: dict[str, object] = field(default_factory=dict)
     finished: bool = False
 
     def fail(self, exc: GatewayError) -> None:

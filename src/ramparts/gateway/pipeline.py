@@ -8,7 +8,7 @@ arrives through this same interface.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from typing import Protocol
 
 from ramparts.gateway.exchange import Exchange
@@ -18,8 +18,15 @@ from ramparts.gateway.types import ChatRequest, ChatResponse, StreamEvent
 class Stage(Protocol):
     name: str
 
-    async def before_upstream(self, exchange: Exchange, request: ChatRequest) -> None:
-        """Inspect or rewrite ``request``; raise BlockedError to stop it."""
+    async def before_upstream(
+        self, exchange: Exchange, request: ChatRequest
+    ) -> Awaitable[None] | None:
+        """Inspect or rewrite ``request``; raise BlockedError to stop it.
+
+        A stage whose check cannot change the request may instead return it as an
+        awaitable: the gateway then runs it alongside the upstream call and cancels
+        that call if the check raises, so a clean prompt pays no check latency.
+        """
 
     async def after_response(self, exchange: Exchange, response: ChatResponse) -> None:
         """Inspect or rewrite a complete response; raise BlockedError to withhold it."""
@@ -35,9 +42,16 @@ class Pipeline:
     def __init__(self, stages: list[Stage] | None = None) -> None:
         self.stages: list[Stage] = list(stages or [])
 
-    async def before_upstream(self, exchange: Exchange, request: ChatRequest) -> None:
+    async def before_upstream(
+        self, exchange: Exchange, request: ChatRequest
+    ) -> list[Awaitable[None]]:
+        """Run every stage's request hook; returns the checks deferred to run alongside."""
+        deferred = []
         for stage in self.stages:
-            await stage.before_upstream(exchange, request)
+            check = await stage.before_upstream(exchange, request)
+            if check is not None:
+                deferred.append(check)
+        return deferred
 
     async def after_response(self, exchange: Exchange, response: ChatResponse) -> None:
         for stage in self.stages:

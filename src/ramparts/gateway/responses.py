@@ -17,7 +17,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ramparts.errors import GatewayError
+from ramparts.errors import BlockedError, GatewayError
 from ramparts.gateway.types import ApiShape
 
 
@@ -29,21 +29,22 @@ class JSONBody(Response):
 
 
 def error_body(shape: ApiShape, exc: GatewayError, request_id: str) -> dict[str, Any]:
+    error: dict[str, Any]
     if shape == "anthropic":
-        return {
-            "type": "error",
-            "error": {"type": exc.anthropic_type, "message": exc.message},
-            "request_id": request_id,
-        }
-    return {
-        "error": {
+        error = {"type": exc.anthropic_type, "message": exc.message}
+    else:
+        error = {
             "message": exc.message,
             "type": exc.openai_type,
             "param": exc.param,
             "code": exc.code,
-        },
-        "request_id": request_id,
-    }
+        }
+    if isinstance(exc, BlockedError):
+        # Policy blocks also say which rules fired (and, for Anthropic callers, the stable code).
+        error["rule_ids"] = exc.rule_ids
+        error.setdefault("code", exc.code)
+    wrapper: dict[str, Any] = {"type": "error"} if shape == "anthropic" else {}
+    return {**wrapper, "error": error, "request_id": request_id}
 
 
 def error_response(shape: ApiShape, exc: GatewayError, request_id: str) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -16,6 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from ramparts.errors import StoreError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# Every module that defines tables on the shared Base; migrations must cover them all.
+TABLE_MODULES = ("ramparts.store.models", "ramparts.policy.store", "ramparts.discovery.storage")
+
+
+def load_tables() -> None:
+    """Import every table definition, so the shared metadata knows the whole schema."""
+    for name in TABLE_MODULES:
+        importlib.import_module(name)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

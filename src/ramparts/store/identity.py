@@ -67,6 +67,7 @@ class KeyIdentity:
     user_id: str | None
     allowed_models: frozenset[str] | None
     expires_at: datetime | None
+    team_name: str | None = None
 
     def may_use(self, model: str) -> bool:
         return self.allowed_models is None or model in self.allowed_models
@@ -271,10 +272,9 @@ class IdentityStore:
                 user = session.get(User, key.user_id)
                 if user is None or user.disabled_at is not None:
                     return None
-            if key.team_id is not None:
-                team = session.get(Team, key.team_id)
-                if team is None or team.disabled_at is not None:
-                    return None
+            team = session.get(Team, key.team_id) if key.team_id is not None else None
+            if key.team_id is not None and (team is None or team.disabled_at is not None):
+                return None
             return KeyIdentity(
                 key_id=key.id,
                 tenant_id=tenant.id,
@@ -283,6 +283,7 @@ class IdentityStore:
                 user_id=key.user_id,
                 allowed_models=frozenset(key.allowed_models) if key.allowed_models else None,
                 expires_at=expires,
+                team_name=team.name if team is not None else None,
             )
 
     # --- admin keys ----------------------------------------------------

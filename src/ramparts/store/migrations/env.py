@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import ramparts.store.models  # noqa: F401  (registers the core tables)
 from ramparts.store.base import Base
+from ramparts.store.db import load_tables
+
+load_tables()
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

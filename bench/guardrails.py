@@ -1,0 +1,116 @@
+"""Guardrails benchmark: what tenant policy costs on the request path.
+
+Same layout as ``bench/gateway.py`` (gateway on core 0, mock upstream and load on
+core 1). Two gateways run in turn against the same mock: guardrails off, and
+guardrails on with the built-in policy (which redacts the personal data in the
+1 KB prompt and scans the answer).
+
+    python bench/guardrails.py [--seconds 5]
+
+Targets: added overhead p50 <= 2 ms at concurrency 1; throughput >= 80% of the
+guardrails-off figure at concurrency 16; stream TTFT <= 5 ms above guardrails off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("bench_gateway", HERE / "gateway.py")
+assert _spec is not None
+assert _spec.loader is not None
+bench: Any = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+# 1 KB of ordinary prose with a few personal-data items in it.
+PROMPT = (
+    "Please draft a short reply to the customer below and keep a friendly tone. "
+    "The customer, reachable at jane.doe@example.com or +44 20 7946 0958, says the invoice "
+    "for order 5521 was charged twice to the card 4111 1111 1111 1111 last Tuesday. "
+    + "We value the relationship and want to resolve billing questions quickly and clearly. "
+    * 10
+)[:1024]
+
+
+def measure(url: str, key: str, seconds: float) -> dict[str, Any]:
+    auth = {"authorization": f"Bearer {key}"}
+    return {
+        "c1": bench.load(url, auth, 1, seconds, prompt=PROMPT),
+        "c16": bench.load(url, auth, 16, seconds, prompt=PROMPT),
+        "stream": bench.load(url, auth, 1, seconds, stream=True, prompt=PROMPT),
+    }
+
+
+def run_gateway(upstream_port: int, extra: dict[str, Any], seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        process, port, key = bench.start_gateway(Path(tmp), upstream_port, extra)
+        try:
+            return measure(f"http://127.0.0.1:{port}/v1/chat/completions", key, seconds)
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    upstream_port = bench.free_port()
+    upstream = bench.pinned(
+        bench.CLIENT_CORE, [sys.executable, str(HERE / "mock_upstream.py"), str(upstream_port)]
+    )
+    bench.wait_port(upstream_port)
+    try:
+        off = run_gateway(upstream_port, {"guardrails": {"enabled": False}}, args.seconds)
+        on = run_gateway(upstream_port, {"guardrails": {"enabled": True}}, args.seconds)
+    finally:
+        upstream.terminate()
+        upstream.wait(10)
+    report = {
+        "benchmark": "guardrails",
+        "prompt_bytes": len(PROMPT),
+        "off": off,
+        "on": on,
+        "added_p50_c1_ms": on["c1"]["p50_ms"] - off["c1"]["p50_ms"],
+        "added_p99_c1_ms": on["c1"]["p99_ms"] - off["c1"]["p99_ms"],
+        "throughput_ratio_c16": on["c16"]["rps"] / off["c16"]["rps"],
+        "added_ttft_ms": on["stream"]["ttfb_p50_ms"] - off["stream"]["ttfb_p50_ms"],
+    }
+    report["targets"] = {
+        "added_p50_c1_ms<=2": report["added_p50_c1_ms"] <= 2,
+        "throughput_ratio_c16>=0.8": report["throughput_ratio_c16"] >= 0.8,
+        "added_ttft_ms<=5": report["added_ttft_ms"] <= 5,
+        # A blocked or failed request would make "on" look cheaper than it is.
+        "no_failed_requests": all(
+            point["errors"] == 0 for run in (off, on) for point in run.values()
+        ),
+    }
+    print(json.dumps(report, indent=2))
+    table = Table(
+        title="Guardrails on vs off (1 KB prompt with personal data, gateway on one core)"
+    )
+    for column in ("measure", "off", "on", "difference"):
+        table.add_column(column, justify="right")
+    rows = [
+        ("p50 ms, c=1", off["c1"]["p50_ms"], on["c1"]["p50_ms"]),
+        ("p99 ms, c=1", off["c1"]["p99_ms"], on["c1"]["p99_ms"]),
+        ("requests/s, c=16", off["c16"]["rps"], on["c16"]["rps"]),
+        ("stream TTFT p50 ms", off["stream"]["ttfb_p50_ms"], on["stream"]["ttfb_p50_ms"]),
+    ]
+    for name, a, b in rows:
+        table.add_row(name, f"{a:.2f}", f"{b:.2f}", f"{b - a:+.2f}")
+    Console().print(table)
+    Console().print(f"targets: {report['targets']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Discovery results in the Ramparts store (tables on the shared declarative Base).
+
+The dashboard reads ``discovery_runs`` (one row per run, with the full JSON report)
+and the per-service, per-user and finding rows. Schema changes go through the
+Alembic migration ``0002_discovery``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ramparts.errors import StoreError
+from ramparts.store.base import Base
+from ramparts.store.db import create_store_engine, migrate
+
+DEFAULT_STORE_URL = "sqlite:///ramparts-data/ramparts.db"
+
+
+class DiscoveryRun(Base):
+    __tablename__ = "discovery_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    window_first: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    window_last: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lines: Mapped[int] = mapped_column(BigInteger)
+    broken_lines: Mapped[int] = mapped_column(BigInteger)
+    ai_requests: Mapped[int] = mapped_column(BigInteger)
+    report_json: Mapped[str] = mapped_column(Text)
+
+
+class DiscoveryServiceUsage(Base):
+    __tablename__ = "discovery_service_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("discovery_runs.id", ondelete="CASCADE"), index=True
+    )
+    service_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    risk_score: Mapped[int] = mapped_column(Integer)
+    users: Mapped[int] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    active_days: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    bytes_up: Mapped[int] = mapped_column(BigInteger)
+    bytes_down: Mapped[int] = mapped_column(BigInteger)
+
+
+class DiscoveryUserUsage(Base):
+    __tablename__ = "discovery_user_usage"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("discovery_runs.id", ondelete="CASCADE"), index=True
+    )
+    user: Mapped[str] = mapped_column(String(256))
+    department: Mapped[str] = mapped_column(String(256))
+    services: Mapped[int] = mapped_column(Integer)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    bytes_up: Mapped[int] = mapped_column(BigInteger)
+    bytes_down: Mapped[int] = mapped_column(BigInteger)
+
+
+class DiscoveryFinding(Base):
+    __tablename__ = "discovery_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("discovery_runs.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    service_id: Mapped[str | None] = mapped_column(String(128))
+    user: Mapped[str | None] = mapped_column(String(256))
+    message: Mapped[str] = mapped_column(Text)
+
+
+TABLES: list[Table] = [
+    Base.metadata.tables[name]
+    for name in (
+        "discovery_runs",
+        "discovery_service_usage",
+        "discovery_user_usage",
+        "discovery_findings",
+    )
+]
+
+
+def open_store(url: str = DEFAULT_STORE_URL) -> Engine:
+    """An engine on ``url`` with every pending store migration applied (idempotent)."""
+    try:
+        engine = create_store_engine(url)
+    except (SQLAlchemyError, ValueError) as exc:
+        raise StoreError(
+            f"cannot open the store: {type(exc).__name__}; check --store-url"
+        ) from None
+    migrate(engine)
+    return engine
+
+
+def _dt(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def save_run(engine: Engine, report: dict[str, Any]) -> int:
+    """Store one report; returns the run id."""
+    totals = report["totals"]
+    try:
+        with Session(engine) as session, session.begin():
+            run = DiscoveryRun(
+                tenant=report["tenant"],
+                created_at=_dt(report["generated_at"]) or datetime.now(UTC),
+                window_first=_dt(report["window"]["first"]),
+                window_last=_dt(report["window"]["last"]),
+                lines=totals["lines"],
+                broken_lines=totals["broken_lines"],
+                ai_requests=totals["ai_requests"],
+                report_json=orjson.dumps(report).decode("utf-8"),
+            )
+            session.add(run)
+            session.flush()
+            session.add_all(
+                DiscoveryServiceUsage(
+                    run_id=run.id,
+                    service_id=s["id"],
+                    status=s["status"],
+                    risk_score=s["risk_score"],
+                    users=s["users"],
+                    requests=s["requests"],
+                    active_days=s["active_days"],
+                    first_seen=_dt(s["first_seen"]),
+                    last_seen=_dt(s["last_seen"]),
+                    bytes_up=s["bytes_up"],
+                    bytes_down=s["bytes_down"],
+                )
+                for s in report["services"]
+            )
+            session.add_all(
+                DiscoveryUserUsage(
+                    run_id=run.id,
+                    user=u["user"],
+                    department=u["department"],
+                    services=len(u["services"]),
+                    requests=u["requests"],
+                    bytes_up=u["bytes_up"],
+                    bytes_down=u["bytes_down"],
+                )
+                for u in report["users"]
+            )
+            session.add_all(
+                DiscoveryFinding(
+                    run_id=run.id,
+                    kind=f["kind"],
+                    severity=f["severity"],
+                    service_id=f["service_id"],
+                    user=f["user"],
+                    message=f["message"],
+                )
+                for f in report["findings"]
+            )
+            return run.id
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot save the discovery run: {type(exc).__name__}") from None
+
+
+def known_services(engine: Engine, tenant: str) -> set[str] | None:
+    """Services seen by earlier runs of ``tenant``; None when there is no earlier run."""
+    with Session(engine) as session:
+        runs = session.scalar(
+            select(func.count()).select_from(DiscoveryRun).where(DiscoveryRun.tenant == tenant)
+        )
+        if not runs:
+            return None
+        rows = session.scalars(
+            select(DiscoveryServiceUsage.service_id)
+            .join(DiscoveryRun, DiscoveryRun.id == DiscoveryServiceUsage.run_id)
+            .where(DiscoveryRun.tenant == tenant)
+            .distinct()
+        )
+        return set(rows)
+
+
+def last_window_end(engine: Engine, tenant: str) -> float | None:
+    """The newest traffic time stored for ``tenant`` (``--since last`` starts after it)."""
+    with Session(engine) as session:
+        last = session.scalar(
+            select(func.max(DiscoveryRun.window_last)).where(DiscoveryRun.tenant == tenant)
+        )
+    if last is None:
+        return None
+    if last.tzinfo is None:  # SQLite drops the zone; we always store UTC
+        last = last.replace(tzinfo=UTC)
+    return last.timestamp()

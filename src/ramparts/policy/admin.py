@@ -1,0 +1,97 @@
+"""Policy endpoints of the admin API: read, replace, history and rollback per tenant.
+
+No ``from __future__ import annotations`` here: FastAPI must see the admin dependency
+passed to :func:`register` as a real annotation, not a string it cannot resolve.
+"""
+
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from pydantic import BaseModel, Field
+
+from ramparts.errors import InvalidRequestError, NotFoundError
+from ramparts.policy.model import check_against_settings, parse_policy
+from ramparts.policy.store import PolicyStore, StoredPolicy
+from ramparts.store.db import session_factory
+
+
+class PolicyIn(BaseModel):
+    text: str = Field(description="The policy YAML.", max_length=1_000_000)
+    comment: str = Field("", max_length=500)
+
+
+class RollbackIn(BaseModel):
+    version: int = Field(ge=1)
+
+
+class PolicyOut(BaseModel):
+    tenant_id: str
+    version: int
+    text: str
+    author: str
+    comment: str
+    created_at: datetime
+
+
+def _out(stored: StoredPolicy) -> PolicyOut:
+    return PolicyOut(
+        tenant_id=stored.tenant_id,
+        version=stored.version,
+        text=stored.text,
+        author=stored.author,
+        comment=stored.comment,
+        created_at=stored.created_at,
+    )
+
+
+def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
+    """Add the policy routes to the admin app (called by ``gateway.admin``)."""
+
+    def store(request: Request) -> PolicyStore:
+        return PolicyStore(session_factory(request.app.state.gateway.engine))
+
+    def forget(request: Request, tenant_id: str) -> None:
+        for stage in request.app.state.gateway.pipeline.stages:
+            invalidate = getattr(stage, "forget_tenant", None)
+            if invalidate is not None:
+                invalidate(tenant_id)
+
+    @app.get("/policies/{tenant}", response_model=PolicyOut)
+    def get_policy(request: Request, admin: admin_dependency, tenant: str) -> Any:
+        tenant_id = scope_tenant(request, admin, tenant)
+        stored = store(request).get(tenant_id)
+        if stored is None:
+            raise NotFoundError(f"tenant '{tenant}' has no policy of its own; the default applies")
+        return _out(stored)
+
+    @app.put("/policies/{tenant}", response_model=PolicyOut)
+    def put_policy(request: Request, admin: admin_dependency, tenant: str, body: PolicyIn) -> Any:
+        tenant_id = scope_tenant(request, admin, tenant)
+        parsed = parse_policy(body.text, "request body")
+        problems = check_against_settings(
+            parsed, request.app.state.gateway.settings, "request body"
+        )
+        if problems:
+            raise InvalidRequestError("; ".join(problems), code="invalid_policy")
+        stored = store(request).save(
+            tenant_id, body.text, author=f"admin-key:{admin.admin_key_id}", comment=body.comment
+        )
+        forget(request, tenant_id)
+        return _out(stored)
+
+    @app.get("/policies/{tenant}/history", response_model=list[PolicyOut])
+    def policy_history(request: Request, admin: admin_dependency, tenant: str) -> Any:
+        return [_out(s) for s in store(request).history(scope_tenant(request, admin, tenant))]
+
+    @app.post("/policies/{tenant}/rollback", response_model=PolicyOut)
+    def policy_rollback(
+        request: Request, admin: admin_dependency, tenant: str, body: RollbackIn
+    ) -> Any:
+        tenant_id = scope_tenant(request, admin, tenant)
+        stored = store(request).rollback(
+            tenant_id, body.version, author=f"admin-key:{admin.admin_key_id}"
+        )
+        forget(request, tenant_id)
+        return _out(stored)

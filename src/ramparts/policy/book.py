@@ -1,0 +1,177 @@
+"""Which policy applies to a request, compiled once and cached per tenant and team.
+
+A tenant's newest stored policy applies; a tenant without one gets the default
+from settings (``guardrails.default_policy``: the built-in policy, none, or a
+YAML file). The book rechecks the stored version every
+``guardrails.policy_cache_seconds`` so changes reach running gateways quickly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ramparts.config import Settings
+from ramparts.detectors.engine import DEFAULT_THRESHOLD, Engine
+from ramparts.detectors.registry import default_registry
+from ramparts.errors import ConfigError
+from ramparts.policy.guard import input_engine_config, output_engine_config
+from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
+from ramparts.policy.store import PolicyStore
+from ramparts.store.identity import KeyIdentity
+
+REWRITING_ACTIONS = {"redact", "reroute"}
+
+
+@dataclass(slots=True)
+class CompiledPolicy:
+    """A policy ready to run: its detection engines and what the audit should say about it."""
+
+    policy: Policy | None
+    source: str
+    version: int | None = None
+    input_engine: Engine | None = None
+    output_engine: Engine | None = None
+    input_versions: dict[str, str] = field(default_factory=dict)
+    output_versions: dict[str, str] = field(default_factory=dict)
+    skip_reason: str = ""
+
+    @property
+    def threshold(self) -> float:
+        if self.policy is None:
+            return DEFAULT_THRESHOLD
+        value = self.policy.detectors.get("threshold", DEFAULT_THRESHOLD)
+        return float(value)
+
+    @property
+    def block_only(self) -> bool:
+        """True when no outcome can rewrite a request (so its check may run alongside)."""
+        if self.policy is None:
+            return True
+        actions = {r.action for r in self.policy.rules}
+        return not (actions & REWRITING_ACTIONS) and self.policy.over_tier_action == "block"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "version": self.version,
+            "mode": self.policy.mode if self.policy else None,
+        }
+
+
+def _versions(engine: Engine) -> dict[str, str]:
+    registry = default_registry()
+    return {name: registry.get(name).version for name in engine.detector_names}
+
+
+def compile_policy(
+    policy: Policy | None,
+    source: str,
+    version: int | None,
+    fingerprint_key: bytes,
+    reason: str = "",
+) -> CompiledPolicy:
+    if policy is None:
+        return CompiledPolicy(None, source, version, skip_reason=reason)
+    input_engine = Engine.from_dict(input_engine_config(policy), fingerprint_key=fingerprint_key)
+    output_engine = Engine.from_dict(output_engine_config(policy), fingerprint_key=fingerprint_key)
+    return CompiledPolicy(
+        policy,
+        source,
+        version,
+        input_engine,
+        output_engine,
+        _versions(input_engine),
+        _versions(output_engine),
+    )
+
+
+def default_policy(settings: Settings) -> tuple[Policy | None, str]:
+    """The policy for tenants without one, and where it came from. Invalid files stop start-up."""
+    choice = settings.guardrails.default_policy
+    if choice == "none":
+        return None, "none"
+    path = BUILTIN_POLICY_PATH if choice == "builtin" else Path(choice)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the default policy: {exc.strerror}",
+            source=str(path),
+            key="guardrails.default_policy",
+        ) from None
+    return parse_policy(text, str(path)), "builtin" if choice == "builtin" else str(path)
+
+
+@dataclass(slots=True)
+class _Entry:
+    checked: float
+    version: int | None
+    policy: Policy | None
+    source: str
+    compiled: dict[str | None, CompiledPolicy] = field(default_factory=dict)
+
+
+class PolicyBook:
+    def __init__(self, settings: Settings, store: PolicyStore, secret: bytes) -> None:
+        self._settings = settings
+        self._store = store
+        self._secret = secret
+        self._ttl = settings.guardrails.policy_cache_seconds
+        self._enabled = settings.guardrails.enabled
+        self._default, self._default_source = (
+            default_policy(settings) if self._enabled else (None, "none")
+        )
+        self._entries: dict[str, _Entry] = {}
+
+    def fingerprint_key(self, tenant_id: str) -> bytes:
+        """Per-tenant key for finding fingerprints: comparable within a tenant, not across."""
+        return hmac.new(self._secret, b"fingerprint:" + tenant_id.encode(), hashlib.sha256).digest()
+
+    def invalidate(self, tenant_id: str | None = None) -> None:
+        if tenant_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(tenant_id, None)
+
+    async def for_identity(self, identity: KeyIdentity) -> CompiledPolicy:
+        if not self._enabled:
+            return CompiledPolicy(None, "none", skip_reason="guardrails are disabled in settings")
+        entry = self._entries.get(identity.tenant_id)
+        now = time.monotonic()
+        if entry is None or now - entry.checked > self._ttl:
+            entry = await asyncio.to_thread(self._refresh, identity.tenant_id, entry)
+            self._entries[identity.tenant_id] = entry
+        team = identity.team_name
+        compiled = entry.compiled.get(team)
+        if compiled is None:
+            policy = entry.policy.for_team(team) if entry.policy else None
+            if policy is not None and identity.team_id and team not in entry.policy.teams:  # type: ignore[union-attr]
+                policy = entry.policy.for_team(identity.team_id)  # type: ignore[union-attr]
+            compiled = await asyncio.to_thread(
+                compile_policy,
+                policy,
+                entry.source,
+                entry.version,
+                self.fingerprint_key(identity.tenant_id),
+                "no policy applies to this tenant",
+            )
+            entry.compiled[team] = compiled
+        return compiled
+
+    def _refresh(self, tenant_id: str, entry: _Entry | None) -> _Entry:
+        version = self._store.latest_version(tenant_id)
+        now = time.monotonic()
+        if entry is not None and entry.version == version:
+            entry.checked = now
+            return entry
+        if version is None:
+            return _Entry(now, None, self._default, self._default_source)
+        stored = self._store.get(tenant_id, version)
+        assert stored is not None
+        return _Entry(now, version, stored.policy, "tenant")

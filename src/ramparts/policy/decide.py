@@ -1,0 +1,201 @@
+"""Turning findings into a verdict: which rule each finding meets and what happens.
+
+The first rule that matches a finding decides its action. A finding that no
+rule matches is checked against the model's trust tier: data more sensitive
+than the model may receive is blocked or rerouted (``over_tier_action``). The
+strongest action wins: block > reroute > redact > alert > allow. Rules in
+``monitor`` mode (or a policy in monitor mode) are recorded but not enforced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ramparts.config import ModelSettings, Settings
+from ramparts.detectors.base import Finding, Sensitivity
+from ramparts.detectors.engine import family_of
+from ramparts.detectors.registry import default_registry
+from ramparts.policy.model import ACTION_STRENGTH, Policy, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Located:
+    """A finding and where it was: the origin of the text and which text (by index)."""
+
+    finding: Finding
+    origin: str
+    unit: int
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one finding led to."""
+
+    located: Located
+    action: str
+    rule_id: str | None
+    enforced: bool
+    reason: str
+
+    def audit(self) -> dict[str, Any]:
+        f = self.located.finding
+        return {
+            "detector": f.detector,
+            "kind": f.kind,
+            "origin": self.located.origin,
+            "score": round(f.score, 4),
+            "sensitivity": str(f.sensitivity),
+            "fingerprint": f.fingerprint,
+            "rule": self.rule_id,
+            "action": self.action,
+            "enforced": self.enforced,
+        }
+
+
+@dataclass(slots=True)
+class Verdict:
+    action: str = "allow"
+    outcomes: list[Outcome] = field(default_factory=list)
+    reroute_to: str | None = None
+    message: str = ""
+
+    @property
+    def redactions(self) -> list[Located]:
+        return [o.located for o in self.outcomes if o.action == "redact" and o.enforced]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        ids = [o.rule_id for o in self.outcomes if o.enforced and o.action == self.action]
+        return sorted({i for i in ids if i})
+
+
+def _family(detector: str) -> str:
+    registry = default_registry()
+    return family_of(registry.get(detector)) if detector in registry.names() else ""
+
+
+def matches(rule: Rule, located: Located) -> bool:
+    m, f = rule.match, located.finding
+    if m.detectors is not None and f.detector not in m.detectors:
+        return False
+    if m.families is not None and _family(f.detector) not in m.families:
+        return False
+    if m.kinds is not None and f.kind not in m.kinds:
+        return False
+    if m.sensitivity is not None and f.sensitivity < Sensitivity.parse(m.sensitivity):
+        return False
+    if m.origins is not None and located.origin not in m.origins:
+        return False
+    return m.min_score is None or f.score >= m.min_score
+
+
+def _describe(f: Finding, origin: str) -> str:
+    where = {"user": "your message", "system": "the system prompt", "tool": "a tool result"}
+    return f"{f.kind.replace('_', ' ')} ({f.detector}) in {where.get(origin, origin + ' text')}"
+
+
+def tier_of(policy: Policy, settings: Settings, model: ModelSettings) -> Sensitivity:
+    name = policy.trust.get(model.name) or settings.trust_tier(model)
+    return Sensitivity.parse(name)
+
+
+def trusted_models(
+    policy: Policy, settings: Settings, level: Sensitivity, allowed: frozenset[str] | None
+) -> list[ModelSettings]:
+    """Chat models that may receive ``level`` data, least trusted first (the cheapest fit)."""
+    fits = [
+        m
+        for m in settings.models
+        if not m.embeddings
+        and tier_of(policy, settings, m) >= level
+        and (allowed is None or m.name in allowed)
+    ]
+    return sorted(fits, key=lambda m: tier_of(policy, settings, m))
+
+
+def decide(
+    findings: list[Located],
+    policy: Policy,
+    settings: Settings,
+    model: ModelSettings,
+    allowed_models: frozenset[str] | None,
+) -> Verdict:
+    verdict = Verdict()
+    tier = tier_of(policy, settings, model)
+    for located in findings:
+        rule = next((r for r in policy.rules if matches(r, located)), None)
+        if rule is not None:
+            mode = rule.mode or policy.mode
+            outcome = Outcome(located, rule.action, rule.id, mode == "enforce", rule.message or "")
+        elif located.finding.sensitivity > tier:
+            outcome = Outcome(
+                located,
+                policy.over_tier_action,
+                "trust-tier",
+                policy.mode == "enforce",
+                f"model '{model.name}' may receive {tier!s} data at most",
+            )
+        else:
+            continue
+        verdict.outcomes.append(outcome)
+    enforced = [o for o in verdict.outcomes if o.enforced]
+    if not enforced:
+        return verdict
+    strongest = max(enforced, key=lambda o: ACTION_STRENGTH[o.action])
+    verdict.action = strongest.action
+    if verdict.action == "reroute":
+        _plan_reroute(verdict, policy, settings, model, allowed_models)
+    if verdict.action == "block":
+        verdict.message = _block_message(verdict, policy, settings, allowed_models)
+    return verdict
+
+
+def _plan_reroute(
+    verdict: Verdict,
+    policy: Policy,
+    settings: Settings,
+    model: ModelSettings,
+    allowed: frozenset[str] | None,
+) -> None:
+    reasons = [o for o in verdict.outcomes if o.enforced and o.action == "reroute"]
+    needed = max(o.located.finding.sensitivity for o in reasons)
+    named = {
+        r.reroute_to for r in policy.rules if r.id in {o.rule_id for o in reasons} and r.reroute_to
+    }
+    candidates = [settings.model(n) for n in sorted(named)] or trusted_models(
+        policy, settings, needed, allowed
+    )
+    for candidate in candidates:
+        if (
+            candidate is not None
+            and candidate.name != model.name
+            and (allowed is None or candidate.name in allowed)
+        ):
+            verdict.reroute_to = candidate.name
+            return
+    # Nowhere to send it: refuse rather than let it through (fail closed).
+    verdict.action = "block"
+    for outcome in reasons:
+        outcome.action = "block"
+        outcome.reason = "no model this key may use can receive this data"
+
+
+def _block_message(
+    verdict: Verdict, policy: Policy, settings: Settings, allowed: frozenset[str] | None
+) -> str:
+    blocking = [o for o in verdict.outcomes if o.enforced and o.action == "block"]
+    first = blocking[0]
+    found = _describe(first.located.finding, first.located.origin)
+    rule = f"rule '{first.rule_id}'" if first.rule_id else "policy"
+    advice = first.reason.rstrip(". ")
+    if first.rule_id == "trust-tier":
+        level = max(o.located.finding.sensitivity for o in blocking)
+        fits = trusted_models(policy, settings, level, allowed)
+        names = ", ".join(f"'{m.name}'" for m in fits[:3])
+        advice = f"{first.reason}; remove it" + (
+            f", or use model {names}, which may receive {level!s} data" if fits else ""
+        )
+    extra = f" (and {len(blocking) - 1} more findings)" if len(blocking) > 1 else ""
+    text = f"Blocked by {rule}: found {found}{extra}."
+    return f"{text} {advice[0].upper() + advice[1:]}." if advice else text

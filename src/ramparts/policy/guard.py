@@ -1,0 +1,221 @@
+"""Scanning what goes to the model and what comes back, and rewriting it.
+
+The input side lists every piece of text the model will see with its origin
+(system prompt, user, earlier assistant turns, tool results), scans each, and
+can replace spans with placeholders. The output side checks answers for data
+that was not in the prompt, exfiltration links, canary leaks and HTML, either
+whole or as a stream with a bounded held-back window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ramparts.detectors.base import Finding, Sensitivity
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.output import new_sensitive_findings
+from ramparts.gateway.types import ChatRequest, ImagePart, TextPart, ToolCall, ToolResult
+from ramparts.policy.decide import Located
+from ramparts.policy.model import OutputGuardSettings, Policy
+from ramparts.policy.redaction import Vault, label_for
+
+OUTPUT_DETECTORS = ("output.exfil_link", "output.html_injection", "output.canary_leak")
+CHARS_PER_TOKEN = 4
+
+
+@dataclass(slots=True)
+class TextUnit:
+    """One piece of text the model will see, and how to put a rewritten version back."""
+
+    origin: str
+    text: str
+    replace: Callable[[str], None]
+
+
+def _set_attr(obj: Any, name: str) -> Callable[[str], None]:
+    def setter(value: str) -> None:
+        setattr(obj, name, value)
+
+    return setter
+
+
+def text_units(request: ChatRequest) -> list[TextUnit]:
+    units = [TextUnit("system", p.text, _set_attr(p, "text")) for p in request.system]
+    for message in request.messages:
+        for part in message.parts:
+            if isinstance(part, TextPart):
+                units.append(TextUnit(message.role, part.text, _set_attr(part, "text")))
+            elif isinstance(part, ToolCall):
+                units.append(TextUnit("assistant", part.arguments, _set_attr(part, "arguments")))
+            elif isinstance(part, ToolResult):
+                units.extend(
+                    TextUnit("tool", p.text, _set_attr(p, "text"))
+                    for p in part.parts
+                    if isinstance(p, TextPart)
+                )
+            elif isinstance(part, ImagePart):
+                continue  # images are not scanned (no OCR); policy may restrict models instead
+    return units
+
+
+def scan_units(engine: Engine, units: list[TextUnit]) -> list[Located]:
+    found: list[Located] = []
+    for index, unit in enumerate(units):
+        found.extend(
+            Located(f, unit.origin, index) for f in engine.scan(unit.text, origin=unit.origin)
+        )
+    return found
+
+
+def apply_redactions(
+    units: list[TextUnit], redactions: list[Located], vault: Vault, scope: str
+) -> int:
+    """Replace every redacted span with its placeholder; returns how many spans changed."""
+    by_unit: dict[int, list[Finding]] = {}
+    for located in redactions:
+        by_unit.setdefault(located.unit, []).append(located.finding)
+    changed = 0
+    for index, findings in by_unit.items():
+        unit = units[index]
+        text = unit.text
+        last_start = len(text) + 1
+        for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+            if finding.end > last_start:
+                continue  # overlaps a span already replaced
+            value = text[finding.start : finding.end]
+            token = vault.placeholder(scope, value, label_for(finding.kind))
+            text = text[: finding.start] + token + text[finding.end :]
+            last_start = finding.start
+            changed += 1
+        unit.replace(text)
+        unit.text = text
+    return changed
+
+
+def input_engine_config(policy: Policy) -> dict[str, Any]:
+    section = dict(policy.detectors)
+    detectors = dict(section.get("detectors") or {})
+    for name in OUTPUT_DETECTORS:
+        detectors[name] = False
+    section["detectors"] = detectors
+    return section
+
+
+def output_engine_config(policy: Policy) -> dict[str, Any]:
+    settings = policy.guards.output
+    section = dict(policy.detectors)
+    detectors = dict(section.get("detectors") or {})
+    detectors["prompt_injection"] = False
+    detectors["output.exfil_link"] = {"allowed_domains": list(settings.allowed_domains)}
+    detectors["output.canary_leak"] = (
+        {"canaries": list(settings.canaries)} if settings.canaries else False
+    )
+    detectors["output.html_injection"] = settings.block_html
+    section["detectors"] = detectors
+    return section
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    finding: Finding
+    reason: str
+
+    def audit(self) -> dict[str, Any]:
+        f = self.finding
+        return {
+            "detector": f.detector,
+            "kind": f.kind,
+            "score": round(f.score, 4),
+            "sensitivity": str(f.sensitivity),
+            "fingerprint": f.fingerprint,
+            "reason": self.reason,
+        }
+
+
+def output_violations(
+    findings: list[Finding], prompt_findings: list[Finding], settings: OutputGuardSettings
+) -> list[Violation]:
+    """Which answer findings the output guard must stop."""
+    found: list[Violation] = []
+    fresh = {id(f) for f in new_sensitive_findings(prompt_findings, findings)}
+    for finding in findings:
+        name = finding.detector
+        if name == "output.exfil_link" and settings.block_exfiltration:
+            found.append(Violation(finding, "a link or image to a domain not on the allowlist"))
+        elif name == "output.canary_leak" and settings.block_canary_leaks:
+            found.append(Violation(finding, "a canary token from the system prompt"))
+        elif name == "output.html_injection" and settings.block_html:
+            found.append(Violation(finding, "HTML or script in the answer"))
+        elif id(finding) in fresh:
+            if name.startswith("secrets.") and settings.block_new_secrets:
+                found.append(Violation(finding, "a credential that was not in the prompt"))
+            elif (
+                not name.startswith(("secrets.", "output."))
+                and settings.block_new_personal_data
+                and finding.sensitivity >= Sensitivity.CONFIDENTIAL
+            ):
+                found.append(Violation(finding, "sensitive data that was not in the prompt"))
+    return found
+
+
+class StreamOutputGuard:
+    """Scans a streamed answer, holding back at most ``window`` characters until they are checked.
+
+    ``feed`` returns the text that is now safe to release; once a violation is
+    found, nothing more is released.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: OutputGuardSettings,
+        prompt_findings: list[Finding],
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._prompt = prompt_findings
+        self._window = settings.window_tokens * CHARS_PER_TOKEN
+        self._text = ""
+        self._released = 0
+        self._scanned_from = 0
+        self.violations: list[Violation] = []
+
+    def _scan_tail(self, end: int) -> None:
+        # Rescan from a window before the last scan point, so spans across chunk borders are seen.
+        start = max(0, self._scanned_from - self._window)
+        findings = self._engine.scan(self._text[start:end], origin="assistant")
+        self.violations = output_violations(findings, self._prompt, self._settings)
+        self._scanned_from = end
+
+    def feed(self, chunk: str) -> str:
+        if self.violations:
+            return ""
+        self._text += chunk
+        if len(self._text) - self._released <= self._window:
+            return ""
+        self._scan_tail(len(self._text))
+        if self.violations:
+            return ""
+        release_to = len(self._text) - self._window
+        out = self._text[self._released : release_to]
+        self._released = release_to
+        return out
+
+    def release_all(self) -> str:
+        """Everything held back, unchecked (for a guard that failed open)."""
+        out = self._text[self._released :]
+        self._released = len(self._text)
+        return out
+
+    def finish(self) -> str:
+        if self.violations:
+            return ""
+        if self._scanned_from < len(self._text) or not self._text:
+            self._scan_tail(len(self._text))
+        if self.violations:
+            return ""
+        out = self._text[self._released :]
+        self._released = len(self._text)
+        return out

@@ -1,0 +1,220 @@
+"""The tenant policy: what each kind of finding means for a request, as YAML.
+
+A policy maps findings to actions with ordered rules (the first rule that
+matches a finding decides), declares per-model trust tiers, and configures the
+input and output guards. Teams may override parts of it. See docs/policy.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ramparts.config import SENSITIVITY_LEVELS, SensitivityName, Settings
+from ramparts.detectors.base import Sensitivity
+from ramparts.detectors.engine import EngineConfig
+from ramparts.errors import ConfigError, DetectorError
+from ramparts.yamlfile import LineIndex, line_of, yaml_mapping
+
+Action = Literal["allow", "redact", "block", "alert", "reroute"]
+Mode = Literal["enforce", "monitor"]
+FailureMode = Literal["fail_open", "fail_closed"]
+Origin = Literal["system", "user", "assistant", "tool", "document"]
+ACTION_STRENGTH = {"allow": 0, "alert": 1, "redact": 2, "reroute": 3, "block": 4}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Match(_Strict):
+    """Which findings a rule applies to. Every given condition must hold."""
+
+    detectors: list[str] | None = None
+    families: list[str] | None = None
+    kinds: list[str] | None = None
+    sensitivity: SensitivityName | None = None  # at or above this level
+    origins: list[Origin] | None = None
+    min_score: float | None = Field(None, ge=0, le=1)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    match: Match = Field(default_factory=Match)
+    action: Action
+    mode: Mode | None = None  # None: the policy's mode
+    reroute_to: str | None = None
+    message: str | None = Field(None, max_length=500)  # how to proceed, shown to the caller
+
+
+class GuardSettings(_Strict):
+    enabled: bool = True
+    timeout_ms: float = Field(250, gt=0, le=60_000)
+    failure_mode: FailureMode = "fail_closed"
+
+
+class OutputGuardSettings(GuardSettings):
+    # How much of a streamed answer is held back for scanning (about 4 characters a token).
+    window_tokens: int = Field(64, ge=1, le=4096)
+    block_new_secrets: bool = True
+    block_new_personal_data: bool = False
+    block_exfiltration: bool = True
+    block_html: bool = False
+    block_canary_leaks: bool = True
+    allowed_domains: list[str] = Field(default_factory=list)
+    canaries: list[str] = Field(default_factory=list)
+
+
+class Guards(_Strict):
+    input: GuardSettings = Field(default_factory=GuardSettings)
+    output: OutputGuardSettings = Field(default_factory=OutputGuardSettings)
+
+
+class TeamOverride(_Strict):
+    mode: Mode | None = None
+    rules: list[Rule] = Field(default_factory=list)
+    trust: dict[str, SensitivityName] = Field(default_factory=dict)
+    guards: Guards | None = None
+
+
+class Policy(_Strict):
+    mode: Mode = "enforce"
+    detectors: dict[str, Any] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    # What happens when data above a model's trust tier would reach it unredacted.
+    over_tier_action: Literal["block", "reroute"] = "block"
+    trust: dict[str, SensitivityName] = Field(default_factory=dict)
+    guards: Guards = Field(default_factory=Guards)
+    teams: dict[str, TeamOverride] = Field(default_factory=dict)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        ids = [r.id for r in rules]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+        return rules
+
+    def for_team(self, team: str | None) -> Policy:
+        """This policy with a team's overrides applied (team rules first, same id replaces)."""
+        override = self.teams.get(team) if team else None
+        if override is None:
+            return self
+        team_ids = {r.id for r in override.rules}
+        rules = [*override.rules, *(r for r in self.rules if r.id not in team_ids)]
+        return self.model_copy(
+            update={
+                "mode": override.mode or self.mode,
+                "rules": rules,
+                "trust": {**self.trust, **override.trust},
+                "guards": override.guards or self.guards,
+                "teams": {},
+            }
+        )
+
+
+def sensitivity(name: str) -> Sensitivity:
+    return Sensitivity.parse(name)
+
+
+def _error(exc: ValidationError, source: str, lines: LineIndex) -> ConfigError:
+    first = exc.errors()[0]
+    loc = tuple(first["loc"])
+    allowed: list[str] | None = None
+    ctx = first.get("ctx") or {}
+    if first["type"] == "literal_error" and "expected" in ctx:
+        allowed = [
+            part.strip().strip("'")
+            for part in str(ctx["expected"]).replace(" or ", ",").split(",")
+            if part.strip()
+        ]
+    message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+    return ConfigError(
+        message,
+        source=source,
+        line=line_of(lines, loc),
+        key=".".join(str(p) for p in loc) or "(root)",
+        allowed=allowed,
+    )
+
+
+def parse_policy(text: str, source: str = "policy") -> Policy:
+    """Parse and validate policy YAML; errors carry the file, line, key and allowed values."""
+    data, lines = yaml_mapping(text, source)
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        raise _error(exc, source, lines) from None
+    try:
+        EngineConfig.from_dict(policy.detectors)
+    except DetectorError as exc:
+        raise ConfigError(
+            str(exc), source=source, line=line_of(lines, ("detectors",)), key="detectors"
+        ) from None
+    for index, rule in enumerate(policy.rules):
+        _check_rule(rule, source, lines, ("rules", index))
+    for team, override in policy.teams.items():
+        for index, rule in enumerate(override.rules):
+            _check_rule(rule, source, lines, ("teams", team, "rules", index))
+    return policy
+
+
+def _check_rule(rule: Rule, source: str, lines: LineIndex, where: tuple[Any, ...]) -> None:
+    from ramparts.detectors.registry import default_registry
+
+    registry = default_registry()
+    known = registry.names()
+    for name in rule.match.detectors or []:
+        if name not in known:
+            raise ConfigError(
+                f"rule '{rule.id}' names unknown detector '{name}'",
+                source=source,
+                line=line_of(lines, (*where, "match", "detectors")),
+                key=".".join(map(str, (*where, "match", "detectors"))),
+                allowed=known,
+            )
+    if rule.action != "reroute" and rule.reroute_to is not None:
+        raise ConfigError(
+            f"rule '{rule.id}' has reroute_to but its action is '{rule.action}'",
+            source=source,
+            line=line_of(lines, (*where, "reroute_to")),
+            key=".".join(map(str, (*where, "reroute_to"))),
+        )
+
+
+def check_against_settings(policy: Policy, settings: Settings, source: str = "policy") -> list[str]:
+    """Problems that only the gateway's settings reveal (unknown models); empty when none."""
+    models = {m.name for m in settings.models}
+    problems = []
+    trusts = [("trust", policy.trust)] + [
+        (f"teams.{team}.trust", override.trust) for team, override in policy.teams.items()
+    ]
+    for where, trust in trusts:
+        for name in trust:
+            if name not in models:
+                problems.append(f"{source}: {where} names unknown model '{name}'")
+    rules = [("rules", r) for r in policy.rules] + [
+        (f"teams.{team}.rules", r) for team, o in policy.teams.items() for r in o.rules
+    ]
+    for where, rule in rules:
+        if rule.reroute_to and rule.reroute_to not in models:
+            problems.append(
+                f"{source}: {where} rule '{rule.id}' reroutes to unknown model '{rule.reroute_to}'"
+                f" (known: {', '.join(sorted(models))})"
+            )
+    return problems
+
+
+BUILTIN_POLICY_PATH = Path(__file__).with_name("default-policy.yaml")
+__all__ = [
+    "ACTION_STRENGTH",
+    "BUILTIN_POLICY_PATH",
+    "SENSITIVITY_LEVELS",
+    "Policy",
+    "Rule",
+    "check_against_settings",
+    "parse_policy",
+]

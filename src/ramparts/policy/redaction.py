@@ -1,0 +1,233 @@
+"""Redact and restore: sensitive values leave as placeholders and come back on the way in.
+
+A value becomes a placeholder such as ``[EMAIL_1]``. The same value gets the
+same placeholder everywhere in a conversation, across messages and turns,
+because the mapping is remembered per conversation in a :class:`Vault` (in
+memory, or in Redis with a TTL and the values encrypted). Restoring works on
+whole answers, on streams where a placeholder may be split across any number of
+chunks (:class:`StreamRestorer`), and inside JSON tool-call arguments.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import orjson
+import redis
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9_]{0,40})_(\d{1,6})\]")
+MAX_PLACEHOLDER = 50  # characters; longer bracketed text is never a placeholder
+_PARTIAL = re.compile(r"\[[A-Z0-9_]*$")
+_LABEL_CLEAN = re.compile(r"[^A-Z0-9]+")
+
+
+def label_for(kind: str) -> str:
+    """The placeholder label of a finding kind: ``payment_card`` -> ``PAYMENT_CARD``."""
+    label = _LABEL_CLEAN.sub("_", kind.upper()).strip("_")[:40]
+    return label if label and label[0].isalpha() else "VALUE"
+
+
+class Vault(Protocol):
+    """Remembers value <-> placeholder for each (tenant, conversation)."""
+
+    def placeholder(self, scope: str, value: str, label: str) -> str: ...
+
+    def mapping(self, scope: str) -> dict[str, str]: ...
+
+
+class _Conversation:
+    __slots__ = ("by_placeholder", "by_value", "counters", "expires")
+
+    def __init__(self, expires: float) -> None:
+        self.by_value: dict[str, str] = {}
+        self.by_placeholder: dict[str, str] = {}
+        self.counters: dict[str, int] = {}
+        self.expires = expires
+
+
+class MemoryVault:
+    """Per-process vault with a TTL per conversation and a bound on how many it keeps."""
+
+    def __init__(self, ttl_seconds: float, max_conversations: int = 100_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_conversations
+        self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _get(self, scope: str) -> _Conversation:
+        now = time.monotonic()
+        conversation = self._conversations.get(scope)
+        if conversation is None or conversation.expires < now:
+            conversation = _Conversation(now + self._ttl)
+            self._conversations[scope] = conversation
+            while len(self._conversations) > self._max:
+                self._conversations.popitem(last=False)
+        else:
+            conversation.expires = now + self._ttl
+            self._conversations.move_to_end(scope)
+        return conversation
+
+    def placeholder(self, scope: str, value: str, label: str) -> str:
+        with self._lock:
+            conversation = self._get(scope)
+            existing = conversation.by_value.get(value)
+            if existing is not None:
+                return existing
+            number = conversation.counters.get(label, 0) + 1
+            conversation.counters[label] = number
+            token = f"[{label}_{number}]"
+            conversation.by_value[value] = token
+            conversation.by_placeholder[token] = value
+            return token
+
+    def mapping(self, scope: str) -> dict[str, str]:
+        with self._lock:
+            return dict(self._get(scope).by_placeholder)
+
+    def __repr__(self) -> str:
+        return f"<MemoryVault conversations={len(self._conversations)}>"
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """A 256-bit key kept in ``path`` (created with mode 0600 on first use)."""
+    if path.exists():
+        return base64.b64decode(path.read_bytes().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = AESGCM.generate_key(bit_length=256)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(base64.b64encode(key))
+    return key
+
+
+class RedisVault:
+    """Vault in Redis: one hash per conversation, values encrypted (AES-GCM), TTL refreshed on use.
+
+    Field ``v:<digest>`` maps a value's keyed digest to its placeholder, ``p:<placeholder>``
+    holds the encrypted value, ``n:<label>`` counts placeholders per label.
+    """
+
+    # Atomic "get or assign" so that concurrent requests agree on numbering.
+    _ASSIGN = """
+    local existing = redis.call('HGET', KEYS[1], ARGV[1])
+    if existing then
+      redis.call('EXPIRE', KEYS[1], ARGV[5])
+      return existing
+    end
+    local n = redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
+    local token = '[' .. ARGV[3] .. '_' .. n .. ']'
+    redis.call('HSET', KEYS[1], ARGV[1], token, 'p:' .. token, ARGV[4])
+    redis.call('EXPIRE', KEYS[1], ARGV[5])
+    return token
+    """
+
+    def __init__(
+        self, client: redis.Redis, key: bytes, ttl_seconds: int, prefix: str = "ramparts:vault:"
+    ) -> None:
+        self._redis = client
+        self._aead = AESGCM(key)
+        self._digest_key = hashlib.sha256(b"vault-digest" + key).digest()
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+        self._assign = client.register_script(self._ASSIGN)
+
+    def _key(self, scope: str) -> str:
+        return self._prefix + scope
+
+    def placeholder(self, scope: str, value: str, label: str) -> str:
+        digest = hashlib.blake2b(
+            value.encode(), key=self._digest_key[:32], digest_size=16
+        ).hexdigest()
+        nonce = os.urandom(12)
+        sealed = base64.b64encode(nonce + self._aead.encrypt(nonce, value.encode(), scope.encode()))
+        token = self._assign(
+            keys=[self._key(scope)], args=[f"v:{digest}", f"n:{label}", label, sealed, self._ttl]
+        )
+        return token.decode() if isinstance(token, bytes) else str(token)
+
+    def mapping(self, scope: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        stored: dict[bytes, bytes] = self._redis.hgetall(self._key(scope))  # type: ignore[assignment]
+        for field, sealed in stored.items():
+            name = field.decode()
+            if not name.startswith("p:"):
+                continue
+            raw = base64.b64decode(sealed)
+            out[name[2:]] = self._aead.decrypt(raw[:12], raw[12:], scope.encode()).decode()
+        return out
+
+    def __repr__(self) -> str:
+        return "<RedisVault>"
+
+
+def conversation_scope(tenant_id: str, key_id: str, first_texts: list[str]) -> str:
+    """A stable id for a conversation: the same opening turns give the same scope."""
+    digest = hashlib.sha256()
+    for part in (tenant_id, key_id, *first_texts):
+        digest.update(part.encode())
+        digest.update(b"\x00")
+    return f"{tenant_id}:{digest.hexdigest()[:32]}"
+
+
+# --- restoring -------------------------------------------------------------------
+
+
+def restore(text: str, mapping: Mapping[str, str], *, json_string: bool = False) -> str:
+    """Put original values back for every known placeholder in ``text``."""
+    if "[" not in text or not mapping:
+        return text
+
+    def swap(match: re.Match[str]) -> str:
+        value = mapping.get(match.group(0))
+        if value is None:
+            return match.group(0)
+        return orjson.dumps(value).decode()[1:-1] if json_string else value
+
+    return PLACEHOLDER.sub(swap, text)
+
+
+class StreamRestorer:
+    """Restores placeholders in a stream, holding back only a possible partial placeholder.
+
+    Any chunking of the same text yields the same restored text (property-tested).
+    """
+
+    def __init__(self, mapping: Mapping[str, str], *, json_string: bool = False) -> None:
+        self._mapping = mapping
+        self._json = json_string
+        self._pending = ""
+
+    def feed(self, chunk: str) -> str:
+        text = self._pending + chunk
+        cut = _hold_from(text)
+        self._pending = text[cut:]
+        return restore(text[:cut], self._mapping, json_string=self._json)
+
+    def flush(self) -> str:
+        text, self._pending = self._pending, ""
+        return restore(text, self._mapping, json_string=self._json)
+
+
+def _hold_from(text: str) -> int:
+    """Where a trailing, possibly incomplete placeholder starts (len(text) when none)."""
+    start = text.rfind("[", max(0, len(text) - MAX_PLACEHOLDER))
+    if start < 0:
+        return len(text)
+    tail = text[start:]
+    if _PARTIAL.fullmatch(tail):
+        return start
+    # "[LABEL_12" without the closing bracket is matched above; a complete one is released.
+    return len(text)
+
+
+RestoreFunction = Callable[[str], str]

@@ -1,0 +1,439 @@
+"""Guardrails as a gateway stage: tenant policy on the way in, output guards on the way out.
+
+Registered through the same :class:`~ramparts.gateway.pipeline.Stage` hooks any
+plug-in would use. Every guard reports truthfully into the audit record: ran,
+skipped, timed out, failed open or failed closed, with verdicts, scores,
+thresholds, detector versions and finding fingerprints, never values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass, field
+from typing import Any
+
+import redis
+from sqlalchemy import Engine as SqlEngine
+
+from ramparts.config import Settings
+from ramparts.detectors.base import Finding
+from ramparts.errors import BlockedError, ConfigError
+from ramparts.gateway.exchange import Exchange
+from ramparts.gateway.routing import Route
+from ramparts.gateway.types import (
+    ChatRequest,
+    ChatResponse,
+    Finish,
+    StreamEvent,
+    TextDelta,
+    TextPart,
+    ToolCall,
+    ToolCallDelta,
+)
+from ramparts.policy.book import CompiledPolicy, PolicyBook
+from ramparts.policy.decide import Verdict, decide
+from ramparts.policy.guard import (
+    StreamOutputGuard,
+    TextUnit,
+    Violation,
+    apply_redactions,
+    output_violations,
+    scan_units,
+    text_units,
+)
+from ramparts.policy.redaction import (
+    MemoryVault,
+    RedisVault,
+    StreamRestorer,
+    Vault,
+    conversation_scope,
+    load_or_create_key,
+    restore,
+)
+from ramparts.policy.store import PolicyStore
+from ramparts.store.db import session_factory
+
+STATE_KEY = "guardrails"
+
+
+@dataclass(slots=True)
+class RequestState:
+    compiled: CompiledPolicy
+    scope: str
+    prompt_findings: list[Finding] = field(default_factory=list)
+    redacted: bool = False
+
+    def mapping(self, vault: Vault) -> dict[str, str]:
+        return vault.mapping(self.scope) if self.redacted else {}
+
+
+class GuardTimeout(Exception):
+    pass
+
+
+async def _run_guard(work: Any, timeout_ms: float) -> Any:
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(work), timeout_ms / 1000)
+    except TimeoutError:
+        raise GuardTimeout from None
+
+
+def _failure_status(mode: str, timed_out: bool) -> str:
+    """What the audit says of a guard that could not finish: it let the request through
+    unchecked (failed_open), or stopped it (timed_out / failed_closed)."""
+    if mode == "fail_open":
+        return "failed_open"
+    return "timed_out" if timed_out else "failed_closed"
+
+
+class GuardrailStage:
+    name = "guardrails"
+
+    def __init__(self, settings: Settings, book: PolicyBook, vault: Vault) -> None:
+        self._settings = settings
+        self._book = book
+        self._vault = vault
+
+    def forget_tenant(self, tenant_id: str) -> None:
+        """Drop a tenant's cached policy (after it changed through this process)."""
+        self._book.invalidate(tenant_id)
+
+    # --- input ---------------------------------------------------------------
+    async def before_upstream(
+        self, exchange: Exchange, request: ChatRequest
+    ) -> Awaitable[None] | None:
+        assert exchange.identity is not None
+        assert exchange.route is not None
+        compiled = await self._book.for_identity(exchange.identity)
+        exchange.guardrails["policy"] = compiled.describe()
+        if compiled.policy is None or not compiled.policy.guards.input.enabled:
+            exchange.guardrails["input"] = {"status": "skipped", "reason": compiled.skip_reason}
+            return None
+        units = text_units(request)
+        first_texts = [u.text for u in units[:2]]
+        state = RequestState(
+            compiled,
+            conversation_scope(exchange.identity.tenant_id, exchange.identity.key_id, first_texts),
+        )
+        exchange.state[STATE_KEY] = state
+        check = self._check_input(exchange, request, state, units)
+        if compiled.block_only:
+            # Nothing in this policy rewrites a request: the check may run alongside the call.
+            return check
+        await check
+        return None
+
+    async def _check_input(
+        self, exchange: Exchange, request: ChatRequest, state: RequestState, units: list[TextUnit]
+    ) -> None:
+        compiled = state.compiled
+        assert compiled.policy is not None
+        assert compiled.input_engine is not None
+        settings = compiled.policy.guards.input
+        started = time.perf_counter()
+        record: dict[str, Any] = {"detectors": compiled.input_versions}
+        exchange.guardrails["input"] = record
+        engine = compiled.input_engine
+        try:
+            located = await _run_guard(lambda: scan_units(engine, units), settings.timeout_ms)
+        except Exception as exc:
+            timed_out = isinstance(exc, GuardTimeout)
+            record["status"] = _failure_status(settings.failure_mode, timed_out)
+            record["error"] = "timeout" if timed_out else type(exc).__name__
+            record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+            if settings.failure_mode == "fail_open":
+                return
+            record["verdict"] = "block"
+            what = "did not finish in time" if timed_out else "failed"
+            raise BlockedError(
+                f"The input guard {what} and this tenant's policy fails closed;"
+                " try again, or ask an administrator to check the guardrails.",
+                rule_ids=["guard-failure"],
+            ) from None
+        state.prompt_findings = [item.finding for item in located]
+        model = exchange.route.model if exchange.route else None
+        assert model is not None
+        assert exchange.identity is not None
+        verdict = decide(
+            located, compiled.policy, self._settings, model, exchange.identity.allowed_models
+        )
+        self._record_verdict(record, verdict, compiled, started)
+        if verdict.action == "block":
+            raise BlockedError(verdict.message, rule_ids=verdict.rule_ids)
+        if verdict.action == "reroute" and verdict.reroute_to:
+            target = self._settings.model(verdict.reroute_to)
+            assert target is not None
+            exchange.route = Route(target, target.provider)
+            record["rerouted_to"] = target.name
+        if verdict.redactions:
+            count = apply_redactions(units, verdict.redactions, self._vault, state.scope)
+            state.redacted = count > 0
+            record["redacted"] = count
+
+    def _record_verdict(
+        self, record: dict[str, Any], verdict: Verdict, compiled: CompiledPolicy, started: float
+    ) -> None:
+        record["status"] = "ran"
+        record["verdict"] = verdict.action
+        record["threshold"] = compiled.threshold
+        record["findings"] = [o.audit() for o in verdict.outcomes]
+        record["rules"] = verdict.rule_ids
+        record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+
+    # --- output: complete answers ------------------------------------------------
+    async def after_response(self, exchange: Exchange, response: ChatResponse) -> None:
+        state: RequestState | None = exchange.state.get(STATE_KEY)  # type: ignore[assignment]
+        if state is None or state.compiled.policy is None:
+            exchange.guardrails.setdefault("output", {"status": "skipped"})
+            return
+        policy = state.compiled.policy
+        settings = policy.guards.output
+        if settings.enabled:
+            texts = [
+                p.text if isinstance(p, TextPart) else p.arguments
+                for choice in response.choices
+                for p in choice.parts
+            ]
+            violations = await self._check_output(exchange, state, texts)
+            if violations and policy.mode == "enforce":
+                raise BlockedError(
+                    _output_message(violations), rule_ids=["output-guard"], code="output_blocked"
+                )
+        else:
+            exchange.guardrails["output"] = {"status": "skipped", "reason": "disabled by policy"}
+        mapping = state.mapping(self._vault)
+        if mapping:
+            for choice in response.choices:
+                for part in choice.parts:
+                    if isinstance(part, TextPart):
+                        part.text = restore(part.text, mapping)
+                    elif isinstance(part, ToolCall):
+                        part.arguments = restore(part.arguments, mapping, json_string=True)
+
+    async def _check_output(
+        self, exchange: Exchange, state: RequestState, texts: list[str]
+    ) -> list[Violation]:
+        compiled = state.compiled
+        assert compiled.policy is not None
+        assert compiled.output_engine is not None
+        settings = compiled.policy.guards.output
+        engine = compiled.output_engine
+        record: dict[str, Any] = {"detectors": compiled.output_versions}
+        exchange.guardrails["output"] = record
+        started = time.perf_counter()
+
+        def scan() -> list[Finding]:
+            return [f for text in texts for f in engine.scan(text, origin="assistant")]
+
+        try:
+            findings = await _run_guard(scan, settings.timeout_ms)
+        except Exception as exc:
+            timed_out = isinstance(exc, GuardTimeout)
+            record["status"] = _failure_status(settings.failure_mode, timed_out)
+            record["error"] = "timeout" if timed_out else type(exc).__name__
+            if settings.failure_mode == "fail_open":
+                return []
+            raise BlockedError(
+                "The output guard could not check the answer and this tenant's policy fails"
+                " closed; try again.",
+                rule_ids=["guard-failure"],
+                code="output_blocked",
+            ) from None
+        violations = output_violations(findings, state.prompt_findings, settings)
+        _record_output(record, violations, compiled.policy.mode, started)
+        return violations
+
+    # --- output: streams ---------------------------------------------------------
+    def wrap_stream(
+        self, exchange: Exchange, events: AsyncIterator[StreamEvent]
+    ) -> AsyncIterator[StreamEvent]:
+        state: RequestState | None = exchange.state.get(STATE_KEY)  # type: ignore[assignment]
+        if state is None or state.compiled.policy is None:
+            exchange.guardrails.setdefault("output", {"status": "skipped"})
+            return events
+        return _GuardedStream(self._vault, exchange, state).run(events)
+
+
+def _output_message(violations: list[Violation]) -> str:
+    reasons = sorted({v.reason for v in violations})
+    return (
+        "The answer was withheld by the output guard: it contained "
+        + "; ".join(reasons)
+        + ". Rephrase the request, or ask an administrator to review the policy."
+    )
+
+
+def _record_output(
+    record: dict[str, Any], violations: list[Violation], mode: str, started: float
+) -> None:
+    record["status"] = "ran"
+    record["verdict"] = (
+        ("block" if mode == "enforce" else "monitor:block") if violations else "allow"
+    )
+    record["findings"] = [v.audit() for v in violations]
+    record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
+
+
+class _GuardedStream:
+    """Applies the output guard and restoration to one stream, choice by choice."""
+
+    def __init__(self, vault: Vault, exchange: Exchange, state: RequestState) -> None:
+        policy = state.compiled.policy
+        assert policy is not None
+        assert state.compiled.output_engine is not None
+        self._exchange = exchange
+        self._state = state
+        self._settings = policy.guards.output
+        self._enforce = policy.mode == "enforce"
+        self._mapping = state.mapping(vault)
+        self._engine = state.compiled.output_engine
+        self._guards: dict[int, StreamOutputGuard] = {}
+        self._restorers: dict[int, StreamRestorer] = {}
+        self._tools: dict[tuple[int, int], list[ToolCallDelta]] = {}
+        self._started = time.perf_counter()
+        self._violations: list[Violation] = []
+        self._failed_open = False
+        self._failed_closed = False
+        self._passthrough: set[int] = set()
+        self._record: dict[str, Any] = {"detectors": state.compiled.output_versions}
+        exchange.guardrails["output"] = self._record
+
+    def _cut(self, index: int) -> Finish:
+        """End this choice as filtered; the gateway then stops the upstream."""
+        self._exchange.status = "blocked"
+        self._exchange.error_code = "output_blocked"
+        return Finish("content_filter", index)
+
+    def _guard(self, index: int) -> StreamOutputGuard:
+        if index not in self._guards:
+            self._guards[index] = StreamOutputGuard(
+                self._engine, self._settings, self._state.prompt_findings
+            )
+            self._restorers[index] = StreamRestorer(self._mapping)
+        return self._guards[index]
+
+    def _scan(self, work: Any) -> Any:
+        """Run a guard step; on an error, fail open (stop guarding) or closed (cut the stream)."""
+        try:
+            return work()
+        except Exception as exc:
+            self._record["error"] = type(exc).__name__
+            if self._settings.failure_mode == "fail_open":
+                self._failed_open = True
+                return None
+            self._failed_closed = True
+            return None
+
+    def _checked_text(self, index: int, text: str) -> str | None:
+        """Text of choice ``index`` now safe to release; None when the stream must be cut."""
+        guard = self._guard(index)
+        if not self._settings.enabled or self._failed_open or index in self._passthrough:
+            return guard.release_all() + text
+        safe = self._scan(lambda: guard.feed(text))
+        return self._after_scan(index, guard, safe)
+
+    def _after_scan(self, index: int, guard: StreamOutputGuard, safe: str | None) -> str | None:
+        if self._failed_closed:
+            return None
+        if guard.violations:
+            self._violations.extend(guard.violations)
+            if self._enforce:
+                return None
+            # Monitor mode: the violation is recorded, the rest of the stream flows unguarded.
+            self._passthrough.add(index)
+            return guard.release_all()
+        if safe is None:  # the guard failed open: release what it held
+            return guard.release_all()
+        return safe
+
+    async def run(self, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
+        if not self._settings.enabled:
+            self._record.update(status="skipped", reason="disabled by policy")
+        try:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    safe = self._checked_text(event.index, event.text)
+                    if safe is None:
+                        yield self._cut(event.index)
+                        return
+                    text = self._restorers[event.index].feed(safe)
+                    if text:
+                        yield TextDelta(text, event.index)
+                elif isinstance(event, ToolCallDelta):
+                    self._tools.setdefault((event.index, event.tool_index), []).append(event)
+                elif isinstance(event, Finish):
+                    async for out in self._finish(event):
+                        yield out
+                        if isinstance(out, Finish) and out.reason == "content_filter":
+                            return
+                else:
+                    yield event
+        finally:
+            self._close_record()
+
+    def _close_record(self) -> None:
+        mode = "enforce" if self._enforce else "monitor"
+        _record_output(self._record, self._violations, mode, self._started)
+        if not self._settings.enabled:
+            self._record["status"] = "skipped"
+        elif self._failed_open:
+            self._record["status"] = "failed_open"
+        elif self._failed_closed:
+            self._record["status"] = "failed_closed"
+
+    def _guarding(self, index: int) -> bool:
+        return self._settings.enabled and not self._failed_open and index not in self._passthrough
+
+    async def _finish(self, event: Finish) -> AsyncIterator[StreamEvent]:
+        index = event.index
+        guard = self._guard(index)
+        if self._guarding(index):
+            safe = self._after_scan(index, guard, self._scan(guard.finish))
+        else:
+            safe = guard.release_all()
+        if safe is None:
+            yield self._cut(index)
+            return
+        tail = self._restorers[index].feed(safe) + self._restorers[index].flush()
+        if tail:
+            yield TextDelta(tail, index)
+        calls = [key for key in self._tools if key[0] == index]
+        if calls and self._guarding(index):
+            texts = ["".join(d.arguments for d in self._tools[key]) for key in calls]
+            findings = self._scan(
+                lambda: [f for text in texts for f in self._engine.scan(text, origin="assistant")]
+            )
+            violations = output_violations(
+                findings or [], self._state.prompt_findings, self._settings
+            )
+            self._violations.extend(violations)
+            if self._failed_closed or (violations and self._enforce):
+                yield self._cut(index)
+                return
+        for key in calls:
+            deltas = self._tools.pop(key)
+            joined = "".join(d.arguments for d in deltas)
+            arguments = restore(joined, self._mapping, json_string=True)
+            head = deltas[0]
+            yield ToolCallDelta(key[1], arguments, head.id, head.name, index)
+        yield event
+
+
+def create_stage(settings: Settings, engine: SqlEngine) -> GuardrailStage:
+    """The stage factory the gateway registers (see ``gateway.app.STAGE_FACTORIES``)."""
+    key_file = settings.redaction.key_file or settings.data_dir / "vault.key"
+    secret = load_or_create_key(key_file)
+    vault: Vault
+    if settings.redaction.store == "redis":
+        if not settings.redis_url:
+            raise ConfigError(
+                "redaction.store is 'redis' but redis_url is not set", key="redis_url"
+            )
+        client = redis.Redis.from_url(settings.redis_url)
+        vault = RedisVault(client, secret, settings.redaction.ttl_seconds)
+    else:
+        vault = MemoryVault(settings.redaction.ttl_seconds, settings.redaction.max_conversations)
+    book = PolicyBook(settings, PolicyStore(session_factory(engine)), secret)
+    return GuardrailStage(settings, book, vault)

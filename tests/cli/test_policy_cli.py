@@ -1,0 +1,117 @@
+"""`ramparts policy` as an operator uses it: lint, test, set, history, diff, rollback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support.gateway_process import RAMPARTS
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+GOOD = """\
+detectors:
+  detectors: {prompt_injection: false, person_name: false}
+rules:
+  - id: no-secrets
+    match: {families: [secrets]}
+    action: block
+  - id: redact-email
+    match: {detectors: [email]}
+    action: redact
+"""
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Run:
+    env = {**os.environ, "RAMPARTS_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "250"}
+    env.pop("RAMPARTS_DATABASE_URL", None)
+
+    def invoke(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [str(RAMPARTS), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert result.returncode == expect, result.stdout + result.stderr
+        return result
+
+    return invoke
+
+
+def test_lint_reports_file_line_and_allowed_values(run: Run, tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(GOOD)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD.replace("action: redact", "action: scrub"))
+    result = run("policy", "lint", str(good), str(bad), expect=1)
+    assert f"✓ {good}" in result.stdout
+    assert f"{bad}:9: key 'rules.1.action'" in result.stderr
+    assert "allowed: allow, redact, block, alert, reroute" in result.stderr
+
+
+def test_policy_test_shows_what_each_prompt_would_get(run: Run, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(GOOD)
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text(
+        '{"id": "mail", "prompt": "write to bob@example.com"}\n'
+        '{"id": "key", "prompt": "my key AKIAZ7VRSQ4TLMXJ2P3Q"}\n'
+        '{"id": "plain", "prompt": "what is the capital of France"}\n'
+    )
+    lines = run(
+        "policy", "test", str(policy), "--prompts", str(prompts), "--json"
+    ).stdout.splitlines()
+    results = {r["id"]: r for r in map(json.loads, lines)}
+    assert results["mail"]["verdict"] == "redact"
+    assert results["mail"]["sent_text"] == "write to [EMAIL_1]"
+    assert results["key"]["verdict"] == "block" and results["key"]["sent_text"] is None
+    assert results["key"]["rules"] == ["no-secrets"]
+    assert results["plain"]["verdict"] == "allow"
+    assert "AKIAZ7VRSQ4TLMXJ2P3Q" not in results["key"]["message"]
+
+
+def test_versions_history_diff_and_rollback(run: Run, tmp_path: Path) -> None:
+    run("tenants", "create", "acme")
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text(GOOD)
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text("mode: monitor\n" + GOOD)
+    assert (
+        "policy v1 is active"
+        in run("policy", "set", str(v1), "--tenant", "acme", "--author", "ciso").stdout
+    )
+    run(
+        "policy",
+        "set",
+        str(v2),
+        "--tenant",
+        "acme",
+        "--author",
+        "ciso",
+        "--comment",
+        "shadow first",
+    )
+    history = run("policy", "history", "--tenant", "acme").stdout
+    assert "shadow first" in history and "ciso" in history
+    diff = run("policy", "diff", "--tenant", "acme").stdout
+    assert "mode: enforce -> monitor" in diff and "+mode: monitor" in diff
+    assert (
+        "policy v3 (a copy of v1) is active"
+        in run("policy", "rollback", "--tenant", "acme", "--to", "1").stdout
+    )
+    assert run("policy", "show", "--tenant", "acme").stdout == GOOD
+    assert "rollback to v1" in run("policy", "history", "--tenant", "acme").stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("trust: {ghost: public}\n")
+    assert (
+        "unknown model 'ghost'"
+        in run("policy", "set", str(bad), "--tenant", "acme", expect=2).stderr
+    )

@@ -1,0 +1,150 @@
+"""Placeholders: consistent per conversation, restored whole, in any chunking, and inside JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import redis
+from cryptography.exceptions import InvalidTag
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ramparts.policy.redaction import (
+    MemoryVault,
+    RedisVault,
+    StreamRestorer,
+    conversation_scope,
+    label_for,
+    restore,
+)
+
+MAPPING = {
+    "[EMAIL_1]": "bob@example.com",
+    "[EMAIL_2]": "ann@example.org",
+    "[PAYMENT_CARD_1]": "4111 1111 1111 1111",
+    "[PERSON_12]": 'Jane "JJ" O\'Neil',
+}
+
+
+def test_labels_come_from_finding_kinds() -> None:
+    assert label_for("email") == "EMAIL"
+    assert label_for("payment_card") == "PAYMENT_CARD"
+    assert label_for("aws-access-key-id") == "AWS_ACCESS_KEY_ID"
+    assert label_for("123") == "VALUE"
+
+
+def test_same_value_same_placeholder_within_a_conversation_only() -> None:
+    vault = MemoryVault(ttl_seconds=60)
+    first = vault.placeholder("t:conv1", "bob@example.com", "EMAIL")
+    assert first == "[EMAIL_1]"
+    assert vault.placeholder("t:conv1", "ann@example.org", "EMAIL") == "[EMAIL_2]"
+    assert vault.placeholder("t:conv1", "bob@example.com", "EMAIL") == first
+    assert vault.placeholder("t:conv2", "ann@example.org", "EMAIL") == "[EMAIL_1]"
+    assert vault.mapping("t:conv1") == {
+        "[EMAIL_1]": "bob@example.com",
+        "[EMAIL_2]": "ann@example.org",
+    }
+    assert "bob" not in repr(vault)
+
+
+def test_memory_vault_forgets_after_its_ttl_and_is_bounded() -> None:
+    vault = MemoryVault(ttl_seconds=0.0)
+    vault.placeholder("t:c", "x@y.z", "EMAIL")
+    assert vault.mapping("t:c") == {}
+    small = MemoryVault(ttl_seconds=60, max_conversations=100)
+    for i in range(150):
+        small.placeholder(f"t:{i}", "v", "V")
+    assert small.mapping("t:0") == {} and small.mapping("t:149") == {"[V_1]": "v"}
+
+
+def test_conversation_scope_is_stable_and_tenant_scoped() -> None:
+    a = conversation_scope("ten_a", "key_1", ["system", "hello"])
+    assert a == conversation_scope("ten_a", "key_1", ["system", "hello"])
+    assert a != conversation_scope("ten_b", "key_1", ["system", "hello"])
+    assert a.startswith("ten_a:")
+
+
+def test_restore_whole_text_and_json_strings() -> None:
+    text = "Write to [EMAIL_1] and [EMAIL_2]; card [PAYMENT_CARD_1]; unknown [EMAIL_9]."
+    assert restore(text, MAPPING) == (
+        "Write to bob@example.com and ann@example.org; card 4111 1111 1111 1111; unknown [EMAIL_9]."
+    )
+    arguments = json.dumps({"to": "[PERSON_12]", "cc": ["[EMAIL_1]"]})
+    restored = json.loads(restore(arguments, MAPPING, json_string=True))
+    assert restored == {"to": 'Jane "JJ" O\'Neil', "cc": ["bob@example.com"]}
+
+
+answers = st.lists(
+    st.sampled_from(
+        [
+            *MAPPING,
+            "[",
+            "]",
+            "[EMAIL",
+            "_1",
+            "[EMAIL_",
+            "x",
+            " ",
+            "[a]",
+            "[EMAIL_3]",
+            "ünï",
+            "[[",
+            "]]",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(answers, st.data())
+def test_any_chunking_restores_the_same_text(text: str, data: st.DataObject) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=12)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    restorer = StreamRestorer(MAPPING)
+    streamed = "".join(restorer.feed(chunk) for chunk in chunks) + restorer.flush()
+    assert streamed == restore(text, MAPPING)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab[]_E1 ", max_size=8), max_size=20))
+def test_restorer_holds_back_only_a_possible_placeholder(chunks: list[str]) -> None:
+    restorer = StreamRestorer({})  # nothing to restore: output must equal input
+    total = "".join(chunks)
+    released = ""
+    for count in range(1, len(chunks) + 1):
+        released += restorer.feed(chunks[count - 1])
+        sent = "".join(chunks[:count])
+        assert sent.startswith(released)
+        held = sent[len(released) :]
+        assert held == "" or (re.fullmatch(r"\[[A-Z0-9_]*", held) and len(held) <= 50)
+    assert released + restorer.flush() == total
+
+
+@pytest.fixture
+def redis_client() -> redis.Redis:
+    client = redis.Redis(host="127.0.0.1", port=6379)
+    client.ping()
+    return client
+
+
+def test_redis_vault_shares_numbering_encrypts_values_and_expires(
+    redis_client: redis.Redis,
+) -> None:
+    key = b"k" * 32
+    scope = f"ten_test:{id(redis_client)}"
+    vault = RedisVault(redis_client, key, ttl_seconds=30, prefix="ramparts-test:vault:")
+    other_process = RedisVault(redis_client, key, ttl_seconds=30, prefix="ramparts-test:vault:")
+    assert vault.placeholder(scope, "bob@example.com", "EMAIL") == "[EMAIL_1]"
+    assert other_process.placeholder(scope, "bob@example.com", "EMAIL") == "[EMAIL_1]"
+    assert other_process.placeholder(scope, "ann@example.org", "EMAIL") == "[EMAIL_2]"
+    assert vault.mapping(scope) == {"[EMAIL_1]": "bob@example.com", "[EMAIL_2]": "ann@example.org"}
+    stored = redis_client.hgetall("ramparts-test:vault:" + scope)
+    assert b"bob@example.com" not in b"".join(list(stored.keys()) + list(stored.values()))  # type: ignore[arg-type]
+    assert 0 < redis_client.ttl("ramparts-test:vault:" + scope) <= 30
+    wrong_key = RedisVault(redis_client, b"x" * 32, ttl_seconds=30, prefix="ramparts-test:vault:")
+    with pytest.raises(InvalidTag):
+        wrong_key.mapping(scope)
+    redis_client.delete("ramparts-test:vault:" + scope)
