@@ -1,9 +1,206 @@
-"""`ramparts scan` commands (filled in by the scan work)."""
+"""``ramparts scan``: find personal data, secrets and confidential text in files or stdin."""
 
 from __future__ import annotations
 
+import io
+import json
+import pathlib
+import sys
+from collections.abc import Iterable, Iterator
+from typing import IO, Annotated
+
 import typer
+import yaml
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+from rich.table import Table
+
+from ramparts.detectors.base import Sensitivity
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.registry import Registry, default_registry
+from ramparts.detectors.scanning import (
+    Located,
+    SourceResult,
+    file_findings,
+    iter_chunks,
+    iter_files,
+    scan_jsonl,
+    scan_stream,
+)
+from ramparts.detectors.scanning_sarif import to_sarif
+from ramparts.errors import ConfigError
+
+FORMATS = ("table", "json", "sarif")
+FAIL_ON = ("never", *(str(level) for level in Sensitivity))
+_PROGRESS_MIN_BYTES = 4 << 20
+
+
+def load_engine(config: pathlib.Path | None, only: str | None = None) -> Engine:
+    """The engine with default detectors, or as set by a settings YAML file and ``--only``."""
+    registry = default_registry()
+    if only:
+        registry = Registry(registry.get(name.strip()) for name in only.split(",") if name.strip())
+    if config is None:
+        return Engine(registry=registry)
+    try:
+        data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read detector settings: {exc}", source=str(config)) from None
+    if isinstance(data, dict) and "detectors" in data and isinstance(data["detectors"], dict):
+        section = data["detectors"]
+        # Accept both a whole policy file (detectors: {threshold, detectors}) and the section.
+        if "detectors" in section or "threshold" in section:
+            data = section
+    return Engine.from_dict(data, registry=registry)
+
+
+Source = tuple[str, str | None, Iterator[Located]]
+
+
+def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[Source]:
+    """(path, skip reason, lazy findings) for each file, directory entry or stdin."""
+    named = [p for p in paths or [] if p != "-"]
+    files = list(iter_files(named))
+    total = sum(path.stat().st_size for path in files if path.is_file())
+    show = err.is_terminal and total >= _PROGRESS_MIN_BYTES
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err,
+        disable=not show,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("scanning", total=total)
+        for path in files:
+            if not path.exists():
+                yield str(path), "no such file", iter(())
+                continue
+            skipped, findings = file_findings(
+                engine, path, on_progress=lambda n: progress.advance(task, n)
+            )
+            yield str(path), skipped, findings
+    if not named or "-" in (paths or []):
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
+        yield "-", None, scan_stream(engine, iter_chunks(stream))
+
+
+def _stream_json(sources: Iterator[Source], out: IO[str]) -> list[Sensitivity]:
+    """Write the JSON report as findings arrive, so memory stays flat; returns the levels seen."""
+    levels: set[Sensitivity] = set()
+    out.write('{\n  "results": [')
+    for index, (path, skipped, findings) in enumerate(sources):
+        out.write(("," if index else "") + '\n    {"path": ' + json.dumps(path) + ', "findings": [')
+        for count, item in enumerate(findings):
+            levels.add(item.finding.sensitivity)
+            out.write(("," if count else "") + "\n      " + json.dumps(item.to_dict()))
+        out.write("]" + (', "skipped": ' + json.dumps(skipped) if skipped else "") + "}")
+    out.write("\n  ]\n}\n")
+    return sorted(levels)
+
+
+def _print_table(results: list[SourceResult], out: Console) -> None:
+    table = Table(title="ramparts scan", show_lines=False)
+    for column in ("file", "line:col", "detector", "kind", "score", "sensitivity"):
+        table.add_column(column)
+    for result in results:
+        for item in result.findings:
+            table.add_row(
+                result.path,
+                f"{item.line}:{item.column}",
+                item.finding.detector,
+                item.finding.kind,
+                f"{item.finding.score:.2f}",
+                str(item.finding.sensitivity),
+            )
+    out.print(table)
+    for result in results:
+        if result.skipped:
+            out.print(f"[yellow]skipped[/yellow] {result.path}: {result.skipped}", soft_wrap=True)
+    count = sum(len(result.findings) for result in results)
+    out.print(f"{count} finding(s) in {len(results)} source(s)")
+
+
+def _render(results: list[SourceResult], output_format: str, out: Console) -> None:
+    if output_format == "table":
+        _print_table(results, out)
+        return
+    sys.stdout.write(json.dumps(to_sarif(results, default_registry()), indent=2) + "\n")
+
+
+def _exit_code(levels: Iterable[Sensitivity], fail_on: str) -> int:
+    if fail_on == "never":
+        return 0
+    threshold = Sensitivity.parse(fail_on)
+    return 1 if any(level >= threshold for level in levels) else 0
+
+
+def _exit(code: int) -> None:
+    if code:
+        raise typer.Exit(code)
+
+
+def scan(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files or directories to scan; '-' for stdin.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="table, json or sarif.")
+    ] = "table",
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding at or above this sensitivity is found "
+            "(public, internal, confidential, restricted, never).",
+        ),
+    ] = "confidential",
+    jsonl: Annotated[
+        bool,
+        typer.Option("--jsonl", help="Bulk mode: JSON objects {text, id} per stdin line."),
+    ] = False,
+    config: Annotated[
+        pathlib.Path | None,
+        typer.Option("--config", "-c", help="YAML detector settings (policy 'detectors')."),
+    ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option("--only", help="Comma-separated detector names to run (default: all)."),
+    ] = None,
+) -> None:
+    """Scan files, directories or stdin for personal data, secrets and confidential text.
+
+    Matched values are never printed: findings show where, what and how sure.
+    """
+    if output_format not in FORMATS:
+        raise ConfigError(
+            f"unknown format '{output_format}'", key="--format", allowed=list(FORMATS)
+        )
+    if fail_on not in FAIL_ON:
+        raise ConfigError(f"unknown severity '{fail_on}'", key="--fail-on", allowed=list(FAIL_ON))
+    engine = load_engine(config, only)
+    err = Console(stderr=True)
+    if jsonl:
+        out = sys.stdout.buffer
+        read, flagged = scan_jsonl(engine, sys.stdin.buffer, out)
+        out.flush()
+        err.print(f"{read} line(s), {flagged} flagged", highlight=False)
+        _exit(1 if flagged and fail_on != "never" else 0)
+        return
+    sources = _sources(engine, paths, err)
+    if output_format == "json":
+        _exit(_exit_code(_stream_json(sources, sys.stdout), fail_on))
+        return
+    results = [
+        SourceResult(path, findings=list(findings), skipped=skipped)
+        for path, skipped, findings in sources
+    ]
+    _render(results, output_format, Console())
+    levels = (item.finding.sensitivity for result in results for item in result.findings)
+    _exit(_exit_code(levels, fail_on))
 
 
 def register(app: typer.Typer) -> None:
     """Add the scan commands to the root app."""
+    app.command("scan")(scan)

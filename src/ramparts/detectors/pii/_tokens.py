@@ -1,0 +1,74 @@
+"""Capitalised-word runs, shared by the name and place detectors.
+
+One linear regex pass finds words that start with an upper-case letter; runs
+of them separated only by spaces (or name particles like 'van') become
+candidate names and places. A tiny cache lets both detectors reuse the pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+# The run pattern starts with a character class so the regex engine can skip
+# straight to capital letters; the word-boundary check sits after that first
+# character (a two-character lookbehind) for the same reason.
+_AFTER_BOUNDARY = r"(?:(?<=\\[nrt](?s:.))|(?<![\w'\u2019\-.@](?s:.)))"
+_REST_OF_WORD = r"[^\W\d_]*+(?:['\u2019\-][^\W\d_]++)*+(?![@\w]|\.\w)"
+_PARTICLES = "van|von|de|der|den|da|di|du|del|della|la|le|bin|ibn|al|el|ter|ten|dos|das"
+# A dot joins only after an initial ("Katrine T. Jørgensen") or a title ("Dr. Smith").
+_DOT_JOIN = r"(?:(?<![^\W\d_]{2})|(?<=Mr|Dr|Ms|St|Mx|MR|DR|MS)|(?<=Mrs|Rev|MRS)|(?<=Prof))\. ?"
+_RUN = re.compile(
+    rf"[^\W\d_a-z]{_AFTER_BOUNDARY}{_REST_OF_WORD}"
+    rf"(?:(?: | (?:{_PARTICLES}) (?:den |der )?|{_DOT_JOIN})[^\W\d_a-z]{_REST_OF_WORD}){{0,4}}"
+)
+_RUN_WORD = re.compile(r"[^\W\d_]++(?:['\u2019\-][^\W\d_]++)*+")
+_PARTICLE_SET = frozenset(_PARTICLES.split("|")) | {"den", "der"}
+
+Run = tuple[tuple[int, int], ...]
+
+
+def _split_run(text: str, start: int, end: int) -> list[Run]:
+    """The capitalised words of one matched run; a lower-case non-particle splits it."""
+    runs: list[Run] = []
+    current: list[tuple[int, int]] = []
+    for word in _RUN_WORD.finditer(text, start, end):
+        word_start, word_end = word.span()
+        if not text[word_start].isupper():
+            if word.group() in _PARTICLE_SET:
+                continue
+            if current:
+                runs.append(tuple(current))
+            current = []
+            continue
+        if text.endswith(("'s", "\u2019s"), word_start, word_end):
+            word_end -= 2  # "Sandra's address": the name is Sandra
+        current.append((word_start, word_end))
+    if current:
+        runs.append(tuple(current))
+    return runs
+
+
+def _runs(text: str) -> tuple[Run, ...]:
+    runs: list[Run] = []
+    for match in _RUN.finditer(text):
+        start, end = match.span()
+        if end - start > 1 and " " not in match.group() and "." not in match.group():
+            word_end = end - 2 if text.endswith(("'s", "\u2019s"), start, end) else end
+            if text[start].isupper():
+                runs.append(((start, word_end),))
+            continue
+        runs.extend(_split_run(text, start, end))
+    return tuple(runs)
+
+
+# Detectors of one scan run one after another on the same text: a few slots suffice,
+# and only the last few texts are kept alive.
+@functools.lru_cache(maxsize=4)
+def _cached_runs(text: str) -> tuple[Run, ...]:
+    return _runs(text)
+
+
+def capitalized_runs(text: str) -> tuple[Run, ...]:
+    """Runs of capitalised words as ``((start, end), ...)`` word spans."""
+    return _cached_runs(text)

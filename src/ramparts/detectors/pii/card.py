@@ -1,0 +1,77 @@
+"""Payment card numbers: issuer prefix and length, then the Luhn checksum."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import luhn
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._context import (
+    ESCAPED_BREAK,
+    digits_only,
+    has_context,
+    words_pattern,
+)
+
+_CANDIDATE = re.compile(
+    rf"(?:{ESCAPED_BREAK}|(?<![\w.\-]))\d(?:[ \-]?\d){{11,18}}+(?![\w]|[.\-]\d)"
+)
+_CONTEXT = words_pattern(
+    "card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "cvv", "expiry",
+    "payment", "billing", "charge",
+)  # fmt: skip
+
+# (issuer, prefixes as (low, high) over the first N digits, allowed lengths)
+_ISSUERS: tuple[tuple[str, tuple[tuple[int, int, int], ...], frozenset[int]], ...] = (
+    ("amex", ((34, 34, 2), (37, 37, 2)), frozenset({15})),
+    ("visa", ((4, 4, 1),), frozenset({13, 16, 19})),
+    ("mastercard", ((51, 55, 2), (2221, 2720, 4)), frozenset({16})),
+    ("discover", ((6011, 6011, 4), (644, 649, 3), (65, 65, 2)), frozenset({16, 17, 18, 19})),
+    ("jcb", ((3500, 3599, 4),), frozenset({16, 17, 18, 19})),
+    ("jcb", ((1800, 1800, 4), (2131, 2131, 4)), frozenset({15})),
+    ("diners", ((300, 305, 3), (36, 36, 2), (38, 39, 2)), frozenset({14, 15, 16, 17, 18, 19})),
+    ("unionpay", ((62, 62, 2),), frozenset({16, 17, 18, 19})),
+    ("maestro", ((50, 50, 2), (56, 69, 2)), frozenset({12, 13, 14, 15, 16, 17, 18, 19})),
+)
+
+
+def card_issuer(digits: str) -> str | None:
+    """The issuer whose prefix range and length fit ``digits``, if any."""
+    for issuer, ranges, lengths in _ISSUERS:
+        if len(digits) not in lengths:
+            continue
+        for low, high, width in ranges:
+            if low <= int(digits[:width]) <= high:
+                return issuer
+    return None
+
+
+class PaymentCardDetector(Detector):
+    name = "payment_card"
+    kinds = ("payment_card",)
+    description = "Payment card numbers (issuer ranges and Luhn checksum)."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for match in anchored(_CANDIDATE, text, min_digits=12):
+            digits = digits_only(match.group())
+            issuer = card_issuer(digits)
+            if issuer is None or not luhn.is_valid(digits):
+                continue
+            start, end = match.span()
+            score = 1.0 if has_context(text, start, end, _CONTEXT) else 0.9
+            findings.append(
+                self.finding(
+                    context,
+                    text,
+                    start,
+                    end,
+                    kind="payment_card",
+                    score=score,
+                    explanation=f"{issuer} number range and length, Luhn checksum valid",
+                    sensitivity=Sensitivity.RESTRICTED,
+                )
+            )
+        return findings

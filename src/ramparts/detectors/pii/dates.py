@@ -1,0 +1,44 @@
+"""Dates of birth: a date with a birth keyword shortly before it."""
+
+from __future__ import annotations
+
+import re
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE = (
+    r"(?:\d{4}[\-/.]\d{1,2}[\-/.]\d{1,2}"
+    r"|\d{1,2}[\-/.]\d{1,2}[\-/.](?:\d{4}|\d{2})"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}"
+    rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
+)
+_BIRTH = r"(?:date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b\.?|born(?:\s+on)?|birth)"
+_DOB = re.compile(rf"\b{_BIRTH}\b[^\n\d]{{0,20}}?(?P<date>{_DATE})(?!\d)", re.IGNORECASE)
+
+
+class DateOfBirthDetector(Detector):
+    name = "date_of_birth"
+    kinds = ("date_of_birth",)
+    description = "Dates of birth (a date shortly after 'born', 'DOB', 'date of birth'...)."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        lowered = text.lower()
+        if not any(word in lowered for word in ("birth", "born", "dob", "d.o.b")):
+            return []
+        return [
+            self.finding(
+                context,
+                text,
+                match.start("date"),
+                match.end("date"),
+                kind="date_of_birth",
+                score=0.85,
+                explanation="date introduced by a birth keyword",
+                sensitivity=Sensitivity.CONFIDENTIAL,
+            )
+            for match in _DOB.finditer(text)
+        ]

@@ -1,0 +1,49 @@
+"""Email addresses.
+
+Found by anchoring on each ``@`` and expanding a bounded distance either side,
+so scanning stays linear even on megabyte-long tokens.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+
+_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
+_MAX_LOCAL = 64
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b")
+
+
+class EmailDetector(Detector):
+    name = "email"
+    kinds = ("email",)
+    description = "Email addresses (RFC 5322 common subset)."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        at = text.find("@")
+        while at != -1:
+            start = at
+            while start > 0 and at - start < _MAX_LOCAL and text[start - 1] in _LOCAL_CHARS:
+                start -= 1
+            if start >= 2 and text[start - 1] == "\\" and text[start] in "nrt":
+                start += 1  # a literal "\n" before the address is not part of it
+            while start < at and text[start] in ".'":  # addresses do not start with a dot
+                start += 1
+            domain = _DOMAIN.match(text, at + 1)
+            if start < at and domain:
+                findings.append(
+                    self.finding(
+                        context,
+                        text,
+                        start,
+                        domain.end(),
+                        kind="email",
+                        score=1.0,
+                        explanation="local part, @ and a domain with a top-level label",
+                        sensitivity=Sensitivity.CONFIDENTIAL,
+                    )
+                )
+            at = text.find("@", (domain.end() if domain else at + 1))
+        return findings

@@ -1,0 +1,105 @@
+"""Name and place lists shipped in ``ramparts/detectors/data`` (see its README).
+
+Loaded once, lazily, into frozensets: lookups are O(1) and the lists cost a
+few MB of memory.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+# Capitalised words that are also first names, surnames or places but are far
+# more often ordinary words at the start of a sentence, a label or a title.
+_COMMON_WORDS_TEXT = """
+    a about above after again against all also am an and any are as at be because been
+    before being below best between both but by can could day did do does doing down
+    during each few for from further had has have having he her here hers him his how i
+    if in into is it its just last let many may me might more most must my new next no
+    nor not now of off on once one only or other our out over own please same see she
+    should so some such than thank thanks that the their them then there these they this
+    those through to too under until up very was we were what when where which while who
+    whom why will with would yes yet you your hello hi hey dear regards cheers monday
+    tuesday wednesday thursday friday saturday sunday january february march april june
+    july august september october november december today tomorrow yesterday street road
+    avenue lane drive court place square way park hill north south east west old great
+    little big long young white black green brown gray grey red blue gold king queen
+    prince princess lord lady sir madam mister miss doctor president company bank church
+    house hall school college university city town village county state world love hope
+    joy faith grace art bill mark rich sunny summer winter spring autumn fall dawn page
+    case guy chance chase major royal son sun star moon sky rain storm early night
+    christmas easter god jesus english french german spanish american british european
+    asian african dutch italian chinese japanese indian mr mrs ms dr prof ok okay sure
+    well still even ever never always every account card phone email address number name
+    call send help need want get make ave av st rd blvd ln ct pl sq hwy suite apt
+    apartment unit flat floor room order payment credit service customer support team
+    office manager director website web desk fax mobile tel e-mail mail bot user info
+    personal note subject date title url assistant agent client system message reply re
+    fwd attachment
+"""
+COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+
+# Words that make a capitalised run an organisation, a street or a title, not a person.
+_NOT_PERSON_TEXT = """
+    alley annex arcade bayou beach bend bluff bluffs bottom branch brook burgs bypass
+    camp canyon cape causeway centers circle circles cliff cliffs common commons corner
+    corners course courts cove coves creek crossroad curve dam divide drives estate
+    expressway extension falls ferry flat flats forge forges fork forks freeway garden
+    gardens gateway greens grove groves harbor harbors haven heights highway hollow
+    inlet islands isle junction junctions knoll knolls lakes landing light lights loaf
+    lock locks loop mall manor manors meadow mews mill mission motorway mount mountains
+    neck orchard oval overpass parks parkway parkways pass passage path pike pine plain
+    plains port ports prairie radial ramp rapid rapids rest ridge ridges route row run
+    shoal shore shores skyway springs spur spurs squares station stravenue stream
+    streets summit terrace throughway track trafficway trail trailer tunnel turnpike
+    underpass unions valley valleys viaduct view views village villages ville vista
+    walks wall ways company bancorp enterprise transit corp co.ltd groupinc inc ltd llc
+    plc corporation co group holdings limited sa ag gmbh bv nv partners associates bank
+    trust foundation institute university college school agency authority department
+    ministry council committee force forces army navy act law bill court street st road
+    rd avenue ave lane drive boulevard blvd way walk point points square park crossing
+    bridge river mountain island republic kingdom states united federation weekly daily
+    times news magazine journal records music studios media airlines airport hotel
+    hospital clinic center centre club laboratories labs systems technologies solutions
+    services international global industries enterprises incorporated societe société
+    ranch land shoals cite ctra casa
+"""
+NOT_PERSON_WORDS = frozenset(_NOT_PERSON_TEXT.split())
+
+_TITLES_TEXT = "mr mrs ms miss mx dr prof sir madam dame lord lady rev father sister captain"
+TITLES = frozenset(_TITLES_TEXT.split())
+
+
+def _read(name: str) -> list[str]:
+    data = resources.files("ramparts.detectors").joinpath("data", name)
+    return [line.strip() for line in data.read_text("utf-8").splitlines() if line.strip()]
+
+
+@functools.cache
+def first_names() -> frozenset[str]:
+    return frozenset(name for name in _read("first_names.txt") if name.lower() not in COMMON_WORDS)
+
+
+@functools.cache
+def last_names() -> frozenset[str]:
+    return frozenset(name for name in _read("last_names.txt") if name.lower() not in COMMON_WORDS)
+
+
+@functools.cache
+def place_lengths() -> dict[str, int]:
+    """First word of each place (case-folded) -> the most words a place starting with it has."""
+    lengths: dict[str, int] = {}
+    for place in places():
+        words = place.split()
+        lengths[words[0]] = max(lengths.get(words[0], 0), len(words))
+    return lengths
+
+
+@functools.cache
+def places() -> frozenset[str]:
+    """Place names, case-folded."""
+    return frozenset(
+        place.casefold()
+        for place in _read("places.txt")
+        if len(place) > 2 and place.lower() not in COMMON_WORDS
+    )

@@ -1,0 +1,51 @@
+"""IBANs, validated with python-stdnum (country format and mod-97 checksum)."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iban
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.pii._anchors import anchored
+
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}+", re.ASCII)
+
+
+def _longest_valid(text: str, start: int, end: int) -> int | None:
+    """End of the longest valid IBAN starting at ``start``, trimming trailing words."""
+    while end - start >= 15:
+        value = text[start:end]
+        if iban.is_valid(value):
+            return end
+        cut = value.rfind(" ")
+        if cut < 0:
+            return None
+        end = start + cut
+    return None
+
+
+class IbanDetector(Detector):
+    name = "iban"
+    kinds = ("iban",)
+    description = "International bank account numbers (IBAN) with a valid checksum."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for match in anchored(_CANDIDATE, text, back_by=(2,), min_digits=4):
+            end = _longest_valid(text, match.start(), match.end())
+            if end is None:
+                continue
+            findings.append(
+                self.finding(
+                    context,
+                    text,
+                    match.start(),
+                    end,
+                    kind="iban",
+                    score=1.0,
+                    explanation="IBAN country format and mod-97 checksum valid",
+                    sensitivity=Sensitivity.RESTRICTED,
+                )
+            )
+        return findings

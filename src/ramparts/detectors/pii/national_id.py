@@ -1,0 +1,162 @@
+"""Government identifiers: US SSN, UK NINO and common national ID numbers.
+
+Checksums and validity rules come from python-stdnum. Identifiers that are
+bare digit runs (and so collide with order numbers, phone numbers...) are only
+reported when an identifying word is nearby.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from stdnum.br import cpf
+from stdnum.ca import sin
+from stdnum.de import idnr
+from stdnum.es import dni
+from stdnum.fr import nir
+from stdnum.in_ import aadhaar
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+from stdnum.se import personnummer
+from stdnum.us import ssn
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._context import contains_word, has_context, words_pattern
+
+_SSN = re.compile(r"(?<![\w\-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
+_SSN_CONTEXT = words_pattern("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer")
+_NINO = re.compile(
+    r"(?<![A-Za-z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r" ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])"
+)
+_ID_WORDS = (
+    "id", "identity", "national", "citizen", "personal number", "tax", "dni", "nie", "bsn",
+    "aadhaar", "sin", "cpf", "pesel", "personnummer", "steuer", "nir", "insee", "codice fiscale",
+    "social insurance", "identification",
+)  # fmt: skip
+_ID_CONTEXT = words_pattern(*_ID_WORDS)
+
+
+@dataclass(frozen=True)
+class _Scheme:
+    kind: str
+    pattern: re.Pattern[str]
+    is_valid: Callable[[str], bool]
+    needs_context: bool
+    back_by: tuple[int, ...]
+
+
+def _scheme(
+    kind: str,
+    pattern: str,
+    module: ModuleType,
+    needs_context: bool,
+    back_by: tuple[int, ...] = (),
+) -> _Scheme:
+    compiled = re.compile(rf"(?<![\w\-.]){pattern}(?![\w]|[\-.]\d)")
+    return _Scheme(kind, compiled, module.is_valid, needs_context, back_by)
+
+
+_SCHEMES = (
+    _scheme("es_dni", r"\d{8}-?[A-Za-z]", dni, needs_context=False),
+    _scheme("it_fiscal_code", r"[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]", codicefiscale,
+            needs_context=False, back_by=(6,)),
+    _scheme("br_cpf", r"\d{3}\.\d{3}\.\d{3}-\d{2}", cpf, needs_context=False),
+    _scheme("nl_bsn", r"\d{4}\.?\d{2}\.?\d{3}", bsn, needs_context=True),
+    _scheme("de_tax_id", r"\d{2} ?\d{3} ?\d{3} ?\d{3}", idnr, needs_context=True),
+    _scheme("fr_nir", r"[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}", nir, needs_context=True),
+    _scheme("in_aadhaar", r"[2-9]\d{3} ?\d{4} ?\d{4}", aadhaar, needs_context=True),
+    _scheme("ca_sin", r"\d{3}[ \-]?\d{3}[ \-]?\d{3}", sin, needs_context=True),
+    _scheme("pl_pesel", r"\d{11}", pesel, needs_context=True),
+    _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, needs_context=True),
+)  # fmt: skip
+
+
+class UsSsnDetector(Detector):
+    name = "us_ssn"
+    kinds = ("us_ssn",)
+    description = "US social security numbers (area/group/serial rules)."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for match in anchored(_SSN, text, min_digits=9):
+            if not ssn.is_valid(match.group(1) + match.group(3) + match.group(4)):
+                continue
+            start, end = match.span()
+            in_context = has_context(text, start, end, _SSN_CONTEXT)
+            if not match.group(2) and not in_context:
+                continue  # nine bare digits are too common to call without context
+            findings.append(
+                self.finding(
+                    context,
+                    text,
+                    start,
+                    end,
+                    kind="us_ssn",
+                    score=0.95 if in_context else 0.85,
+                    explanation="SSN shape with valid area, group and serial"
+                    + (" near an SSN keyword" if in_context else ""),
+                    sensitivity=Sensitivity.RESTRICTED,
+                )
+            )
+        return findings
+
+
+class UkNinoDetector(Detector):
+    name = "uk_nino"
+    kinds = ("uk_nino",)
+    description = "UK National Insurance numbers (HMRC prefix rules)."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        return [
+            self.finding(
+                context,
+                text,
+                match.start(),
+                match.end(),
+                kind="uk_nino",
+                score=0.85,
+                explanation="National Insurance number with an allowed prefix and suffix",
+                sensitivity=Sensitivity.RESTRICTED,
+            )
+            for match in anchored(_NINO, text, back_by=(3, 2), min_digits=6)
+        ]
+
+
+class NationalIdDetector(Detector):
+    name = "national_id"
+    kinds = tuple(scheme.kind for scheme in _SCHEMES)
+    description = "National identity and tax numbers validated with python-stdnum."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        # Most schemes need an identifying word; one search decides whether to try them.
+        any_context = contains_word(text.lower(), _ID_WORDS)
+        for scheme in _SCHEMES:
+            if scheme.needs_context and not any_context:
+                continue
+            for match in anchored(scheme.pattern, text, back_by=scheme.back_by, min_digits=8):
+                start, end = match.span()
+                in_context = has_context(text, start, end, _ID_CONTEXT)
+                if scheme.needs_context and not in_context:
+                    continue
+                if not scheme.is_valid(match.group()):
+                    continue
+                findings.append(
+                    self.finding(
+                        context,
+                        text,
+                        start,
+                        end,
+                        kind=scheme.kind,
+                        score=0.9 if in_context else 0.75,
+                        explanation=f"{scheme.kind} format and checksum valid",
+                        sensitivity=Sensitivity.RESTRICTED,
+                    )
+                )
+        return findings

@@ -1,0 +1,37 @@
+"""Passport numbers: an ID-shaped token close after the word 'passport'."""
+
+from __future__ import annotations
+
+import re
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+
+_PASSPORT = re.compile(
+    r"\bpass(?:port|eport|aporte|port-?nr|nummer)\b[^\n]{0,30}?"
+    r"(?<![A-Za-z0-9])(?P<number>(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]{1,3}\d{5,9}[A-Za-z0-9]?)"
+    r"(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+
+
+class PassportDetector(Detector):
+    name = "passport"
+    kinds = ("passport",)
+    description = "Passport numbers written near the word 'passport'."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        if "pass" not in text.lower():
+            return []
+        return [
+            self.finding(
+                context,
+                text,
+                match.start("number"),
+                match.end("number"),
+                kind="passport",
+                score=0.8,
+                explanation="document-number shape after a passport keyword",
+                sensitivity=Sensitivity.RESTRICTED,
+            )
+            for match in _PASSPORT.finditer(text)
+        ]

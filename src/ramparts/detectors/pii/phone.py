@@ -1,0 +1,124 @@
+"""Telephone numbers, validated with ``phonenumbers`` where the shape allows.
+
+Candidates come from one linear regex (possessive digit groups and mandatory
+separators, so a long digit run has a single parse); ``phonenumbers`` then
+decides how sure we are. Digit runs that look like dates or IP addresses are
+left to their own detectors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import partial
+
+import phonenumbers
+
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._context import (
+    ESCAPED_BREAK,
+    context_before,
+    digits_only,
+    has_context,
+    words_pattern,
+)
+
+_CANDIDATE = re.compile(
+    rf"(?:{ESCAPED_BREAK}|(?<![\w+.\-/:]))"
+    r"(?=(?:[ .\-()+]{0,3}\d){6})"  # at least six digits close together, or not a phone
+    r"(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?"
+    r"(?:\(\d{1,5}+\)[ .\-]?)?"
+    r"\d++(?:(?:[ .\-]|\)\s?|\s?\()\d++){0,7}+\)?"
+    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6}+)?"
+    r"(?![\w:]|[\-.]\d)"
+)
+_DATE_LIKE = re.compile(r"^\d{4}[.\-]\d{1,2}[.\-]\d{1,2}(?:$| )|^\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}$")
+_DECIMAL = re.compile(r"^\d{1,3}\.\d+$")  # 0.0390508 is a number, not a phone
+_IPV4_LIKE = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+_EXTENSION = re.compile(r"\s?(?:x|ext\.?|extension)\s?\d+$")
+_CONTEXT = words_pattern(
+    "phone", "call", "tel", "telephone", "mobile", "cell", "fax", "number", "reach",
+    "contact", "text me", "whatsapp", "dial", "ring", "landline", "hotline", "sms",
+)  # fmt: skip
+# Words that say a number is something else, when they come just before it.
+_NOT_PHONE = words_pattern(
+    "license", "licence", "zip", "postal", "postcode", "account", "order", "invoice",
+    "passport", "ssn", "social security", "id", "reference", "ref", "tracking", "serial",
+    "iban", "card", "routing", "swift", "bsn", "tax",
+)  # fmt: skip
+# A weak candidate followed by a capitalised word or a street keyword is an address.
+_STREET_AFTER = re.compile(
+    r"[ \t]+(?:(?-i:[^\W\d_a-z])[^\W\d_]+|rue|via|calle|rua|ul\.|str\.)", re.IGNORECASE
+)
+_REGIONS = ("US", "GB", "DE", "FR")
+
+
+def _valid_with_region(candidate: str) -> bool:
+    for region in _REGIONS:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            return False
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def phone_score(candidate: str, context_check: Callable[[], bool]) -> float:
+    """How likely a phone-shaped candidate is a phone number (0 when it is not one)."""
+    core = _EXTENSION.sub("", candidate)
+    digits = digits_only(core)
+    if not 6 <= len(digits) <= 15 or _DATE_LIKE.match(core) or _IPV4_LIKE.match(core):
+        return 0.0
+    if _DECIMAL.match(core):
+        return 0.0
+    in_context = context_check()
+    separated = any(ch in core for ch in " .-()")
+    international = core.startswith("+") or core.startswith("00")
+    if international:
+        try:
+            valid = phonenumbers.is_valid_number(phonenumbers.parse(core.replace("00", "+", 1)))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if valid:
+            return 0.95
+        return 0.7 if in_context else 0.5
+    if not separated and not in_context:
+        return 0.0
+    if len(digits) >= 9 and _valid_with_region(core):
+        return 0.85 if separated or in_context else 0.5
+    if in_context:
+        return 0.7
+    return 0.55 if len(digits) >= 7 else 0.4
+
+
+class PhoneDetector(Detector):
+    name = "phone"
+    kinds = ("phone",)
+    description = "Telephone numbers in international and common national formats."
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for match in anchored(_CANDIDATE, text, back="+(", min_digits=6):
+            start, end = match.span()
+            if _NOT_PHONE.search(context_before(text, start, 28)):
+                continue
+            score = phone_score(match.group(), partial(has_context, text, start, end, _CONTEXT))
+            if score < 0.7 and _STREET_AFTER.match(text, end):
+                continue  # "7732 113 Ane Habib Street": house numbers, not a phone
+            if score > 0:
+                findings.append(
+                    self.finding(
+                        context,
+                        text,
+                        start,
+                        end,
+                        kind="phone",
+                        score=score,
+                        explanation="phone-shaped number"
+                        + (" valid per phonenumbers" if score >= 0.85 else ""),
+                        sensitivity=Sensitivity.CONFIDENTIAL,
+                    )
+                )
+        return findings

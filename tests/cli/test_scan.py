@@ -1,0 +1,132 @@
+"""The real ``ramparts scan`` command, through the assembled typer app."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+
+import pytest
+from typer.testing import CliRunner
+
+from ramparts.cli.main import build_app
+from ramparts.detectors import business, pii
+
+PII_AND_BUSINESS = ",".join(cls.name for cls in (*pii.DETECTORS, *business.DETECTORS))
+SECRET_TEXT = "Call 905-674-3793, SSN 123-45-6789, mail bob@example.com\n"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def sample(tmp_path: pathlib.Path) -> pathlib.Path:
+    (tmp_path / "notes.txt").write_text("hello\n" + SECRET_TEXT, encoding="utf-8")
+    (tmp_path / "clean.txt").write_text("nothing to see here\n", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\x00\x00bob@example.com")
+    return tmp_path
+
+
+def _values_absent(output: str) -> None:
+    for value in ("905-674-3793", "123-45-6789", "bob@example.com"):
+        assert value not in output
+
+
+def test_table_output_and_exit_code(runner: CliRunner, sample: pathlib.Path) -> None:
+    result = runner.invoke(build_app(), ["scan", str(sample)])
+    assert result.exit_code == 1
+    assert "us_ssn" in result.stdout
+    assert "skipped" in result.stdout
+    assert "binary file" in result.stdout
+    _values_absent(result.stdout)
+
+
+def test_json_output(runner: CliRunner, sample: pathlib.Path) -> None:
+    result = runner.invoke(build_app(), ["scan", str(sample / "notes.txt"), "--format", "json"])
+    payload = json.loads(result.stdout)
+    [entry] = payload["results"]
+    kinds = {(f["detector"], f["line"]) for f in entry["findings"]}
+    assert {("phone", 2), ("us_ssn", 2), ("email", 2)} <= kinds
+    _values_absent(result.stdout)
+
+
+def test_sarif_output(runner: CliRunner, sample: pathlib.Path) -> None:
+    result = runner.invoke(build_app(), ["scan", str(sample / "notes.txt"), "-f", "sarif"])
+    sarif = json.loads(result.stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    ssn = next(r for r in results if r["ruleId"] == "us_ssn")
+    assert ssn["level"] == "error"
+    assert ssn["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    _values_absent(result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "path", "code"),
+    [
+        ("restricted", "notes.txt", 1),
+        ("never", "notes.txt", 0),
+        ("internal", "clean.txt", 0),
+    ],
+)
+def test_fail_on(
+    runner: CliRunner, sample: pathlib.Path, fail_on: str, path: str, code: int
+) -> None:
+    args = ["scan", str(sample / path), "--fail-on", fail_on, "--only", PII_AND_BUSINESS]
+    result = runner.invoke(build_app(), args)
+    assert result.exit_code == code
+
+
+def test_stdin(runner: CliRunner) -> None:
+    result = runner.invoke(build_app(), ["scan", "-", "-f", "json"], input=SECRET_TEXT)
+    payload = json.loads(result.stdout)
+    assert payload["results"][0]["path"] == "-"
+    assert len(payload["results"][0]["findings"]) >= 3
+
+
+def test_jsonl_bulk(runner: CliRunner) -> None:
+    lines = [
+        {"id": "a", "text": "nothing"},
+        {"id": "b", "text": SECRET_TEXT},
+        {"text": "my ssn is 123-45-6789"},
+    ]
+    stdin = "\n".join(json.dumps(line) for line in lines) + "\n"
+    args = ["scan", "--jsonl", "--fail-on", "never", "--only", PII_AND_BUSINESS]
+    result = runner.invoke(build_app(), args, input=stdin)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == ["a", "b", 3]
+    assert [r["verdict"] for r in records] == ["clean", "flagged", "flagged"]
+    assert {"detector", "kind", "span", "score", "sensitivity"} == set(records[1]["findings"][0])
+    _values_absent(result.stdout)
+
+
+def test_config_file_and_bad_format(runner: CliRunner, tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "detectors.yaml"
+    config.write_text("detectors:\n  tenant_terms:\n    terms: [Nightjar]\n", encoding="utf-8")
+    target = tmp_path / "doc.txt"
+    target.write_text("status of nightjar\n", encoding="utf-8")
+    result = runner.invoke(build_app(), ["scan", str(target), "-c", str(config), "-f", "json"])
+    findings = json.loads(result.stdout)["results"][0]["findings"]
+    assert [f["detector"] for f in findings] == ["tenant_terms"]
+    bad = runner.invoke(build_app(), ["scan", str(target), "-f", "xml"])
+    assert bad.exit_code != 0
+    unknown = runner.invoke(build_app(), ["scan", str(target), "--only", "emial"])
+    assert unknown.exit_code != 0
+    assert "known detectors" in str(unknown.exception)
+
+
+def test_missing_and_binary_files_are_noted_in_json(
+    runner: CliRunner, sample: pathlib.Path
+) -> None:
+    args = ["scan", str(sample / "image.png"), str(sample / "nope.txt"), "-f", "json"]
+    result = runner.invoke(build_app(), args)
+    skipped = {
+        entry["path"]: entry.get("skipped") for entry in json.loads(result.stdout)["results"]
+    }
+    assert skipped == {
+        str(sample / "image.png"): "binary file",
+        str(sample / "nope.txt"): "no such file",
+    }
+    assert result.exit_code == 0

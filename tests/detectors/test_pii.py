@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+Found = Callable[..., list[tuple[str, str]]]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to jane.doe+x@example.co.uk today", ["jane.doe+x@example.co.uk"]),
+        ("E-mail:\\nSiennaConway@einrot.com", ["SiennaConway@einrot.com"]),
+        ("no at sign here", []),
+        ("twitter @handle and a@b", []),
+    ],
+)
+def test_email(found: Found, text: str, expected: list[str]) -> None:
+    assert [value for _, value in found("email", text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call me on +44 20 7946 0958 please", ["+44 20 7946 0958"]),
+        ("my number is (415) 555-2671", ["(415) 555-2671"]),
+        ("Phone:\\n905-674-3793", ["905-674-3793"]),
+        ("meeting on 2021-03-04 10:30", []),
+        ("server 10.0.0.1 is down", []),
+        ("order 12345 shipped", []),
+    ],
+)
+def test_phone(found: Found, text: str, expected: list[str]) -> None:
+    assert [value for _, value in found("phone", text)] == expected
+
+
+def test_payment_card_needs_luhn_and_issuer(found: Found) -> None:
+    assert found("payment_card", "card 4111 1111 1111 1111 exp") == [
+        ("payment_card", "4111 1111 1111 1111")
+    ]
+    assert found("payment_card", "card 4111 1111 1111 1112") == []  # Luhn fails
+    assert found("payment_card", "id 9111111111111111") == []  # Luhn-valid? no issuer anyway
+
+
+def test_iban_checksum_and_trailing_words(found: Found) -> None:
+    text = "pay to DE89 3704 0044 0532 0130 00 and thanks"
+    assert found("iban", text) == [("iban", "DE89 3704 0044 0532 0130 00")]
+    assert found("iban", "GB82WEST12345698765432") == [("iban", "GB82WEST12345698765432")]
+    assert found("iban", "GB82WEST12345698765431") == []
+
+
+def test_ssn_rules_and_context(found: Found) -> None:
+    assert found("us_ssn", "SSN: 123-45-6789") == [("us_ssn", "123-45-6789")]
+    assert found("us_ssn", "ref 666-45-6789") == []  # never issued
+    assert found("us_ssn", "number 123456789") == []  # bare digits need context
+    assert found("us_ssn", "my social security number 123456789") == [("us_ssn", "123456789")]
+
+
+def test_nino_and_national_ids(found: Found) -> None:
+    assert found("uk_nino", "NI number AB 12 34 56 C") == [("uk_nino", "AB 12 34 56 C")]
+    assert found("uk_nino", "code GB 12 34 56 C") == []
+    assert ("es_dni", "12345678Z") in found("national_id", "DNI 12345678Z")
+    assert found("national_id", "reference 12345678Z") == [("es_dni", "12345678Z")]
+    assert found("national_id", "order 111222333") == []  # BSN-shaped, no context
+
+
+def test_network_addresses(found: Found) -> None:
+    assert found("ip_address", "from 192.168.1.20 and 2001:db8::1") == [
+        ("ipv4", "192.168.1.20"),
+        ("ipv6", "2001:db8::1"),
+    ]
+    assert found("ip_address", "version 1.2.3.4.5 and 999.1.1.1 at 10:30:00") == []
+    assert found("mac_address", "nic 00:1A:2B:3C:4D:5E up") == [
+        ("mac_address", "00:1A:2B:3C:4D:5E")
+    ]
+
+
+def test_date_of_birth_and_passport_need_context(found: Found) -> None:
+    assert found("date_of_birth", "DOB: 12/03/1985") == [("date_of_birth", "12/03/1985")]
+    assert found("date_of_birth", "born on March 3, 1985 in Oslo") == [
+        ("date_of_birth", "March 3, 1985")
+    ]
+    assert found("date_of_birth", "invoice dated 12/03/1985") == []
+    assert found("passport", "passport number: X12345678") == [("passport", "X12345678")]
+    assert found("passport", "ticket X12345678") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ship to 221B Baker Street, London NW1 6XE", "221B Baker Street, London NW1 6XE"),
+        ("Loorenstrasse 149, Zurich", "Loorenstrasse 149, Zurich"),
+        ("The bus station is on Via Pasquale Scura 127", "Via Pasquale Scura 127"),
+        ("363 52 Huntly Street\n Suite 132\n BARMOLLOCH\n United Kingdom",
+         "363 52 Huntly Street\n Suite 132\n BARMOLLOCH\n United Kingdom"),
+        ("PSC 7423, Box 3629\nAPO AE 40229", "PSC 7423, Box 3629\nAPO AE 40229"),
+    ],
+)  # fmt: skip
+def test_street_address(found: Found, text: str, expected: str) -> None:
+    assert [value for _, value in found("street_address", text)] == [expected]
+
+
+def test_street_address_ignores_plain_numbers(found: Found) -> None:
+    assert found("street_address", "I bought 3 apples and 4 pears on 5 May") == []
+
+
+def test_person_names(found: Found) -> None:
+    assert ("person", "Stephan Fenstermacher") in found(
+        "person_name", "Hi, I am Stephan Fenstermacher."
+    )
+    assert ("person", "Rive") in found("person_name", "My name is Rive")
+    assert ("person", "Sandra") in found("person_name", "here's Sandra's address")
+    assert found("person_name", "I work for Hubtown Ltd in the Civil Rights Act era") == []
+
+
+def test_locations(found: Found) -> None:
+    assert found("location", "we flew from Oslo to United Kingdom") == [
+        ("location", "Oslo"),
+        ("location", "United Kingdom"),
+    ]
+    assert found("location", "it is what it is") == []
+
+
+def test_phone_refuses_house_numbers_and_decimals(found: Found) -> None:
+    assert found("phone", "it is 7732 113 Ane Habib Street") == []
+    assert found("phone", "rate 0.0390508 today") == []
+    assert found("phone", "Mobile: 7732 113 44") == [("phone", "7732 113 44")]

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import io
+import pathlib
+
+import orjson
+
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.scanning import iter_files, scan_file, scan_jsonl, scan_stream
+
+
+def _pieces(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_chunked_scan_equals_whole_scan(own_engine: Engine) -> None:
+    line = "mail bob@example.com or call 905-674-3793; SSN 123-45-6789\n"
+    text = line * 40
+    whole = [(f.detector, f.start, f.end) for f in own_engine.scan(text)]
+    for size in (97, 500, 1000):
+        located = list(scan_stream(own_engine, _pieces(text, size), overlap=64))
+        assert [(i.finding.detector, i.finding.start, i.finding.end) for i in located] == whole
+
+
+def test_line_and_column(own_engine: Engine) -> None:
+    text = "hello\nmy mail: bob@example.com\n"
+    [item] = list(scan_stream(own_engine, [text]))
+    assert (item.line, item.column) == (2, 10)
+    assert text[item.finding.start : item.finding.end] == "bob@example.com"
+
+
+def test_binary_files_are_skipped(own_engine: Engine, tmp_path: pathlib.Path) -> None:
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x00\x01bob@example.com")
+    result = scan_file(own_engine, blob)
+    assert result.skipped == "binary file"
+    assert result.findings == []
+
+
+def test_directories_are_walked_without_vcs(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("x")
+    names = [path.relative_to(tmp_path).as_posix() for path in iter_files([str(tmp_path)])]
+    assert names == ["a.txt", "sub/b.txt"]
+
+
+def test_jsonl_keeps_order_ids_and_reports_bad_lines(own_engine: Engine) -> None:
+    lines = [
+        b'{"id": "a", "text": "mail bob@example.com"}\n',
+        b"not json\n",
+        b"\n",
+        b'{"text": "nothing here"}\n',
+        b'{"id": 7, "text": 3}\n',
+    ]
+    out = io.BytesIO()
+    read, flagged = scan_jsonl(own_engine, lines, out)
+    records = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    assert (read, flagged) == (4, 1)
+    assert [record.get("id") for record in records] == ["a", None, 4, None]
+    assert records[0]["verdict"] == "flagged"
+    assert records[0]["findings"][0]["span"] == [5, 20]
+    assert records[1]["error"] == "line is not valid JSON"
+    assert records[2]["verdict"] == "clean"
+    assert "bob@example.com" not in out.getvalue().decode()
