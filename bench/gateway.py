@@ -78,8 +78,9 @@ def start_gateway(
         },
         "models": [{"name": "bench", "provider": "mock", "retries": 0}],
         "guardrails": {"enabled": False},
-        **(extra or {}),
     }
+    for section, values in (extra or {}).items():
+        config[section] = {**config.get(section, {}), **values}
     path = tmp / "ramparts.yaml"
     path.write_text(yaml.safe_dump(config))
     env = {**os.environ, "RAMPARTS_CONFIG": str(path)}

@@ -1,9 +1,200 @@
-"""`ramparts discover` commands (filled in by the discover work)."""
+"""`ramparts discover run|export-sigma`: find the AI services people use."""
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from sqlalchemy.engine import Engine
+
+from ramparts.discovery.analysis import Thresholds
+from ramparts.discovery.catalog import STATUSES, load_catalog
+from ramparts.discovery.pipeline import RunOptions, run_discovery
+from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
+from ramparts.discovery.sigma import export_rules
+from ramparts.discovery.storage import (
+    DEFAULT_STORE_URL,
+    known_services,
+    last_window_end,
+    open_store,
+    save_run,
+)
+from ramparts.discovery.usermap import load_user_map
+from ramparts.errors import ConfigError
+
+
+def parse_mapping(text: str | None) -> dict[str, str] | None:
+    """``ts=time,host=dest`` -> {"ts": "time", "host": "dest"}."""
+    if not text:
+        return None
+    mapping: dict[str, str] = {}
+    for pair in text.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ConfigError("expected field=column pairs separated by commas", key=pair)
+        mapping[key.strip()] = value.strip()
+    return mapping
+
+
+def parse_since(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ConfigError(
+            "expected an ISO date or date-time (2026-11-01 or 2026-11-01T08:00:00Z) or 'last'",
+            key="--since",
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def since_last(engine: Engine | None, tenant: str) -> float | None:
+    """Strictly after the newest record of the previous run, so nothing is counted twice."""
+    last = last_window_end(engine, tenant) if engine is not None else None
+    return math.nextafter(last, math.inf) if last is not None else None
 
 
 def register(app: typer.Typer) -> None:
     """Add the discover commands to the root app."""
+    group = typer.Typer(
+        help="Shadow-AI discovery from proxy, DNS and firewall logs.", no_args_is_help=True
+    )
+
+    @group.command("run")
+    def run(
+        inputs: Annotated[
+            list[str], typer.Argument(help="Log files, globs, directories, or '-' for stdin.")
+        ],
+        fmt: Annotated[
+            str | None, typer.Option("--format", help="Log format (default: auto-detect).")
+        ] = None,
+        mapping: Annotated[
+            str | None,
+            typer.Option("--map", help="Generic CSV/JSONL mapping: ts=col,user=col,host=col,..."),
+        ] = None,
+        users: Annotated[
+            Path | None, typer.Option("--users", help="CSV with ip,user[,department] columns.")
+        ] = None,
+        overlay: Annotated[
+            Path | None, typer.Option("--overlay", help="Tenant overlay YAML.")
+        ] = None,
+        since: Annotated[
+            str | None,
+            typer.Option(
+                "--since", help="Only traffic from this time on; 'last' = after the last run."
+            ),
+        ] = None,
+        json_out: Annotated[
+            Path | None, typer.Option("--json", help="Write the JSON report here.")
+        ] = None,
+        csv_out: Annotated[
+            Path | None, typer.Option("--csv", help="Services CSV here (and <name>-users.csv).")
+        ] = None,
+        html_out: Annotated[
+            Path | None, typer.Option("--html", help="Write the self-contained HTML report here.")
+        ] = None,
+        store_url: Annotated[
+            str, typer.Option("--store-url", help="SQLAlchemy URL of the Ramparts store.")
+        ] = DEFAULT_STORE_URL,
+        no_store: Annotated[
+            bool, typer.Option("--no-store", help="Do not save results in the store.")
+        ] = False,
+        large_upload_mb: Annotated[
+            float, typer.Option(help="Upload per user and service that is a finding (MB).")
+        ] = 10.0,
+        many_services: Annotated[
+            int, typer.Option(help="Number of AI services per user that is a finding.")
+        ] = 5,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    ) -> None:
+        """Read logs, match them to the catalog and report who uses which AI services."""
+        catalog = load_catalog(overlay)
+        if since == "last" and no_store:
+            raise ConfigError("--since last reads the previous run from the store: drop --no-store")
+        engine = None if no_store else open_store(store_url)
+        since_ts = since_last(engine, catalog.tenant) if since == "last" else parse_since(since)
+        options = RunOptions(
+            fmt=fmt,
+            mapping=parse_mapping(mapping),
+            user_map=load_user_map(users) if users else None,
+            since=since_ts,
+            thresholds=Thresholds(
+                large_upload_bytes=int(large_upload_mb * 1024 * 1024), many_services=many_services
+            ),
+            known_services=known_services(engine, catalog.tenant) if engine is not None else None,
+        )
+        console = Console(stderr=True)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=quiet,
+        ) as progress:
+            task = progress.add_task("reading logs", total=None)
+            current = {"file": ""}
+
+            def on_records(count: int) -> None:
+                progress.update(task, description=f"{current['file']}: {count:,} records")
+
+            def on_file(done: int, total: int, path: str) -> None:
+                current["file"] = Path(path).name if path != "-" else "stdin"
+                progress.update(task, completed=done, total=total, description=current["file"])
+
+            report = run_discovery(inputs, catalog, options, progress=on_records, on_file=on_file)
+            progress.update(task, completed=progress.tasks[0].total or 0)
+        if json_out:
+            json_out.write_text(render_json(report), encoding="utf-8")
+        if csv_out:
+            write_csv(report, csv_out)
+        if html_out:
+            html_out.write_text(render_html(report), encoding="utf-8")
+        if engine is not None:
+            run_id = save_run(engine, report)
+            if not quiet:
+                console.print(f"[dim]stored as discovery run {run_id}[/dim]")
+        if not quiet:
+            print_summary(report, Console())
+
+    @group.command("export-sigma")
+    def export_sigma(
+        out_dir: Annotated[Path, typer.Option("--out", help="Directory for the rules.")] = Path(
+            "sigma-rules"
+        ),
+        overlay: Annotated[
+            Path | None, typer.Option("--overlay", help="Tenant overlay YAML.")
+        ] = None,
+        status: Annotated[
+            list[str] | None,
+            typer.Option("--status", help="Only services with this status; repeatable."),
+        ] = None,
+    ) -> None:
+        """Write Sigma rules (proxy and DNS log sources) for the catalog."""
+        status = status or []
+        bad = [s for s in status if s not in STATUSES]
+        if bad:
+            raise ConfigError("unknown status", key=bad[0], allowed=list(STATUSES))
+        catalog = load_catalog(overlay)
+        written = export_rules(catalog, out_dir, statuses=set(status) or None)
+        typer.echo(f"wrote {len(written)} Sigma rules under {out_dir}")
+
+    app.add_typer(group, name="discover")

@@ -1,0 +1,97 @@
+"""Log parsers: one module per log family, plus auto-detection and input handling."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import zstandard
+
+from ramparts.discovery.parsers.detect import FORMATS, detect, parser_for
+from ramparts.discovery.parsers.inputs import expand_inputs, open_text, read_sample
+from ramparts.discovery.parsers.record import (
+    LogRecord,
+    ParseContext,
+    ParseStats,
+    Prefilter,
+    SkippedRows,
+)
+from ramparts.errors import ParseError
+
+UNRECOGNISED = "unrecognised"
+
+
+@dataclass
+class SourceStats:
+    """Parse statistics for one input file."""
+
+    path: str
+    stats: ParseStats
+
+
+def read_records(
+    specs: list[str],
+    *,
+    fmt: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    sources: list[SourceStats] | None = None,
+    ctx: ParseContext | None = None,
+    on_file: Callable[[int, int, str], None] | None = None,
+) -> Iterator[tuple[str, LogRecord | SkippedRows]]:
+    """(format name, record) for every record in every input; stats go to ``sources``.
+
+    ``on_file(done, total, path)`` is called before each file (for progress bars).
+    """
+    ctx = ctx or ParseContext()
+    paths = expand_inputs(specs)
+    for done, path in enumerate(paths):
+        if on_file is not None:
+            on_file(done, len(paths), path)
+        with open_text(path) as stream:
+            failures: list[str] = []
+            sample, lines = read_sample(guarded(stream, failures))
+            try:
+                parser = parser_for(fmt, mapping) if fmt else detect(sample, path, mapping)
+            except ParseError:
+                # One unreadable file never stops the run: count it and move on.
+                stats = ParseStats(UNRECOGNISED)
+                for line in lines:
+                    stats.lines += 1
+                    stats.broken_line(line, "unrecognised log format")
+                if sources is not None:
+                    sources.append(SourceStats(path, stats))
+                continue
+            stats = ParseStats(parser.name)
+            if sources is not None:
+                sources.append(SourceStats(path, stats))
+            name = parser.name
+            for record in parser.parse(lines, stats, ctx):
+                yield name, record
+            for failure in failures:
+                stats.broken_line(
+                    "", f"input ended early ({failure}); the rest of the file is lost"
+                )
+
+
+def guarded(stream: Iterator[str], failures: list[str]) -> Iterator[str]:
+    """Lines of ``stream``; a truncated or corrupt compressed file ends it (noted in failures)."""
+    try:
+        yield from stream
+    except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
+        failures.append(type(exc).__name__)
+
+
+__all__ = [
+    "FORMATS",
+    "LogRecord",
+    "ParseContext",
+    "ParseStats",
+    "Prefilter",
+    "SkippedRows",
+    "SourceStats",
+    "detect",
+    "expand_inputs",
+    "parser_for",
+    "read_records",
+]

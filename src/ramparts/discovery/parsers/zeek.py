@@ -1,0 +1,314 @@
+"""Zeek http, dns, ssl and conn logs, as TSV (with its ``#fields`` header) or JSON lines.
+
+What each log can show: http has host, path, user (basic auth) and body sizes; dns the
+queried name only; ssl the SNI only; conn only IPs and byte counts, so conn records
+name a host only when a DNS answer for that IP was seen earlier in the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+from operator import itemgetter
+from typing import Any
+
+import orjson
+
+from ramparts.discovery.parsers.record import (
+    LogRecord,
+    ParseContext,
+    ParseStats,
+    SkippedRows,
+    normalise_host,
+    to_int,
+)
+
+try:  # polars is the fast path; without it every line goes through Python
+    from ramparts.discovery.parsers.vectorised import BATCH_LINES, http_batch
+
+    vectorised = True
+except ImportError:  # pragma: no cover - polars is a pinned dependency
+    vectorised = False
+    BATCH_LINES = 0
+
+_HOST_CACHE: dict[str, tuple[str, bool]] = {}
+
+_UNSET = frozenset({"-", "(empty)", ""})
+
+
+def _num(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return to_int(value)
+    return None
+
+
+def _ts(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _kind(fields: Iterable[str]) -> str | None:
+    names = set(fields)
+    if "query" in names:
+        return "dns"
+    if "server_name" in names:
+        return "ssl"
+    if "host" in names and "uri" in names:
+        return "http"
+    if "orig_bytes" in names and "id.resp_h" in names:
+        return "conn"
+    return None
+
+
+def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
+    """One record from a field getter (TSV and JSON share this); None without a host."""
+
+    def get(name: str) -> str:
+        value = raw(name)  # JSON may hold numbers, lists or objects: only text counts
+        return value if isinstance(value, str) else ""
+
+    client = get("id.orig_h")
+    ts = _ts(raw("ts"))
+    responder = get("id.resp_h")
+    if kind == "http":
+        # No Host header: fall back to the server address (named if DNS resolved it).
+        host = normalise_host(get("host") or ctx.resolved.get(responder, responder))
+        if not host:
+            return None
+        return LogRecord(
+            ts,
+            client,
+            get("username"),
+            host,
+            get("uri") or "/",
+            _num(raw("request_body_len")),
+            _num(raw("response_body_len")),
+            get("method"),
+        )
+    if kind == "dns":
+        host = normalise_host(get("query"))
+        if not host:
+            return None
+        answers = raw("answers")
+        if answers:
+            items = answers if isinstance(answers, list) else str(answers).split(",")
+            for answer in items:
+                ctx.resolved[str(answer)] = host
+        return LogRecord(ts, client, "", host, None, None, None, "DNS")
+    if kind == "ssl":
+        host = normalise_host(get("server_name") or ctx.resolved.get(responder, responder))
+        if not host:
+            return None
+        return LogRecord(ts, client, "", host, None, None, None, "TLS")
+    host = ctx.resolved.get(responder, responder)
+    if not host:
+        return None
+    return LogRecord(
+        ts, client, "", host, None, _num(raw("orig_bytes")), _num(raw("resp_bytes")), "CONN"
+    )
+
+
+class ZeekTsvParser:
+    name = "zeek-tsv"
+
+    def sniff(self, sample: list[str]) -> bool:
+        return any(s.startswith(("#separator", "#fields")) or _bare_header(s) for s in sample[:12])
+
+    def parse(
+        self, lines: Iterable[str], stats: ParseStats, ctx: ParseContext
+    ) -> Iterator[LogRecord | SkippedRows]:
+        index: dict[str, int] = {}
+        row = _TsvRow(index)
+        kind: str | None = None
+        sep = "\t"
+        http: itemgetter[list[str]] | None = None  # picks the http fast-path columns
+        host_at = 0
+        hosts: dict[str, str] = {}
+        batch: list[str] = []  # data lines waiting for the vectorised path
+        batched = False
+        count = good = 0
+        try:
+            for line in lines:
+                count += 1
+                line = line.rstrip("\r\n")
+                if not line:
+                    continue
+                if line.startswith("#") or (not index and _bare_header(line)):
+                    if batch:
+                        good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                    if line.startswith("#separator"):
+                        sep = _unescape(line.split(" ", 1)[1]) if " " in line else "\t"
+                    elif line.startswith("#fields") or not line.startswith("#"):
+                        names = line.split(sep)[1:] if line.startswith("#") else line.split("\t")
+                        index = {name: i for i, name in enumerate(names)}
+                        row = _TsvRow(index)
+                        kind = _kind(names)
+                        http = _http_columns(index) if kind == "http" else None
+                        host_at = index.get("host", 0)
+                        batched = http is not None and ctx.prefilter is not None and vectorised
+                    continue
+                if kind is None:
+                    stats.broken_line(line, "zeek data before a usable #fields header")
+                    continue
+                if batched:
+                    if line.count(sep) != len(index) - 1:
+                        stats.broken_line(line, "zeek line with the wrong number of fields")
+                        continue
+                    batch.append(line)
+                    if len(batch) >= BATCH_LINES:
+                        good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                    continue
+                parts = line.split(sep)
+                if len(parts) != len(index):
+                    stats.broken_line(line, "zeek line with the wrong number of fields")
+                    continue
+                record: LogRecord | None
+                if http is not None and parts[host_at] not in _UNSET:
+                    # Hot path, inlined: http with a Host header and every usual column.
+                    ts, orig, method, host, uri, up, down, user = http(parts)
+                    try:
+                        when: float | None = float(ts)
+                    except ValueError:
+                        when = None
+                    name = hosts.get(host)
+                    if name is None:
+                        name = hosts[host] = normalise_host(host)
+                        if len(hosts) > 100_000:
+                            hosts.clear()
+                    if not name:
+                        stats.broken_line(line, "zeek http line without a host or address")
+                        continue
+                    record = LogRecord(
+                        when,
+                        "" if orig in _UNSET else orig,
+                        "" if user in _UNSET else user,
+                        name,
+                        "/" if uri in _UNSET else uri,
+                        to_int(up),
+                        to_int(down),
+                        "" if method in _UNSET else method,
+                    )
+                else:
+                    row.parts = parts
+                    record = build_record(kind, row.get, ctx)
+                if record is None:
+                    stats.broken_line(line, f"zeek {kind} line without a host or address")
+                    continue
+                good += 1
+                yield record
+            if batch:
+                good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+        finally:
+            stats.lines += count
+            stats.records += good
+
+    @staticmethod
+    def _flush(
+        batch: list[str],
+        index: dict[str, int],
+        sep: str,
+        kind: str | None,
+        row: _TsvRow,
+        stats: ParseStats,
+        ctx: ParseContext,
+    ) -> Generator[LogRecord | SkippedRows, None, int]:
+        """Yield what one batch holds; return how many good records it had."""
+        assert ctx.prefilter is not None
+        assert kind is not None
+        skipped, records, slow = http_batch(batch, index, sep, ctx.prefilter, _HOST_CACHE)
+        batch.clear()
+        good = skipped.records + skipped.before_since + len(records)
+        if skipped.records or skipped.before_since:
+            yield skipped
+        yield from records
+        for line in slow:
+            row.parts = line.split(sep)
+            record = build_record(kind, row.get, ctx)
+            if record is None:
+                stats.broken_line(line, f"zeek {kind} line without a host or address")
+                continue
+            good += 1
+            yield record
+        return good
+
+
+_HTTP_FAST = ("ts", "id.orig_h", "method", "host", "uri", "request_body_len",
+              "response_body_len", "username")  # fmt: skip
+
+
+def _http_columns(index: dict[str, int]) -> itemgetter[list[str]] | None:
+    if not all(name in index for name in _HTTP_FAST):
+        return None
+    getter: itemgetter[list[str]] = itemgetter(*(index[name] for name in _HTTP_FAST))  # type: ignore[assignment]
+    return getter
+
+
+class ZeekJsonParser:
+    name = "zeek-json"
+
+    def sniff(self, sample: list[str]) -> bool:
+        # Substring test, not a JSON parse: one odd value must not hide the format.
+        lines = [s for s in sample if s.lstrip().startswith("{")]
+        return bool(lines) and all('"id.orig_h"' in s and '"uid"' in s for s in lines)
+
+    def parse(
+        self, lines: Iterable[str], stats: ParseStats, ctx: ParseContext
+    ) -> Iterator[LogRecord]:
+        for line in lines:
+            stats.lines += 1
+            if not line.strip():
+                continue
+            obj = _json(line)
+            kind = _kind(obj) if obj is not None else None
+            record = build_record(kind, _getter(obj), ctx) if obj and kind else None
+            if record is None:
+                stats.broken_line(line, "not a Zeek http/dns/ssl/conn JSON record")
+                continue
+            stats.records += 1
+            yield record
+
+
+class _TsvRow:
+    """Field access by name on the current TSV line (one object per header, not per line)."""
+
+    __slots__ = ("index", "parts")
+
+    def __init__(self, index: dict[str, int]) -> None:
+        self.index = index
+        self.parts: list[str] = []
+
+    def get(self, name: str) -> str | None:
+        i = self.index.get(name)
+        if i is None:
+            return None
+        value = self.parts[i]
+        return None if value in _UNSET else value
+
+
+def _bare_header(line: str) -> bool:
+    # zeek-cut -c and some exports write a bare tab-separated header instead of #fields.
+    names = line.rstrip("\r\n").split("\t")
+    return len(names) > 2 and ("uid" in names or names[0] == "ts") and _kind(names) is not None
+
+
+def _getter(obj: dict[str, Any]) -> Any:
+    def get(name: str) -> Any:
+        value = obj.get(name)
+        return None if isinstance(value, str) and value in _UNSET else value
+
+    return get
+
+
+def _json(line: str) -> dict[str, Any] | None:
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _unescape(value: str) -> str:
+    return value.encode("utf-8").decode("unicode_escape") if "\\x" in value else value
