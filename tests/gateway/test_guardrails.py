@@ -297,7 +297,7 @@ def test_guard_timeouts_fail_as_declared(gateway: RunningGateway, mode: str, pas
     )
     _, key = tenant_with_policy(gateway, policy)
     sdk = openai_client(gateway, key)
-    messages = [{"role": "user", "content": f"{tag} " + "a long prompt " * 400}]
+    messages = [{"role": "user", "content": f"{tag} " + "a long prompt " * 800  # over the inline-scan size, so the timeout applies}]
     if passes:
         raw = sdk.chat.completions.with_raw_response.create(model="gpt-ok", messages=messages)
         record = guardrails_of(gateway, raw.headers["x-request-id"])

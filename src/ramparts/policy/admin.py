@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: FastAPI must see the admin depen
 passed to :func:`register` as a real annotation, not a string it cannot resolve.
 """
 
-
 from datetime import datetime
 from typing import Any
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ramparts.detectors.base import Finding, Sensitivity
-from ramparts.detectors.engine import Engine
+from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
+from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import ChatRequest, ImagePart, TextPart, ToolCall, ToolResult
 from ramparts.policy.decide import Located
 from ramparts.policy.model import OutputGuardSettings, Policy
@@ -108,6 +109,12 @@ def output_engine_config(policy: Policy) -> dict[str, Any]:
     section = dict(policy.detectors)
     detectors = dict(section.get("detectors") or {})
     detectors["prompt_injection"] = False
+    if not settings.block_new_personal_data:
+        # Only credentials and the output detectors can stop an answer: skip the rest.
+        registry = default_registry()
+        for name in registry.names():
+            if family_of(registry.get(name)) in ("pii", "business"):
+                detectors[name] = False
     detectors["output.exfil_link"] = {"allowed_domains": list(settings.allowed_domains)}
     detectors["output.canary_leak"] = (
         {"canaries": list(settings.canaries)} if settings.canaries else False
