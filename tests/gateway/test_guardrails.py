@@ -297,7 +297,8 @@ def test_guard_timeouts_fail_as_declared(gateway: RunningGateway, mode: str, pas
     )
     _, key = tenant_with_policy(gateway, policy)
     sdk = openai_client(gateway, key)
-    messages = [{"role": "user", "content": f"{tag} " + "a long prompt " * 800  # over the inline-scan size, so the timeout applies}]
+    # Longer than the inline-scan size, so the scan runs in a thread and the timeout applies.
+    messages = [{"role": "user", "content": f"{tag} " + "a long prompt " * 800}]
     if passes:
         raw = sdk.chat.completions.with_raw_response.create(model="gpt-ok", messages=messages)
         record = guardrails_of(gateway, raw.headers["x-request-id"])
