@@ -210,3 +210,35 @@ def test_errors_keep_the_callers_shape_across_providers(gateway: RunningGateway)
             model="gpt-400", messages=[{"role": "user", "content": "x"}]
         )
     assert openai_error.value.code == "upstream_rejected"
+
+
+def test_text_documents_reach_both_kinds_of_upstream(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    _, key = gateway.new_key()
+    document = {
+        "type": "document",
+        "title": "notes.txt",
+        "source": {"type": "text", "media_type": "text/plain", "data": "marker-doc-1 the notes"},
+    }
+    for model in ("claude-ok", "gpt-ok"):
+        anthropic_client(gateway, key).messages.create(
+            model=model,
+            max_tokens=10,
+            messages=[
+                {"role": "user", "content": [document, {"type": "text", "text": "summarise"}]}
+            ],
+        )
+    to_anthropic = [b for b in upstream.bodies("claude-ok") if "marker-doc-1" in json.dumps(b)][-1]
+    assert to_anthropic["messages"][0]["content"][0] == {**document}
+    to_openai = [b for b in upstream.bodies("gpt-ok") if "marker-doc-1" in json.dumps(b)][-1]
+    assert "[Document: notes.txt]\nmarker-doc-1 the notes" in to_openai["messages"][0]["content"]
+    pdf = {
+        **document,
+        "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0="},
+    }
+    with pytest.raises(anthropic.BadRequestError) as caught:
+        anthropic_client(gateway, key).messages.create(
+            model="gpt-ok", max_tokens=10, messages=[{"role": "user", "content": [pdf]}]
+        )
+    assert "only plain-text documents" in caught.value.body["error"]["message"]

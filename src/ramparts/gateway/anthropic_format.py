@@ -15,6 +15,7 @@ from ramparts.gateway.types import (
     ChatRequest,
     ChatResponse,
     Choice,
+    DocumentPart,
     Finish,
     FinishReason,
     ImagePart,
@@ -81,6 +82,18 @@ def _image(block: dict[str, Any], where: str) -> ImagePart:
     )
 
 
+def _document(block: dict[str, Any], where: str) -> DocumentPart:
+    source = v.as_object(block.get("source"), f"{where}.source")
+    if source.get("type") != "text":
+        raise InvalidRequestError(
+            f"'{where}.source.type' must be 'text': only plain-text documents are supported",
+            param=f"{where}.source.type",
+        )
+    return DocumentPart(
+        v.require(source, "data", str, f"{where}.source."), v.optional(block, "title", str)
+    )
+
+
 def _simple_blocks(content: Any, where: str) -> list[TextPart | ImagePart]:
     if isinstance(content, str):
         return [TextPart(content)]
@@ -116,6 +129,8 @@ def _blocks(content: Any, where: str) -> list[Part]:
             parts.append(TextPart(v.require(block, "text", str, f"{here}.")))
         elif kind == "image":
             parts.append(_image(block, here))
+        elif kind == "document":
+            parts.append(_document(block, here))
         elif kind == "tool_use":
             arguments = orjson.dumps(block.get("input") or {}).decode()
             parts.append(
@@ -137,7 +152,7 @@ def _blocks(content: Any, where: str) -> list[Part]:
         else:
             raise InvalidRequestError(
                 f"unsupported block type {kind!r} at '{here}'"
-                " (supported: text, image, tool_use, tool_result)",
+                " (supported: text, image, document, tool_use, tool_result)",
                 param=f"{here}.type",
             )
     return parts
@@ -251,6 +266,14 @@ def _render_image(part: ImagePart) -> dict[str, Any]:
 
 
 def _render_block(part: Part) -> dict[str, Any]:
+    if isinstance(part, DocumentPart):
+        document: dict[str, Any] = {
+            "type": "document",
+            "source": {"type": "text", "media_type": "text/plain", "data": part.text},
+        }
+        if part.title:
+            document["title"] = part.title
+        return document
     if isinstance(part, TextPart):
         return {"type": "text", "text": part.text}
     if isinstance(part, ImagePart):

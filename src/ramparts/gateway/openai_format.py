@@ -17,6 +17,7 @@ from ramparts.gateway.types import (
     ChatRequest,
     ChatResponse,
     Choice,
+    DocumentPart,
     EmbeddingRequest,
     Finish,
     FinishReason,
@@ -263,7 +264,15 @@ def parse_embedding_request(body: Any) -> EmbeddingRequest:
 # --- outbound: ChatRequest -> OpenAI body (for OpenAI-compatible upstreams) -----
 
 
+def _as_text(part: TextPart) -> str:
+    if isinstance(part, DocumentPart):  # OpenAI has no document part: mark it in the text
+        return f"\n\n[Document: {part.title or 'untitled'}]\n{part.text}\n"
+    return part.text
+
+
 def _render_content(parts: list[TextPart | ImagePart]) -> str | list[dict[str, Any]]:
+    if any(isinstance(p, DocumentPart) for p in parts):
+        parts = [TextPart(_as_text(p)) if isinstance(p, TextPart) else p for p in parts]
     if all(isinstance(p, TextPart) for p in parts):
         return "".join(p.text for p in parts if isinstance(p, TextPart))
     out: list[dict[str, Any]] = []

@@ -22,6 +22,17 @@ class TextPart:
 
 
 @dataclass(slots=True)
+class DocumentPart(TextPart):
+    """A plain-text document attached to a turn (Anthropic ``document`` blocks).
+
+    Guardrails scan it with the origin ``document``, so policy can treat
+    instructions hidden in documents (indirect injection) apart from the user's words.
+    """
+
+    title: str | None = None
+
+
+@dataclass(slots=True)
 class ImagePart:
     """An image by URL, or inline base64 ``data`` with its ``media_type``."""
 

@@ -17,7 +17,14 @@ from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
 from ramparts.detectors.registry import default_registry
-from ramparts.gateway.types import ChatRequest, ImagePart, TextPart, ToolCall, ToolResult
+from ramparts.gateway.types import (
+    ChatRequest,
+    DocumentPart,
+    ImagePart,
+    TextPart,
+    ToolCall,
+    ToolResult,
+)
 from ramparts.policy.decide import Located
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
@@ -46,7 +53,9 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
     units = [TextUnit("system", p.text, _set_attr(p, "text")) for p in request.system]
     for message in request.messages:
         for part in message.parts:
-            if isinstance(part, TextPart):
+            if isinstance(part, DocumentPart):
+                units.append(TextUnit("document", part.text, _set_attr(part, "text")))
+            elif isinstance(part, TextPart):
                 units.append(TextUnit(message.role, part.text, _set_attr(part, "text")))
             elif isinstance(part, ToolCall):
                 units.append(TextUnit("assistant", part.arguments, _set_attr(part, "arguments")))
