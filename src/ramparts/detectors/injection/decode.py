@@ -1,0 +1,309 @@
+"""Find and decode embedded base64, hex and rot13 so the scorer sees the payload.
+
+Only segments that decode to readable text count: random tokens, hashes and
+binary blobs (images) decode to noise and are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import re
+from dataclasses import dataclass, field
+
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_BASE64_HINT = re.compile(r"[A-Za-z0-9+/_-]{16}")
+_HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:\\x|0x)?[0-9A-Fa-f]{2}[ :]?){8,}(?![0-9A-Fa-f])")
+# Hex-encoded text: printable ASCII bytes all start with a digit 2-7.
+_HEX_HINT = re.compile(
+    r"[2-7][0-9A-Fa-f](?:\\x|0x|[ :])?[2-7][0-9A-Fa-f](?:\\x|0x|[ :])?[2-7][0-9A-Fa-f]"
+)
+_WORD3_BYTES = re.compile(rb"[a-z]{3,}")
+_WORD3_ANY_CASE = re.compile(r"[A-Za-z]{3,}")
+_ROT13_MENTION = re.compile(r"rot[ -]?13|caesar|rotate (?:each|every|the) letter")
+_ROT13 = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    "NOPQRSTUVWXYZABCDEFGHIJKLMnopqrstuvwxyzabcdefghijklm",
+)
+# Frequent English words plus injection vocabulary: enough to tell rot13 from prose.
+_COMMON = frozenset(
+    [
+        "the",
+        "be",
+        "to",
+        "of",
+        "and",
+        "a",
+        "in",
+        "that",
+        "have",
+        "it",
+        "for",
+        "not",
+        "on",
+        "with",
+        "he",
+        "as",
+        "you",
+        "do",
+        "at",
+        "this",
+        "but",
+        "his",
+        "by",
+        "from",
+        "they",
+        "we",
+        "say",
+        "her",
+        "she",
+        "or",
+        "an",
+        "will",
+        "my",
+        "one",
+        "all",
+        "would",
+        "there",
+        "their",
+        "what",
+        "so",
+        "up",
+        "out",
+        "if",
+        "about",
+        "who",
+        "get",
+        "which",
+        "go",
+        "me",
+        "when",
+        "make",
+        "can",
+        "like",
+        "time",
+        "no",
+        "just",
+        "him",
+        "know",
+        "take",
+        "people",
+        "into",
+        "year",
+        "your",
+        "good",
+        "some",
+        "could",
+        "them",
+        "see",
+        "other",
+        "than",
+        "then",
+        "now",
+        "look",
+        "only",
+        "come",
+        "its",
+        "over",
+        "think",
+        "also",
+        "back",
+        "after",
+        "use",
+        "two",
+        "how",
+        "our",
+        "work",
+        "first",
+        "well",
+        "way",
+        "even",
+        "new",
+        "want",
+        "because",
+        "any",
+        "these",
+        "give",
+        "day",
+        "most",
+        "us",
+        "is",
+        "are",
+        "was",
+        "were",
+        "has",
+        "had",
+        "been",
+        "am",
+        "tell",
+        "said",
+        "please",
+        "must",
+        "should",
+        "now",
+        "ignore",
+        "previous",
+        "instructions",
+        "instruction",
+        "prompt",
+        "system",
+        "password",
+        "secret",
+        "reveal",
+        "forget",
+        "rules",
+        "above",
+        "below",
+        "print",
+        "output",
+        "repeat",
+        "everything",
+        "say",
+        "write",
+        "answer",
+        "respond",
+        "reply",
+        "question",
+        "follow",
+        "following",
+        "disregard",
+        "hidden",
+        "key",
+        "access",
+        "granted",
+        "admin",
+        "mode",
+        "act",
+        "pretend",
+        "jailbreak",
+        "bypass",
+    ]
+)
+_COMMON_BYTES = frozenset(word.encode() for word in _COMMON)
+_ROT13_BYTES = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"nopqrstuvwxyzabcdefghijklm")
+_MAX_SEGMENTS = 8
+_MAX_DECODE_CHARS = 8192
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A segment of the input that decoded to readable text."""
+
+    encoding: str
+    start: int
+    end: int
+    text: str = field(repr=False)
+
+
+def _readable(raw: bytes) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if len(text) < 4:
+        return None
+    printable = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    letters = sum(ch.isalpha() or ch == " " for ch in text)
+    if printable < 0.95 * len(text) or letters < 0.6 * len(text):
+        return None
+    # Readable text has words, not one long run of letters (which is noise).
+    return text if " " in text.strip() or len(text) < 24 else None
+
+
+def _base64_segments(text: str) -> list[Decoded]:
+    found: list[Decoded] = []
+    if not _BASE64_HINT.search(text):
+        return found
+    for match in _BASE64.finditer(text):
+        segment = match.group(0)
+        if segment.isalpha() and (segment.islower() or segment.isupper()):
+            continue  # a long word, not base64
+        body = segment.rstrip("=")[:_MAX_DECODE_CHARS]
+        padded = body + "=" * (-len(body) % 4)
+        try:
+            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        decoded = _readable(raw)
+        if decoded:
+            found.append(Decoded("base64", match.start(), match.end(), decoded))
+        if len(found) >= _MAX_SEGMENTS:
+            break
+    return found
+
+
+def _hex_segments(text: str) -> list[Decoded]:
+    found: list[Decoded] = []
+    if not _HEX_HINT.search(text):
+        return found
+    for match in _HEX.finditer(text):
+        digits = re.sub(r"\\x|0x|[ :]", "", match.group(0))[:_MAX_DECODE_CHARS]
+        if len(digits) % 2:
+            digits = digits[:-1]
+        try:
+            raw = bytes.fromhex(digits)
+        except ValueError:
+            continue
+        decoded = _readable(raw)
+        if decoded:
+            found.append(Decoded("hex", match.start(), match.end(), decoded))
+        if len(found) >= _MAX_SEGMENTS:
+            break
+    return found
+
+
+def _rot13_mentioned(lower: str) -> bool:
+    if "rot" not in lower and "caesar" not in lower:
+        return False
+    return _ROT13_MENTION.search(lower) is not None
+
+
+def _rot13_segment(text: str, lower: str) -> list[Decoded]:
+    """Decode the whole text when its words read better under rot13.
+
+    ``lower`` is the lower-case text, used for the word statistics (as ASCII
+    bytes: ``bytes.translate`` is much cheaper than ``str.translate``).
+    """
+    raw = lower.encode("ascii", "replace")
+    # One- and two-letter words ("a" <-> "n") prove nothing either way.
+    words = _WORD3_BYTES.findall(raw)
+    mentioned = _rot13_mentioned(lower)
+    if len(words) < 3 and not mentioned:
+        return []
+    common = _COMMON_BYTES
+    plain_hits = sum(map(common.__contains__, words))
+    if plain_hits > 0.2 * len(words) and not mentioned:
+        return []  # ordinary prose
+    rotated = _WORD3_BYTES.findall(raw.translate(_ROT13_BYTES))  # same word boundaries
+    rot_hits = sum(
+        1 for w, r in zip(words, rotated, strict=True) if r in common and w not in common
+    )
+    if not ((rot_hits >= 3 and rot_hits * 2 >= plain_hits) or (mentioned and rot_hits >= 1)):
+        return []
+    spans = [
+        match.span()
+        for match in _WORD3_ANY_CASE.finditer(text)
+        if match.group(0).lower() not in _COMMON
+        and match.group(0).lower().translate(_ROT13) in _COMMON
+    ]
+    if not spans:
+        return []
+    first, last = spans[0][0], spans[-1][1]
+    return [Decoded("rot13", first, last, text[first:last].translate(_ROT13))]
+
+
+def decode_segments(text: str, lower: str | None = None) -> list[Decoded]:
+    """Every embedded encoded segment of ``text`` that decodes to readable text.
+
+    ``lower`` may pass an already lower-cased copy of ``text`` to save work.
+    """
+    found = _base64_segments(text) + _hex_segments(text)
+    if not found:
+        found = _rot13_segment(text, text.lower() if lower is None else lower)
+    return found
+
+
+def rot13(text: str) -> str:
+    """rot13 of ``text`` (used by tests and the training data augmenter)."""
+    return codecs.encode(text, "rot13")

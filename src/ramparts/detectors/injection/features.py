@@ -1,0 +1,60 @@
+"""The model's view of a text: one function shared by training and inference.
+
+Training (``training/injection/train.py``) and the detector both call
+:func:`prepare`, so the features the model was fitted on are exactly the ones
+it sees at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from ramparts.detectors.injection.decode import Decoded, decode_segments
+from ramparts.detectors.injection.normalize import Normalized, normalize
+
+# Words, and short runs of punctuation (delimiters such as "###", "<|", "]]").
+_TOKEN = re.compile(r"\w+|[^\w\s]{1,3}")
+_TOKEN_ASCII = re.compile(r"\w+|[^\w\s]{1,3}", re.ASCII)  # same tokens, faster on ASCII
+# Scoring window in tokens: long documents are scored piecewise so one
+# injected paragraph is not diluted by pages of benign text.
+WINDOW = 256
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A text ready to score: normalised view, decoded payloads, tokens."""
+
+    normalized: Normalized
+    decoded: list[Decoded]
+    tokens: list[str] = field(repr=False)
+
+
+def prepare(text: str) -> Prepared:
+    """Normalise ``text``, decode embedded payloads and tokenise the result."""
+    normalized = normalize(text)
+    decoded = decode_segments(text, normalized.view)
+    view = normalized.view
+    if decoded:
+        view = "\n".join([view, *(segment.text.lower() for segment in decoded)])
+    tokenizer = _TOKEN_ASCII if view.isascii() else _TOKEN
+    return Prepared(normalized, decoded, tokenizer.findall(view))
+
+
+def windows(count: int, stride: int) -> list[tuple[int, int]]:
+    """Token windows ``[start, end)`` of :data:`WINDOW` tokens covering ``count`` tokens."""
+    if count <= WINDOW + WINDOW // 2:
+        return [(0, count)]  # one window up to 1.5x: a 1 KB prompt is scored once
+    starts = list(range(0, count - WINDOW + 1, stride))
+    if starts[-1] + WINDOW < count:
+        starts.append(count - WINDOW)
+    return [(start, start + WINDOW) for start in starts]
+
+
+def ngrams(tokens: list[str], order: int = 2) -> list[str]:
+    """Word n-grams up to ``order`` (1-3), in order; training builds its vocabulary from these."""
+    grams = tokens + [f"{a} {b}" for a, b in pairwise(tokens)] if order >= 2 else list(tokens)
+    if order >= 3:
+        grams += [f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
+    return grams
