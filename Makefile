@@ -25,8 +25,8 @@ run: install
 test: install
 	bash scripts/services.sh
 	bash scripts/ensure-tools.sh
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench training
+	$(BIN)/ruff format --check src tests bench training
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 

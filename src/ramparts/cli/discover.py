@@ -19,11 +19,6 @@ from rich.progress import (
 )
 from sqlalchemy.engine import Engine
 
-from ramparts.discovery.analysis import Thresholds
-from ramparts.discovery.catalog import STATUSES, load_catalog
-from ramparts.discovery.pipeline import RunOptions, run_discovery
-from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
-from ramparts.discovery.sigma import export_rules
 from ramparts.discovery.storage import (
     DEFAULT_STORE_URL,
     known_services,
@@ -31,7 +26,6 @@ from ramparts.discovery.storage import (
     open_store,
     save_run,
 )
-from ramparts.discovery.usermap import load_user_map
 from ramparts.errors import ConfigError
 
 
@@ -123,6 +117,13 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     ) -> None:
         """Read logs, match them to the catalog and report who uses which AI services."""
+        # Imported here: `ramparts serve` builds this CLI too and should not load polars.
+        from ramparts.discovery.analysis import Thresholds
+        from ramparts.discovery.catalog import load_catalog
+        from ramparts.discovery.pipeline import RunOptions, run_discovery
+        from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
+        from ramparts.discovery.usermap import load_user_map
+
         catalog = load_catalog(overlay)
         if since == "last" and no_store:
             raise ConfigError("--since last reads the previous run from the store: drop --no-store")
@@ -189,6 +190,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Write Sigma rules (proxy and DNS log sources) for the catalog."""
+        from ramparts.discovery.catalog import STATUSES, load_catalog
+        from ramparts.discovery.sigma import export_rules
+
         status = status or []
         bad = [s for s in status if s not in STATUSES]
         if bad:
