@@ -56,6 +56,13 @@ class CompiledPolicy:
         actions = {r.action for r in self.policy.rules}
         return not (actions & REWRITING_ACTIONS) and self.policy.over_tier_action == "block"
 
+    @property
+    def runs_alongside(self) -> bool:
+        """Whether the input check may run concurrently with the upstream call."""
+        return (
+            self.policy is not None and self.policy.guards.input.concurrent and self.block_only
+        )
+
     def describe(self) -> dict[str, Any]:
         return {
             "source": self.source,

@@ -55,6 +55,13 @@ class GuardSettings(_Strict):
     failure_mode: FailureMode = "fail_closed"
 
 
+class InputGuardSettings(GuardSettings):
+    # Run a block-only check alongside the upstream call (cancelling it on a block), so a
+    # clean prompt pays no detector latency. The prompt leaves before the verdict, so this
+    # only suits policies whose blocks guard against prompt attacks, not data leaks.
+    concurrent: bool = False
+
+
 class OutputGuardSettings(GuardSettings):
     # How much of a streamed answer is held back for scanning (about 4 characters a token).
     window_tokens: int = Field(64, ge=1, le=4096)
@@ -68,7 +75,7 @@ class OutputGuardSettings(GuardSettings):
 
 
 class Guards(_Strict):
-    input: GuardSettings = Field(default_factory=GuardSettings)
+    input: InputGuardSettings = Field(default_factory=InputGuardSettings)
     output: OutputGuardSettings = Field(default_factory=OutputGuardSettings)
 
 

@@ -126,8 +126,8 @@ class GuardrailStage:
         )
         exchange.state[STATE_KEY] = state
         check = self._check_input(exchange, request, state, units)
-        if compiled.block_only:
-            # Nothing in this policy rewrites a request: the check may run alongside the call.
+        if compiled.runs_alongside:
+            # Nothing in this policy rewrites a request and the tenant opted in.
             return check
         await check
         return None
