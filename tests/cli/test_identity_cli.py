@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from ramparts.store.db import create_store_engine, session_factory
 from ramparts.store.models import ApiKey
-from support.gateway_process import RAMPARTS
+from support.cli import Run
 
 
-@pytest.fixture
-def run(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "RAMPARTS_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
-    env.pop("RAMPARTS_DATABASE_URL", None)
-
-    def invoke(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(RAMPARTS), *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            cwd=tmp_path,
-        )
-        assert result.returncode == expect, result.stdout + result.stderr
-        return result
-
-    return invoke
-
-
-def test_identity_lifecycle(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_identity_lifecycle(run: Run, tmp_path: Path) -> None:
     run("tenants", "create", "acme")
     run("teams", "create", "research", "--tenant", "acme")
     run("users", "create", "carol", "--tenant", "acme", "--team", "research")
@@ -61,7 +38,7 @@ def test_identity_lifecycle(run, tmp_path: Path) -> None:  # type: ignore[no-unt
     assert json.loads(run("tenants", "list", "--json").stdout)[0]["revoked"] != "-"
 
 
-def test_errors_are_one_clear_line_and_exit_2(run) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_one_clear_line_and_exit_2(run: Run) -> None:
     result = run("teams", "create", "x", "--tenant", "ghost", expect=2)
     assert (
         result.stderr.strip() == "error: no tenant 'ghost'; list them with `ramparts tenants list`"
@@ -77,7 +54,7 @@ def test_errors_are_one_clear_line_and_exit_2(run) -> None:  # type: ignore[no-u
     assert "Traceback" not in bad
 
 
-def test_admin_keys_and_audit_commands(run) -> None:  # type: ignore[no-untyped-def]
+def test_admin_keys_and_audit_commands(run: Run) -> None:
     run("tenants", "create", "globex")
     secret = run("admin-keys", "create", "--tenant", "globex").stdout.strip().splitlines()[-1]
     assert secret.startswith("rka-")

@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from support.cli import Run
 
-from support.gateway_process import RAMPARTS
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
 GOOD = """\
 detectors:
   detectors: {prompt_injection: false, person_name: false}
@@ -24,26 +18,6 @@ rules:
     match: {detectors: [email]}
     action: redact
 """
-
-
-@pytest.fixture
-def run(tmp_path: Path) -> Run:
-    env = {**os.environ, "RAMPARTS_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "250"}
-    env.pop("RAMPARTS_DATABASE_URL", None)
-
-    def invoke(*args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [str(RAMPARTS), *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            cwd=tmp_path,
-        )
-        assert result.returncode == expect, result.stdout + result.stderr
-        return result
-
-    return invoke
 
 
 def test_lint_reports_file_line_and_allowed_values(run: Run, tmp_path: Path) -> None:

@@ -136,6 +136,13 @@ def _scope_tenant(store: IdentityStore, admin: AdminIdentity, ref: str) -> str:
     return tenant.id
 
 
+def _listing_scope(store: IdentityStore, admin: AdminIdentity, tenant: str | None) -> str | None:
+    """The tenant a listing covers: the one asked for, or for a scoped admin its own."""
+    if admin.tenant_id is None:
+        return tenant
+    return _scope_tenant(store, admin, tenant or admin.tenant_id)
+
+
 def _require_global(admin: AdminIdentity) -> None:
     if admin.tenant_id is not None:
         raise PermissionDeniedError("only a global admin key may do this")
@@ -199,9 +206,7 @@ def build_admin_app() -> FastAPI:
     @app.get("/teams", response_model=list[TeamOut])
     def list_teams(request: Request, admin: Admin, tenant: str | None = None) -> Any:
         store = _store(request)
-        if admin.tenant_id is not None:
-            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
-        return store.list_teams(tenant)
+        return store.list_teams(_listing_scope(store, admin, tenant))
 
     @app.post("/teams", response_model=TeamOut, status_code=201)
     def create_team(request: Request, admin: Admin, body: TeamIn) -> Any:
@@ -218,9 +223,7 @@ def build_admin_app() -> FastAPI:
     @app.get("/users", response_model=list[UserOut])
     def list_users(request: Request, admin: Admin, tenant: str | None = None) -> Any:
         store = _store(request)
-        if admin.tenant_id is not None:
-            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
-        return store.list_users(tenant)
+        return store.list_users(_listing_scope(store, admin, tenant))
 
     @app.post("/users", response_model=UserOut, status_code=201)
     def create_user(request: Request, admin: Admin, body: UserIn) -> Any:
@@ -230,9 +233,7 @@ def build_admin_app() -> FastAPI:
     @app.get("/keys", response_model=list[KeyOut])
     def list_keys(request: Request, admin: Admin, tenant: str | None = None) -> Any:
         store = _store(request)
-        if admin.tenant_id is not None:
-            tenant = _scope_tenant(store, admin, tenant or admin.tenant_id)
-        return store.list_keys(tenant)
+        return store.list_keys(_listing_scope(store, admin, tenant))
 
     @app.post("/keys", response_model=CreatedKeyOut, status_code=201)
     def create_key(request: Request, admin: Admin, body: KeyIn) -> Any:
