@@ -101,6 +101,12 @@ def start_gateway(
     return process, port, key
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -191,12 +197,17 @@ def main() -> None:
             points = []
             for concurrency in (1, 16, 64):
                 direct = load(direct_url, {}, concurrency, args.seconds)
+                cpu_before = cpu_seconds(gateway.pid)
                 through = load(gateway_url, auth, concurrency, args.seconds)
+                cpu_used = cpu_seconds(gateway.pid) - cpu_before
                 points.append(
                     {
                         "concurrency": concurrency,
                         "direct": direct,
                         "gateway": through,
+                        # CPU the gateway spent per request (warm-up included, so a slight
+                        # overestimate); robust to other load on the machine, unlike rps.
+                        "gateway_cpu_us_per_request": cpu_used / through["requests"] * 1e6,
                         "overhead_p50_ms": through["p50_ms"] - direct["p50_ms"],
                         "overhead_p95_ms": through["p95_ms"] - direct["p95_ms"],
                         "overhead_p99_ms": through["p99_ms"] - direct["p99_ms"],
@@ -220,6 +231,7 @@ def main() -> None:
         "seconds_per_point": args.seconds,
         "points": points,
         "max_rps": best_rps,
+        "cpu_bound_rps_c16": 1e6 / c16["gateway_cpu_us_per_request"],
         "stream_ttft_overhead_ms": stream_gateway["ttfb_p50_ms"] - stream_direct["ttfb_p50_ms"],
         "peak_rss_mb": rss,
         "targets": {
@@ -236,6 +248,7 @@ def main() -> None:
         "concurrency",
         "direct rps",
         "gateway rps",
+        "CPU µs/req",
         "p50 +ms",
         "p95 +ms",
         "p99 +ms",
@@ -247,6 +260,7 @@ def main() -> None:
             str(p["concurrency"]),
             f"{p['direct']['rps']:.0f}",
             f"{p['gateway']['rps']:.0f}",
+            f"{p['gateway_cpu_us_per_request']:.0f}",
             f"{p['overhead_p50_ms']:.2f}",
             f"{p['overhead_p95_ms']:.2f}",
             f"{p['overhead_p99_ms']:.2f}",
