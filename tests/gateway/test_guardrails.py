@@ -480,3 +480,15 @@ def test_canary_from_the_system_prompt_is_caught_in_the_answer(gateway: RunningG
         )
     assert caught.value.code == "output_blocked"
     assert "canary token" in caught.value.body["message"]
+
+
+def test_output_guard_runs_when_the_input_guard_is_off(gateway: RunningGateway) -> None:
+    policy = POLICY.replace("guards:\n", "guards:\n  input: {enabled: false}\n")
+    _, key = tenant_with_policy(gateway, policy)
+    with pytest.raises(openai.BadRequestError) as caught:
+        openai_client(gateway, key).chat.completions.create(
+            model="gpt-leak", messages=[{"role": "user", "content": "deploy?"}]
+        )
+    record = guardrails_of(gateway, caught.value.response.headers["x-request-id"])
+    assert record["input"] == {"status": "skipped", "reason": "disabled by policy"}
+    assert record["output"]["verdict"] == "block"

@@ -59,9 +59,7 @@ class CompiledPolicy:
     @property
     def runs_alongside(self) -> bool:
         """Whether the input check may run concurrently with the upstream call."""
-        return (
-            self.policy is not None and self.policy.guards.input.concurrent and self.block_only
-        )
+        return self.policy is not None and self.policy.guards.input.concurrent and self.block_only
 
     def describe(self) -> dict[str, Any]:
         return {

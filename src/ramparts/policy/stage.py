@@ -115,7 +115,7 @@ class GuardrailStage:
         assert exchange.route is not None
         compiled = await self._book.for_identity(exchange.identity)
         exchange.guardrails["policy"] = compiled.describe()
-        if compiled.policy is None or not compiled.policy.guards.input.enabled:
+        if compiled.policy is None:
             exchange.guardrails["input"] = {"status": "skipped", "reason": compiled.skip_reason}
             return None
         units = text_units(request)
@@ -124,8 +124,12 @@ class GuardrailStage:
             compiled,
             conversation_scope(exchange.identity.tenant_id, exchange.identity.key_id, first_texts),
         )
+        # The output guard runs even with the input guard off (then nothing was "in the prompt").
         exchange.state[STATE_KEY] = state
-        check = self._check_input(exchange, request, state, units)
+        if not compiled.policy.guards.input.enabled:
+            exchange.guardrails["input"] = {"status": "skipped", "reason": "disabled by policy"}
+            return None
+        check = self._check_input(exchange, state, units)
         if compiled.runs_alongside:
             # Nothing in this policy rewrites a request and the tenant opted in.
             return check
@@ -133,7 +137,7 @@ class GuardrailStage:
         return None
 
     async def _check_input(
-        self, exchange: Exchange, request: ChatRequest, state: RequestState, units: list[TextUnit]
+        self, exchange: Exchange, state: RequestState, units: list[TextUnit]
     ) -> None:
         compiled = state.compiled
         assert compiled.policy is not None
