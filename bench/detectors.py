@@ -31,7 +31,7 @@ from typing import Any  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from ramparts.detectors import pii  # noqa: E402
+from ramparts.detectors import business, pii  # noqa: E402
 from ramparts.detectors.engine import Engine  # noqa: E402
 from ramparts.detectors.registry import Registry, default_registry  # noqa: E402
 
@@ -132,6 +132,7 @@ def main() -> None:
     base_rss = rss_mb()
     engines = {
         "all_input_detectors": Engine(),
+        "pii_and_business": Engine(registry=Registry((*pii.DETECTORS, *business.DETECTORS))),
         "pii_only": Engine(registry=Registry(pii.DETECTORS)),
     }
     loaded_rss = rss_mb()

@@ -3,6 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ramparts.detectors.base import ScanContext
 
 Found = Callable[..., list[tuple[str, str]]]
 
@@ -114,6 +118,28 @@ def test_person_names(found: Found) -> None:
     assert found("person_name", "I work for Hubtown Ltd in the Civil Rights Act era") == []
 
 
+def test_person_names_by_association(found: Found) -> None:
+    listed = found(
+        "person_name", "It is the brainchild of our founders: Kreutzmann, Wood and Hart."
+    )
+    assert ("person", "Hart") in listed and ("person", "Kreutzmann") in listed
+    repeated = found("person_name", "A film directed by Azarías Segovia and starring Segovia")
+    assert ("person", "Segovia") in repeated
+    # A list of ordinary words next to no confident name stays under the default threshold.
+    from ramparts.detectors.pii.person import PersonNameDetector
+
+    fruit = PersonNameDetector().scan("We sell Apples, Pears and Plums today.", ScanContext())
+    assert fruit and max(finding.score for finding in fruit) < 0.5
+
+
+def test_person_name_suffixes_and_ambiguous_first_names(found: Found) -> None:
+    assert ("person", "Aimee McGregor DVM") in found(
+        "person_name", "police detained Ms. Aimee McGregor DVM over visa disputes"
+    )
+    assert ("person", "Mark Wilson") in found("person_name", "a film directed by Mark Wilson")
+    assert ("person", "Kaija V Kasslin") in found("person_name", "Name: Kaija V Kasslin\nPhone")
+
+
 def test_locations(found: Found) -> None:
     assert found("location", "we flew from Oslo to United Kingdom") == [
         ("location", "Oslo"),
@@ -126,3 +152,48 @@ def test_phone_refuses_house_numbers_and_decimals(found: Found) -> None:
     assert found("phone", "it is 7732 113 Ane Habib Street") == []
     assert found("phone", "rate 0.0390508 today") == []
     assert found("phone", "Mobile: 7732 113 44") == [("phone", "7732 113 44")]
+
+
+_NAMEY = st.lists(
+    st.sampled_from(
+        ["Dr. ", "my name is ", "Hi ", "said ", "in ", "Karen ", "Smith", "Linux ", "Write ",
+         "Kowalska ", "Paris ", ": ", ", ", "\n", "\\n", " is ", " lives ", "'s ", "the ", ". ",
+         "Mark ", "Brown ", "Acme Corp ", "12 ", "& ", "van ", "O'Neil ", "Kreutzmann", " and ",
+         "Azarías Segovia", "Segovia", "III", " or "]
+    ),
+    max_size=25,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_NAMEY, floor=st.sampled_from([0.3, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.9]))
+def test_person_pruning_keeps_every_finding_at_or_above_min_score(text: str, floor: float) -> None:
+    """Names the detector skips early, knowing they cannot reach ``min_score``, are the
+    same as scoring everything and filtering afterwards."""
+    from ramparts.detectors.pii.person import PersonNameDetector
+
+    detector = PersonNameDetector()
+    everything = detector.scan(text, ScanContext())
+    pruned = detector.scan(text, ScanContext(min_score=floor))
+    assert pruned == [finding for finding in everything if finding.score >= floor]
+
+
+def test_fingerprint_is_hmac_sha256_of_the_value() -> None:
+    import hashlib
+    import hmac
+
+    for key in (b"k", b"k" * 64, b"long key " * 20, ScanContext().fingerprint_key):
+        expected = hmac.new(key, "Ana López".encode(), hashlib.sha256).hexdigest()[:16]
+        assert ScanContext(fingerprint_key=key).fingerprint("Ana López") == expected
+
+
+def test_street_word_trie_accepts_exactly_its_words() -> None:
+    import re
+
+    from ramparts.detectors.pii.address import _trie
+
+    words = "st street sq square squares av. ave avenue c/ r. rue route"
+    pattern = re.compile(_trie(words), re.IGNORECASE)
+    probes = {*words.split(), "s", "str", "streets", "squ", "av", "aven", "c", "r", "ru", "x"}
+    for probe in probes | {probe.upper() for probe in probes}:
+        assert (pattern.fullmatch(probe) is not None) == (probe.lower() in words.split()), probe

@@ -10,8 +10,10 @@ line, an error or an audit record.
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
-import hmac
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -51,10 +53,27 @@ class ScanContext:
     fingerprint_key: bytes = b"ramparts-default-fingerprint-key"
     origin: str = "user"
     options: dict[str, Any] = field(default_factory=dict)
+    # The engine drops findings scored below this; a detector may skip building them.
+    min_score: float = 0.0
 
     def fingerprint(self, value: str) -> str:
-        digest = hmac.new(self.fingerprint_key, value.encode("utf-8"), hashlib.sha256)
-        return digest.hexdigest()[:16]
+        inner, outer = _hmac_states(self.fingerprint_key)
+        inner = inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def _hmac_states(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC-SHA256 (RFC 2104) with the keyed pads hashed once per key, not once per value."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
+    return inner, outer
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +150,42 @@ class Detector:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} cost={self.cost}>"
+
+
+# The detectors of one scan run one after another on the same text, and many
+# want it lower-cased: a few slots suffice, and only the last few texts stay alive.
+@functools.lru_cache(maxsize=4)
+def lowered_text(text: str) -> str:
+    """``text.lower()``, computed once per scanned text."""
+    return text.lower()
+
+
+def keyword_matches(
+    pattern: re.Pattern[str], text: str, keywords: Iterable[str]
+) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern whose every match starts with a keyword.
+
+    The lower-cased keywords are located with ``str.find`` (a fast C scan) and
+    the pattern is tried only there, which on long text is many times faster
+    than letting the regex engine try every position. The matches are the same
+    as ``finditer``'s, provided each match starts with one of ``keywords``
+    (case-insensitively).
+    """
+    folded = lowered_text(text)
+    if len(folded) != len(text):  # offsets would not line up ("İ" grows)
+        yield from pattern.finditer(text)
+        return
+    starts: set[int] = set()
+    for keyword in keywords:
+        index = folded.find(keyword)
+        while index >= 0:
+            starts.add(index)
+            index = folded.find(keyword, index + 1)
+    pos = 0
+    match_at = pattern.match
+    for start in sorted(starts):
+        if start >= pos:
+            match = match_at(text, start)
+            if match:
+                pos = match.end() if match.end() > start else start + 1
+                yield match

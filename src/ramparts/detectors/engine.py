@@ -18,9 +18,9 @@ string is both personal data and part of a secret).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from ramparts.detectors.base import Detector, Finding, ScanContext
 from ramparts.detectors.registry import Registry, default_registry
@@ -110,6 +110,13 @@ class _Active:
     options: Mapping[str, Any]
 
 
+class _Step(NamedTuple):
+    scan: Callable[[str, ScanContext], list[Finding]]
+    context: ScanContext
+    threshold: float
+    family: str
+
+
 def family_of(detector: type[Detector]) -> str:
     """The detector's family: ``pii`` for ``ramparts.detectors.pii.email`` and so on."""
     parts = detector.__module__.split(".")
@@ -142,7 +149,7 @@ class Engine:
                 continue
             threshold = config.threshold if settings.threshold is None else settings.threshold
             self._active.append(_Active(cls(), family_of(cls), threshold, settings.options))
-        self._contexts: dict[str, list[ScanContext]] = {}
+        self._plans: dict[str, list[_Step]] = {}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, **kwargs: Any) -> Engine:
@@ -153,15 +160,23 @@ class Engine:
     def detector_names(self) -> list[str]:
         return [active.detector.name for active in self._active]
 
-    def _contexts_for(self, origin: str) -> list[ScanContext]:
-        contexts = self._contexts.get(origin)
-        if contexts is None:
-            contexts = [
-                ScanContext(self._fingerprint_key, origin, dict(active.options))
+    def _plan_for(self, origin: str) -> list[_Step]:
+        """Each active detector with its context for ``origin``, built once and reused."""
+        plan = self._plans.get(origin)
+        if plan is None:
+            plan = [
+                _Step(
+                    active.detector.scan,
+                    ScanContext(
+                        self._fingerprint_key, origin, dict(active.options), active.threshold
+                    ),
+                    active.threshold,
+                    active.family,
+                )
                 for active in self._active
             ]
-            self._contexts[origin] = contexts
-        return contexts
+            self._plans[origin] = plan
+        return plan
 
     def scan(self, text: str, *, origin: str = "user") -> list[Finding]:
         """All findings at or above their detector's threshold, overlaps resolved.
@@ -188,21 +203,37 @@ class Engine:
 
     def _scan_window(self, text: str, origin: str) -> list[Finding]:
         by_family: dict[str, list[Finding]] = {}
-        for active, context in zip(self._active, self._contexts_for(origin), strict=True):
-            for finding in active.detector.scan(text, context):
-                if finding.score >= active.threshold:
-                    by_family.setdefault(active.family, []).append(finding)
+        for scan, context, threshold, family in self._plan_for(origin):
+            found = scan(text, context)
+            if found:
+                kept = [finding for finding in found if finding.score >= threshold]
+                if kept:
+                    by_family.setdefault(family, []).extend(kept)
         resolved: list[Finding] = []
         for findings in by_family.values():
-            resolved.extend(resolve_overlaps(findings))
-        resolved.sort(key=lambda finding: (finding.start, finding.end, finding.detector))
+            resolved.extend(resolve_overlaps(findings) if len(findings) > 1 else findings)
+        resolved.sort(key=_finding_order)
         return resolved
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    return (finding.start, finding.end, finding.detector)
 
 
 def _shifted(finding: Finding, offset: int) -> Finding:
     if not offset:
         return finding
-    return replace(finding, start=finding.start + offset, end=finding.end + offset)
+    # Built directly: dataclasses.replace costs several times more, once per finding.
+    return Finding(
+        finding.detector,
+        finding.kind,
+        finding.start + offset,
+        finding.end + offset,
+        finding.score,
+        finding.explanation,
+        finding.sensitivity,
+        finding.fingerprint,
+    )
 
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:

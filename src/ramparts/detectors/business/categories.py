@@ -13,7 +13,7 @@ from typing import Any
 
 import ahocorasick
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
 
 # phrase -> weight; 1.0 is a strong signal on its own, 0.5 needs company.
 _LEXICONS: dict[str, tuple[Sensitivity, dict[str, float]]] = {
@@ -88,7 +88,7 @@ class BusinessCategoryDetector(Detector):
     description = "HR, finance (M&A, unreleased results), legal and health/PHI signals."
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        lowered = text.lower()
+        lowered = lowered_text(text)
         if len(lowered) != len(text):
             return []  # offsets would not line up; rare non-ASCII case
         hits: dict[str, dict[str, tuple[int, int, float]]] = {}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    keyword_matches,
+    lowered_text,
+)
 
 _R, _C, _I = Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL, Sensitivity.INTERNAL
 # Longest first so "STRICTLY CONFIDENTIAL" wins over "CONFIDENTIAL".
@@ -69,11 +76,11 @@ class ClassificationMarkingDetector(Detector):
             if match.start() == 0
             or not (text[match.start() - 1].isalnum() or text[match.start() - 1] in "_-")
         ]
-        lowered = text.lower()
+        lowered = lowered_text(text)
         if not any(word in lowered for word in _LABEL_WORDS):
             return findings
         seen = {(finding.start, finding.end) for finding in findings}
-        for match in _LABELLED.finditer(text):
+        for match in keyword_matches(_LABELLED, text, _LABEL_WORDS):
             span = match.span("mark")
             if span not in seen:
                 findings.append(self._marking(context, text, *span, 0.85, "labelled marking"))

@@ -4,6 +4,12 @@ Most identifiers start at (or a fixed distance before) a run of digits. Finding
 the runs is one fast C-level pass; each detector then tries its pattern only
 there with ``pattern.match`` instead of at every character. Cached per text so
 the detectors of one scan share the pass.
+
+Runs separated by at most three of `` .-()+`` form a *cluster* ("+44 (20)
+7946-0958" is one). Every value a number-shaped detector reports has its
+required digits inside one cluster, so a detector that needs twelve digits
+(a card) only tries the runs of clusters that hold twelve or more: in ordinary
+prose ("in 2023, 3 of 10") that is none at all.
 """
 
 from __future__ import annotations
@@ -11,34 +17,82 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 _DIGITS = re.compile(r"\d+")
+# Digit runs joined by at most three of the separators number-shaped values allow.
+_CLUSTER = re.compile(r"\d++(?:[ .\-()+]{1,3}\d++)*+")
 
 
-def _starts(text: str) -> tuple[tuple[int, ...], int]:
+@dataclass(slots=True)
+class _DigitRuns:
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    digits: int
+    # (digits in the cluster, offsets of its runs), in text order
+    clusters: tuple[tuple[int, tuple[int, ...]], ...]
+    by_size: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+
+def _scan(text: str) -> _DigitRuns:
     starts: list[int] = []
+    ends: list[int] = []
+    clusters: list[tuple[int, tuple[int, ...]]] = []
     digits = 0
-    for match in _DIGITS.finditer(text):
-        starts.append(match.start())
-        digits += match.end() - match.start()
-    return tuple(starts), digits
+    for cluster in _CLUSTER.finditer(text):
+        value = cluster.group()
+        if value.isdigit():  # the usual case: a lone run ("2023")
+            start, end = cluster.span()
+            starts.append(start)
+            ends.append(end)
+            digits += end - start
+            clusters.append((end - start, (start,)))
+            continue
+        members = []
+        size = 0
+        for run in _DIGITS.finditer(text, cluster.start(), cluster.end()):
+            members.append(run.start())
+            ends.append(run.end())
+            size += run.end() - run.start()
+        starts.extend(members)
+        digits += size
+        clusters.append((size, tuple(members)))
+    return _DigitRuns(tuple(starts), tuple(ends), digits, tuple(clusters))
 
 
 # Detectors of one scan run one after another on the same text: a few slots suffice,
 # and only the last few texts are kept alive.
 @functools.lru_cache(maxsize=4)
-def _cached_starts(text: str) -> tuple[tuple[int, ...], int]:
-    return _starts(text)
+def _runs(text: str) -> _DigitRuns:
+    return _scan(text)
 
 
 def digit_starts(text: str) -> tuple[int, ...]:
     """Offsets where a run of digits starts."""
-    return _cached_starts(text)[0]
+    return _runs(text).starts
+
+
+def digit_runs(text: str) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of every run of digits."""
+    runs = _runs(text)
+    return zip(runs.starts, runs.ends, strict=True)
 
 
 def digit_count(text: str) -> int:
     """How many digits the text holds (shares the cached pass)."""
-    return _cached_starts(text)[1]
+    return _runs(text).digits
+
+
+def cluster_starts(text: str, min_digits: int) -> tuple[int, ...]:
+    """Offsets of the digit runs whose cluster holds at least ``min_digits`` digits."""
+    runs = _runs(text)
+    found = runs.by_size.get(min_digits)
+    if found is None:
+        found = tuple(
+            start for size, members in runs.clusters if size >= min_digits for start in members
+        )
+        runs.by_size[min_digits] = found
+    return found
 
 
 def anchored(
@@ -48,27 +102,32 @@ def anchored(
     back: str = "",
     back_by: tuple[int, ...] = (),
     min_digits: int = 1,
+    clustered: bool = False,
 ) -> Iterator[re.Match[str]]:
     """Non-overlapping matches of ``pattern`` that start at a digit run.
 
     ``back`` lists characters that may open the value just before the digits
     ("+", "("); ``back_by`` lists fixed distances before the digits to try as
     well (a two-letter prefix, say). Texts with fewer than ``min_digits``
-    digits in all cannot hold the value and are skipped outright.
+    digits in all cannot hold the value and are skipped outright. With
+    ``clustered``, the value's ``min_digits`` digits must sit in one cluster
+    (joined by at most three of `` .-()+``), and only such clusters are tried.
     """
-    if digit_count(text) < min_digits:
+    runs = _runs(text)
+    if runs.digits < min_digits:
         return
+    starts = cluster_starts(text, min_digits) if clustered else runs.starts
     pos = 0
     match_at = pattern.match
     if not back and not back_by:
-        for start in digit_starts(text):
+        for start in starts:
             if start >= pos:
                 match = match_at(text, start)
                 if match:
                     pos = match.end()
                     yield match
         return
-    for start in digit_starts(text):
+    for start in starts:
         if start < pos:
             continue
         for distance in back_by:

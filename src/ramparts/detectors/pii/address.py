@@ -8,18 +8,46 @@ The tail is consumed one bounded segment at a time, so matching stays linear.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
 from ramparts.detectors.pii import gazetteer
-from ramparts.detectors.pii._anchors import digit_starts
+from ramparts.detectors.pii._anchors import digit_runs, digit_starts
 from ramparts.detectors.pii._context import ESCAPED_BREAK
 
-_SUFFIX = (
-    r"(?:street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|court|ct|way|place|pl"
-    r"|square|squares|sq|terrace|ter|crescent|cres|highway|hwy|parkway|pkwy|circle|cir|trail"
-    r"|trl|alley|row|close|grove|gardens|walk|mews|hill|park|view|ridge|point|plaza|path|loop"
-    r"|crossing|heights|estates|junction|falls|route|rte|pike|expressway|freeway|motorway"
-    r"|wharf|quay|esplanade|promenade|green|vale|rise|gate|mall|ranch|club|center|centre)"
+_Node = dict[str, "_Node"]
+
+
+def _trie(words: str) -> str:
+    """One alternation of ``words`` (space-separated) as a prefix tree: ``(?:a(?:ve|v)|...)``.
+
+    The regex engine then tests each character once instead of each alternative in
+    turn. Equivalent to a plain alternation here because every use is followed by a
+    word boundary or a space, so at most one alternative can match at a place.
+    """
+    tree: _Node = {}
+    for word in words.split():
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+    return "(?:" + _branches(tree) + ")"
+
+
+def _branches(node: _Node) -> str:
+    branches = [re.escape(char) + _branches(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body
+
+
+_SUFFIX = _trie(
+    "street st avenue ave av road rd lane ln drive dr boulevard blvd court ct way place pl"
+    " square squares sq terrace ter crescent cres highway hwy parkway pkwy circle cir trail"
+    " trl alley row close grove gardens walk mews hill park view ridge point plaza path loop"
+    " crossing heights estates junction falls route rte pike expressway freeway motorway"
+    " wharf quay esplanade promenade green vale rise gate mall ranch club center centre"
 )
 _WORD = r"[^\W\d_][\w'\u2019.\-]*+"
 _NUMBER_FIRST = (
@@ -50,8 +78,12 @@ _BOUNDARY = rf"(?:{ESCAPED_BREAK}|(?<![\w\-]))"
 # Every digit-led core in one pattern that fails at the first character elsewhere.
 # "31 rue Marguerite", "180 C/ Eras": a number, a street keyword, then the name.
 _NUMBER_KEYWORD = (
-    r"\d{1,6}(?:[ \-]\d{1,5})?[ \t]+(?:rue|avenue|av\.|boulevard|bd|allée|place|chemin|impasse"
-    r"|quai|route|via|viale|calle|c/|rua|r\.|avenida|ul\.|piazza|plaza|carrer)[ \t]+"
+    r"\d{1,6}(?:[ \-]\d{1,5})?[ \t]+"
+    + _trie(
+        "rue avenue av. boulevard bd allée place chemin impasse quai route via viale calle c/"
+        " rua r. avenida ul. piazza plaza carrer"
+    )
+    + r"[ \t]+"
     r"[^\W\d_][\w'\u2019.\-]*+(?:[ \t]+[^\W\d_][\w'\u2019\-]*+){0,4}"
 )
 _DIGIT_CORE = re.compile(
@@ -90,14 +122,21 @@ _MAX_SEGMENTS = 5
 
 def _name_first_start(text: str, number_start: int) -> int | None:
     """Start of a name-first street ending just before a house number, if there is one."""
-    line_start = text.rfind("\n", 0, number_start) + 1
-    base = max(line_start, number_start - _LOOKBACK_CHARS)
-    words = [
-        (match.start() + base, match.group())
-        for match in _LOOKBACK_WORD.finditer(text[base:number_start])
-    ][-6:]
-    if not words:
+    # Bounded search: on a long text without newlines an unbounded rfind is quadratic.
+    base = max(0, number_start - _LOOKBACK_CHARS)
+    base = text.rfind("\n", base, number_start) + 1 or base
+    window = text[base:number_start]
+    # Most numbers follow ordinary words: decide on the words alone (one C-level
+    # findall) and find their offsets only for a street-shaped candidate.
+    found = _LOOKBACK_WORD.findall(window)[-6:]
+    if not found:
         return None
+    last_lowered = found[-1].lower()
+    compound = last_lowered.endswith(_COMPOUNDS) and last_lowered not in gazetteer.COMMON_WORDS
+    if not compound and _KEYWORDS.isdisjoint([word.lower() for word in found]):
+        return None
+    matches = list(_LOOKBACK_WORD.finditer(window))[-6:]
+    words = [(match.start() + base, match.group()) for match in matches]
     last_start, last = words[-1]
     lowered = last.lower()
     start: int | None = None
@@ -133,22 +172,77 @@ def _word_end_before(text: str, number_start: int) -> int | None:
     return index if text[index - 1].isalpha() else None
 
 
-def _cores(text: str, starts: tuple[int, ...]) -> list[tuple[int, int]]:
+_MILITARY_STARTS = ("PSC ", "Unit ", "USNS ", "USS ", "USNV ", "USCGC ")
+
+
+def _other_core_starts(text: str, lowered: str) -> list[int]:
+    """Where a military or PO-box address can start: a unit keyword, or just before "box"."""
+    starts: set[int] = set()
+    if "PO " in text:  # military addresses end "APO AE 09012" (or FPO, DPO)
+        for keyword in _MILITARY_STARTS:
+            index = text.find(keyword)
+            while index >= 0:
+                starts.add(index)
+                index = text.find(keyword, index + 1)
+    box = lowered.find("box")
+    while box >= 0:
+        # "p.o. box", "po box", "post office box": the "p" is at most 12 characters back.
+        for index in range(max(0, box - 12), box):
+            if lowered[index] != "p":
+                continue
+            starts.add(index)
+            spaces = index
+            while spaces > 0 and text[spaces - 1] in " \t":
+                spaces -= 1
+            digits = spaces
+            while spaces < index and digits > 0 and text[digits - 1].isdecimal():
+                digits -= 1
+                if spaces - digits > 6:
+                    break  # more than six digits cannot open the address
+            if digits < spaces and spaces - digits <= 6:
+                starts.add(digits)  # "12 PO Box 7"
+        box = lowered.find("box", box + 1)
+    return sorted(starts)
+
+
+def _other_cores(text: str) -> Iterator[re.Match[str]]:
+    """``_OTHER_CORE.finditer(text)``, tried only where such an address can start."""
+    lowered = lowered_text(text)
+    if len(lowered) != len(text):
+        yield from _OTHER_CORE.finditer(text)
+        return
+    pos = 0
+    for start in _other_core_starts(text, lowered):
+        if start >= pos:
+            match = _OTHER_CORE.match(text, start)
+            if match:
+                pos = match.end()
+                yield match
+
+
+def _may_open_core(text: str, number_start: int, number_end: int) -> bool:
+    """A digit-led core has at most six digits, then a space, a letter or a dash."""
+    if number_end - number_start > 6 or number_end >= len(text):
+        return False
+    after = text[number_end]
+    return after.isspace() or after.isalpha() or after == "-"
+
+
+def _cores(text: str) -> list[tuple[int, int]]:
     """Street cores (possibly overlapping), leftmost and then longest first."""
     spans: list[tuple[int, int]] = []
-    for number_start in starts:
-        match = _DIGIT_CORE.match(text, number_start)
-        if match and (match.group("nnn") is None or not _has_common_word(match.group("nnn"))):
-            spans.append(match.span())
+    for number_start, number_end in digit_runs(text):
+        if _may_open_core(text, number_start, number_end):
+            match = _DIGIT_CORE.match(text, number_start)
+            if match and (match.group("nnn") is None or not _has_common_word(match.group("nnn"))):
+                spans.append(match.span())
         word_end = _word_end_before(text, number_start)
         if word_end is not None:
             number = _HOUSE_NUMBER.match(text, number_start)
             start = _name_first_start(text, word_end) if number else None
             if number and start is not None:
                 spans.append((start, number.end()))
-    lowered = text.lower()
-    if "box" in lowered or "po " in lowered:
-        spans.extend(match.span() for match in _OTHER_CORE.finditer(text))
+    spans.extend(match.span() for match in _other_cores(text))
     spans.sort(key=lambda span: (span[0], -span[1]))
     return spans
 
@@ -230,12 +324,11 @@ class StreetAddressDetector(Detector):
     description = "Street addresses (number + street + suffix, European street forms)."
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        starts = digit_starts(text)
-        if not starts:
+        if not digit_starts(text):
             return []  # every street core has a house number
         findings: list[Finding] = []
         covered = 0
-        for start, core_end in _cores(text, starts):
+        for start, core_end in _cores(text):
             if start < covered:
                 continue  # inside the previous address (or its tail)
             end = _tail_end(text, core_end)

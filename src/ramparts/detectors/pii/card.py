@@ -55,7 +55,7 @@ class PaymentCardDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_CANDIDATE, text, min_digits=12):
+        for match in anchored(_CANDIDATE, text, min_digits=12, clustered=True):
             digits = digits_only(match.group())
             issuer = card_issuer(digits)
             if issuer is None or not luhn.is_valid(digits):

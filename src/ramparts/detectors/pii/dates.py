@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    keyword_matches,
+    lowered_text,
+)
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -17,6 +24,8 @@ _DATE = (
     rf"|{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}})"
 )
 _BIRTH = r"(?:date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b\.?|born(?:\s+on)?|birth)"
+# Every match starts with one of these (the "d.o.b" spellings start "dob", "d.o", "do.").
+_KEYWORDS = ("date", "birth", "born", "dob", "d.o", "do.")
 _DOB = re.compile(rf"\b{_BIRTH}\b[^\n\d]{{0,20}}?(?P<date>{_DATE})(?!\d)", re.IGNORECASE)
 
 
@@ -26,7 +35,7 @@ class DateOfBirthDetector(Detector):
     description = "Dates of birth (a date shortly after 'born', 'DOB', 'date of birth'...)."
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        lowered = text.lower()
+        lowered = lowered_text(text)
         if not any(word in lowered for word in ("birth", "born", "dob", "d.o.b")):
             return []
         return [
@@ -40,5 +49,5 @@ class DateOfBirthDetector(Detector):
                 explanation="date introduced by a birth keyword",
                 sensitivity=Sensitivity.CONFIDENTIAL,
             )
-            for match in _DOB.finditer(text)
+            for match in keyword_matches(_DOB, text, _KEYWORDS)
         ]

@@ -75,6 +75,23 @@ def _read(name: str) -> list[str]:
     return [line.strip() for line in data.read_text("utf-8").splitlines() if line.strip()]
 
 
+def _common_word_names(name: str) -> frozenset[str]:
+    return frozenset(entry for entry in _read(name) if entry.lower() in COMMON_WORDS)
+
+
+@functools.cache
+def common_word_first_names() -> frozenset[str]:
+    """Census first names that are also common words ("Mark", "Grace"), which
+    :func:`first_names` leaves out."""
+    return _common_word_names("first_names.txt")
+
+
+@functools.cache
+def common_word_last_names() -> frozenset[str]:
+    """Census surnames that are also common words ("Brown", "Long")."""
+    return _common_word_names("last_names.txt")
+
+
 @functools.cache
 def first_names() -> frozenset[str]:
     return frozenset(name for name in _read("first_names.txt") if name.lower() not in COMMON_WORDS)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from stdnum import iban
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._anchors import digit_count, digit_starts
 
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}+", re.ASCII)
 
@@ -25,6 +26,21 @@ def _longest_valid(text: str, start: int, end: int) -> int | None:
     return None
 
 
+def _candidates(text: str) -> Iterator[re.Match[str]]:
+    """Candidates start two ASCII letters before a digit run ("DE89 3704...")."""
+    if digit_count(text) < 4:
+        return
+    pos = 0
+    match_at = _CANDIDATE.match
+    for start in digit_starts(text):
+        country = start - 2
+        if country >= pos and text[country:start].isalpha() and text[country:start].isascii():
+            match = match_at(text, country)
+            if match:
+                pos = match.end()
+                yield match
+
+
 class IbanDetector(Detector):
     name = "iban"
     kinds = ("iban",)
@@ -32,7 +48,7 @@ class IbanDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_CANDIDATE, text, back_by=(2,), min_digits=4):
+        for match in _candidates(text):
             end = _longest_valid(text, match.start(), match.end())
             if end is None:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
@@ -14,6 +15,13 @@ _PLACE_CUE = re.compile(
 _MAX_WORDS = 4
 
 
+@functools.lru_cache(maxsize=65536)
+def _is_place_word(word: str) -> bool:
+    """Whether one capitalised word is a place name on its own ("Paris")."""
+    folded = word.casefold()
+    return folded in gazetteer.place_lengths() and folded in gazetteer.places()
+
+
 class LocationDetector(Detector):
     name = "location"
     kinds = ("location",)
@@ -23,6 +31,12 @@ class LocationDetector(Detector):
         findings: list[Finding] = []
         places, lengths = gazetteer.places(), gazetteer.place_lengths()
         for run in capitalized_runs(text):
+            if len(run) == 1:
+                # Most runs are one word: one cached lookup decides.
+                start, end = run[0]
+                if _is_place_word(text[start:end]):
+                    findings.append(self._place(context, text, start, end))
+                continue
             index = 0
             while index < len(run):
                 start = run[index][0]

@@ -24,8 +24,8 @@ from stdnum.pl import pesel
 from stdnum.se import personnummer
 from stdnum.us import ssn
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
+from ramparts.detectors.pii._anchors import anchored, cluster_starts, digit_count
 from ramparts.detectors.pii._context import contains_word, has_context, words_pattern
 
 _SSN = re.compile(r"(?<![\w\-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
@@ -75,6 +75,7 @@ _SCHEMES = (
     _scheme("pl_pesel", r"\d{11}", pesel, needs_context=True),
     _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, needs_context=True),
 )  # fmt: skip
+_LETTERED = tuple(scheme for scheme in _SCHEMES if scheme.back_by)
 
 
 class UsSsnDetector(Detector):
@@ -84,7 +85,7 @@ class UsSsnDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_SSN, text, min_digits=9):
+        for match in anchored(_SSN, text, min_digits=9, clustered=True):
             if not ssn.is_valid(match.group(1) + match.group(3) + match.group(4)):
                 continue
             start, end = match.span()
@@ -124,7 +125,7 @@ class UkNinoDetector(Detector):
                 explanation="National Insurance number with an allowed prefix and suffix",
                 sensitivity=Sensitivity.RESTRICTED,
             )
-            for match in anchored(_NINO, text, back_by=(3, 2), min_digits=6)
+            for match in anchored(_NINO, text, back_by=(3, 2), min_digits=6, clustered=True)
         ]
 
 
@@ -135,12 +136,23 @@ class NationalIdDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
+        if digit_count(text) < 8:
+            return findings
+        # All schemes but the Italian code want eight digits in one cluster; the
+        # Italian code interleaves letters, so it is tried at every digit run.
+        schemes = _SCHEMES if cluster_starts(text, 8) else _LETTERED
         # Most schemes need an identifying word; one search decides whether to try them.
-        any_context = contains_word(text.lower(), _ID_WORDS)
-        for scheme in _SCHEMES:
+        any_context = len(schemes) > 1 and contains_word(lowered_text(text), _ID_WORDS)
+        for scheme in schemes:
             if scheme.needs_context and not any_context:
                 continue
-            for match in anchored(scheme.pattern, text, back_by=scheme.back_by, min_digits=8):
+            for match in anchored(
+                scheme.pattern,
+                text,
+                back_by=scheme.back_by,
+                min_digits=8,
+                clustered=not scheme.back_by,
+            ):
                 start, end = match.span()
                 in_context = has_context(text, start, end, _ID_CONTEXT)
                 if scheme.needs_context and not in_context:

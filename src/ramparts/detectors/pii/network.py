@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.pii._anchors import anchored
@@ -14,14 +15,23 @@ _IPV4 = re.compile(
 )
 # Hex groups and colons, bounded; ``ipaddress`` decides what is really an address.
 _IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f:]{2,39}+(?:%\w{1,15})?(?:\.\d{1,3}){0,3}(?![\w:])")
+# The boundary checks sit after the first hex digit (a two-character lookbehind)
+# so the pattern starts with a character class and the regex engine skips ahead.
 _MAC = re.compile(
-    r"(?<![\w:\-])[0-9A-Fa-f]{2}([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![\w:\-])"
-    r"|(?<![\w.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])"
+    r"[0-9A-Fa-f](?<![\w:\-][0-9A-Fa-f])[0-9A-Fa-f]([:\-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}"
+    r"(?![\w:\-])"
+    r"|[0-9A-Fa-f](?<![\w.][0-9A-Fa-f])[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])"
 )
+# Each starts with a literal or a small class, so the regex engine skips ahead fast.
+_SEPARATED_HINT = re.compile(r"[:\-][0-9A-Fa-f]{2}[:\-]")
+_DOTTED_HINT = re.compile(r"\.[0-9A-Fa-f]{4}\.")
 
 
-# Starts with a literal character class, so the regex engine skips ahead fast.
-_MAC_HINT = re.compile(r"[:\-.][0-9A-Fa-f]{2}")
+def _may_hold_mac(text: str) -> bool:
+    """Every MAC form has two separated octets, or a dotted group of four."""
+    if (text.count(":") >= 5 or text.count("-") >= 5) and _SEPARATED_HINT.search(text):
+        return True
+    return _DOTTED_HINT.search(text) is not None
 
 
 def _is_ipv6(candidate: str) -> bool:
@@ -34,6 +44,29 @@ def _is_ipv6(candidate: str) -> bool:
     return True
 
 
+_HEX_OR_COLON = frozenset("0123456789abcdefABCDEF:")
+
+
+def ipv6_candidates(text: str) -> Iterator[re.Match[str]]:
+    """The matches of ``_IPV6`` that hold a colon, found from the colons.
+
+    A match starts where a run of hex digits and colons starts, at most 39
+    characters before its colons; walking back from each colon finds that
+    start without the regex engine trying every position of a long text.
+    """
+    pos = 0
+    colon = text.find(":")
+    while colon >= 0:
+        start = colon
+        while start > pos and colon - start < 40 and text[start - 1] in _HEX_OR_COLON:
+            start -= 1
+        match = _IPV6.match(text, start) if colon - start < 40 else None
+        if match:
+            pos = match.end()
+            yield match
+        colon = text.find(":", max(colon + 1, pos))
+
+
 class IpAddressDetector(Detector):
     name = "ip_address"
     kinds = ("ipv4", "ipv6")
@@ -42,10 +75,10 @@ class IpAddressDetector(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
         if "." in text:
-            for match in anchored(_IPV4, text, min_digits=4):
+            for match in anchored(_IPV4, text, min_digits=4, clustered=True):
                 findings.append(self._ip(context, text, match.start(), match.end(), "ipv4"))
         if "::" in text or text.count(":") >= 7:
-            for match in _IPV6.finditer(text):
+            for match in ipv6_candidates(text):
                 if _is_ipv6(match.group()):
                     findings.append(self._ip(context, text, match.start(), match.end(), "ipv6"))
         return findings
@@ -69,7 +102,7 @@ class MacAddressDetector(Detector):
     description = "Ethernet MAC addresses (colon, dash or Cisco dotted form)."
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        if _MAC_HINT.search(text) is None:
+        if not _may_hold_mac(text):
             return []
         return [
             self.finding(

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import re
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    keyword_matches,
+    lowered_text,
+)
 
 _PASSPORT = re.compile(
     r"\bpass(?:port|eport|aporte|port-?nr|nummer)\b[^\n]{0,30}?"
@@ -20,7 +27,7 @@ class PassportDetector(Detector):
     description = "Passport numbers written near the word 'passport'."
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        if "pass" not in text.lower():
+        if "pass" not in lowered_text(text):
             return []
         return [
             self.finding(
@@ -33,5 +40,5 @@ class PassportDetector(Detector):
                 explanation="document-number shape after a passport keyword",
                 sensitivity=Sensitivity.RESTRICTED,
             )
-            for match in _PASSPORT.finditer(text)
+            for match in keyword_matches(_PASSPORT, text, ("pass",))
         ]

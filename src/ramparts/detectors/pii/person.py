@@ -7,10 +7,11 @@ names, surnames, unknown capitalised words) and by what comes before it
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
 from ramparts.detectors.pii import gazetteer
 from ramparts.detectors.pii._tokens import capitalized_runs
 
@@ -19,7 +20,7 @@ _STRONG_CUES = (
     "hi", "hello", "hey", "said", "asked", "told", "thanks", "thank you", "signed", "regards",
     "sincerely", "here's", "here is", "married", "met", "calls me", "called me", "starring",
     "featuring", "ask for", "speak to", "spoke to", "talk to", "talked to", "given", "gave",
-    "partner's name",
+    "partner's name", "name",
 )  # fmt: skip
 _CUES = (
     "this is",
@@ -65,12 +66,24 @@ _LOWER_CUED = re.compile(
 )
 _TITLE_CUES = tuple(sorted(gazetteer.TITLES))
 _MIN_SCORE = 0.3
+# A full name found with this confidence makes its words names wherever they recur.
+_REPEAT_SCORE = 0.7
+_LISTED_SCORE = 0.6
+_ANCHOR_SCORE = 0.5  # the least confident name that makes its neighbours in a list names
+
+
+# Post-nominal letters and generation suffixes belong to the name before them.
+_SUFFIXES = frozenset(
+    ("jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "dvm", "esq", "cpa", "rn")
+)
 
 
 @functools.lru_cache(maxsize=65536)
 def _word_class(word: str) -> str:
     if word.lower() in gazetteer.COMMON_WORDS:
         return "common"
+    if word.lower() in _SUFFIXES:
+        return "suffix"  # "Aimee McGregor DVM", "Felix Biermann III"
     if word.isupper() and len(word) > 1:
         return "caps"  # an all-caps word is an acronym or a heading more often than a name
     if word in gazetteer.first_names() or word.capitalize() in gazetteer.first_names():
@@ -84,14 +97,21 @@ def _word_class(word: str) -> str:
     return "unknown"
 
 
+@functools.cache
+def _by_length(words: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
+    lengths = sorted({len(word) for word in words})
+    return tuple((size, frozenset(w for w in words if len(w) == size)) for size in lengths)
+
+
 def ends_with_word(before: str, words: tuple[str, ...]) -> bool:
     """Whether ``before`` ends with one of ``words`` as a whole word."""
     if not before.endswith(words):
         return False
-    return any(
-        before.endswith(word) and (len(before) == len(word) or not before[-len(word) - 1].isalnum())
-        for word in words
-    )
+    # One slice and set lookup per word length, not one test per word.
+    for size, group in _by_length(words):
+        if before[-size:] in group and (len(before) == size or not before[-size - 1].isalnum()):
+            return True
+    return False
 
 
 def layout_bonus(text: str, start: int, end: int, words: int) -> float:
@@ -109,17 +129,34 @@ def layout_bonus(text: str, start: int, end: int, words: int) -> float:
     return 0.0
 
 
+def base_score(classes: list[str]) -> float:
+    """The score of a run of word classes before any context (0 for an acronym)."""
+    if "caps" in classes:
+        return 0.0
+    firsts = "first" in classes
+    if len(classes) >= 2:
+        return 0.85 if firsts else 0.55 if "last" in classes else 0.35
+    return 0.6 if firsts else 0.35 if "last" in classes else 0.15
+
+
 def name_score(
     classes: list[str], *, titled: bool, cued: bool, strongly_cued: bool, place_cued: bool
 ) -> float:
     """Score a run of word classes; the rules are ordered from strongest to weakest."""
-    firsts, lasts = classes.count("first"), classes.count("last")
     if "caps" in classes:
         return 0.0
-    if len(classes) >= 2:
-        score = 0.85 if firsts else 0.55 if lasts else 0.35
-    else:
-        score = 0.6 if firsts else 0.35 if lasts else 0.15
+    return _cued_score(
+        base_score(classes),
+        titled=titled,
+        cued=cued,
+        strongly_cued=strongly_cued,
+        place_cued=place_cued,
+    )
+
+
+def _cued_score(
+    score: float, *, titled: bool, cued: bool, strongly_cued: bool, place_cued: bool
+) -> float:
     if titled:
         score = max(score, 0.9)
     elif strongly_cued:
@@ -129,6 +166,89 @@ def name_score(
     if place_cued:
         score -= 0.25
     return score
+
+
+def _final_score(score: float, layout: float, verb_after: bool, place_word: bool) -> float:
+    score = round(score + layout, 2)
+    if verb_after:
+        score += 0.15
+    if place_word:
+        score -= 0.15  # "France", "Jordan": a place as often as a name
+    return min(round(score, 2), 0.95)
+
+
+_LONE_BASE = {"first": 0.6, "last": 0.35, "unknown": 0.15}  # base_score of one word
+
+
+def _lone_word_hopeless(text: str, start: int, end: int, base: float, floor: float) -> bool:
+    """Whether a one-word run scored ``base`` cannot reach ``floor`` whatever its context.
+
+    Most capitalised words in prose start a sentence; this settles them with a
+    few suffix tests. It bounds the full scoring from above: a title or strong
+    cue (tested as bare suffixes, a superset of whole words) could lift any
+    word, so it gives up only when neither is there.
+    """
+    before = text[max(0, start - 24) : start].lower()
+    cue = before.rstrip(" \t\n,:")
+    if cue.endswith(_STRONG_CUES) or before.rstrip(" \t.").rstrip(".").endswith(_TITLE_CUES):
+        return False
+    best = min(base + 0.15, 0.9) if cue.endswith(_CUES) else base
+    if text.startswith((" ", "\t"), end) and _VERB_AFTER.match(text, end) is not None:
+        best += 0.15
+    # Layout counts only at a line start or before "'s": skip the call elsewhere.
+    at_line_start = start == 0 or text[start - 1] == "\n" or text.endswith(("\\n", "\\t"), 0, start)
+    if at_line_start or text.startswith(("'s", "\u2019s"), end):
+        best += layout_bonus(text, start, end, 1)
+    if best < floor - 0.02:  # clear of any rounding in the full scoring
+        return True
+    verb_after = _VERB_AFTER.match(text, end) is not None
+    base_best = min(base + 0.15, 0.9) if cue.endswith(_CUES) else base
+    layout = layout_bonus(text, start, end, 1)
+    return _final_score(base_best, layout, verb_after, False) < floor
+
+
+_LIST_JOINER = re.compile(r"[ \t]*(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|and[ \t]+|or[ \t]+|&[ \t]*)\Z")
+_LIST_JOINER_AFTER = re.compile(
+    r"[ \t]*(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]and[ \t]+|[ \t]or[ \t]+|&[ \t]*)"
+)
+
+
+def _listed_next_to(
+    text: str,
+    names: list[tuple[int, int]],
+    candidates: list[tuple[int, int]],
+    starts: list[int],
+) -> set[tuple[int, int]]:
+    """The name-like candidates (sorted, with their ``starts``) joined to one of
+    ``names`` by a comma, "and", "or" or "&" within eight characters."""
+    listed: set[tuple[int, int]] = set()
+    for name_start, name_end in names:
+        index = bisect.bisect_left(starts, name_end)
+        while index < len(starts) and starts[index] <= name_end + 8:
+            start, end = candidates[index]
+            if (
+                _LIST_JOINER.match(text[name_end:start])
+                and _word_class(text[start:end]) != "common"
+            ):
+                listed.add((start, end))
+            index += 1
+        index = bisect.bisect_left(starts, name_start - 40)  # a candidate word is short
+        while index < len(starts) and starts[index] < name_start:
+            start, end = candidates[index]
+            if name_start - 8 <= end <= name_start:
+                joiner = _LIST_JOINER_AFTER.match(text, end, name_start)
+                if (
+                    joiner
+                    and joiner.end() == name_start
+                    and _word_class(text[start:end]) != "common"
+                ):
+                    listed.add((start, end))
+            index += 1
+    return listed
+
+
+def _is_title(word: str) -> bool:
+    return word.lower().rstrip(".") in gazetteer.TITLES
 
 
 def _not_a_person(text: str, words: list[str], end: int) -> bool:
@@ -155,10 +275,11 @@ def _resolve_ambiguous(words: list[str], classes: list[str]) -> list[str]:
             continue
         after = classes[index + 1] if index + 1 < len(words) else "common"
         before = classes[index - 1] if index > 0 else "common"
-        if after in ("first", "last", "unknown") and word in gazetteer.first_names():
+        titled = index > 0 and words[index - 1].lower().rstrip(".") in gazetteer.TITLES
+        if after in ("first", "last", "unknown") and word in gazetteer.common_word_first_names():
             classes[index] = "first"  # "Mark Wilson", "Grace Boyle"
-        elif before == "first" and word in gazetteer.last_names():
-            classes[index] = "last"  # "Chris Brown", "Anna Long"
+        elif (before == "first" or titled) and word in gazetteer.common_word_last_names():
+            classes[index] = "last"  # "Chris Brown", "Anna Long", "Ms. Brown"
     return classes
 
 
@@ -176,7 +297,7 @@ def _segments(classes: list[str]) -> list[tuple[int, int]]:
 
 def _cued_lowercase_names(text: str) -> list[tuple[int, int, float]]:
     """Lower-case names right after a strong cue ("said petra", "call me owen")."""
-    lowered = text.lower()
+    lowered = lowered_text(text)
     if lowered == text or not any(ch.isupper() for ch in text[:200]):
         found = []
         for match in _LOWER_CUED.finditer(lowered):
@@ -199,13 +320,42 @@ class PersonNameDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
+        word_class = _word_class
+        # Names from 0.5 up anchor the association pass below, so they are always built;
+        # anything under min_score is dropped at the end.
+        floor = max(_MIN_SCORE, min(context.min_score, _ANCHOR_SCORE))
+        lone_misses: list[tuple[int, int]] = []
         for run in capitalized_runs(text):
-            words = [text[start:end] for start, end in run]
-            classes = _resolve_ambiguous(words, [_word_class(word) for word in words])
-            for first, last in _segments(classes):
-                finding = self._name(context, text, run, words, classes, first, last)
+            if len(run) == 1:
+                # Most runs are one word ("The", "Linux"): no ambiguity or segments to resolve.
+                start, end = run[0]
+                word = text[start:end]
+                single = word_class(word)
+                if single == "caps" or single == "suffix":
+                    continue
+                if single == "common" or _lone_word_hopeless(
+                    text, start, end, _LONE_BASE[single], floor
+                ):
+                    lone_misses.append((start, end))
+                    continue
+                finding = self._name(context, text, run, [word], [single], 0, 1, floor)
                 if finding is not None:
                     findings.append(finding)
+                if finding is None or finding.score < _LISTED_SCORE:
+                    lone_misses.append((start, end))  # association may still lift it
+                continue
+            words = [text[start:end] for start, end in run]
+            classes = _resolve_ambiguous(words, [word_class(word) for word in words])
+            for first, last in _segments(classes):
+                finding = self._name(context, text, run, words, classes, first, last, floor)
+                if finding is not None:
+                    findings.append(finding)
+        if lone_misses and findings:
+            associated = self._repeats(context, text, findings, lone_misses)
+            if associated:
+                lifted = {(finding.start, finding.end) for finding in associated}
+                findings = [f for f in findings if (f.start, f.end) not in lifted]
+                findings.extend(associated)
         for start, end, score in _cued_lowercase_names(text):
             findings.append(
                 self.finding(
@@ -219,7 +369,59 @@ class PersonNameDetector(Detector):
                     sensitivity=Sensitivity.CONFIDENTIAL,
                 )
             )
+        if context.min_score > floor:
+            return [finding for finding in findings if finding.score >= context.min_score]
         return findings
+
+    def _repeats(
+        self,
+        context: ScanContext,
+        text: str,
+        found: list[Finding],
+        candidates: list[tuple[int, int]],
+    ) -> list[Finding]:
+        """Lone words that are names by association: a word of a confident full name
+        seen again ("Azarías Segovia ... starring Segovia"), or a name-like word listed
+        next to a found name ("founders: Torvik, Mendez and Crawford")."""
+        names: set[str] = set()
+        for finding in found:
+            words = text[finding.start : finding.end].split()
+            if finding.score >= _REPEAT_SCORE and len(words) >= 2:
+                names.update(words)
+        added: list[tuple[int, int, float, str]] = []
+        left: list[tuple[int, int]] = []
+        for start, end in candidates:
+            if names and text[start:end] in names and not _is_title(text[start:end]):
+                added.append((start, end, _REPEAT_SCORE, "repeats a word of a full name"))
+            else:
+                left.append((start, end))
+        # A list is resolved from its found names outwards, a few steps at most.
+        frontier = [(f.start, f.end) for f in found if f.score >= _ANCHOR_SCORE]
+        frontier += [(start, end) for start, end, _, _ in added]
+        starts = [start for start, _ in left]  # candidates do not overlap: one order
+        for _ in range(3):
+            listed = _listed_next_to(text, frontier, left, starts)
+            if not listed:
+                break
+            added += [
+                (start, end, _LISTED_SCORE, "listed with a found name") for start, end in listed
+            ]
+            left = [span for span in left if span not in listed]
+            starts = [start for start, _ in left]
+            frontier = sorted(listed)
+        return [
+            self.finding(
+                context,
+                text,
+                start,
+                end,
+                kind="person",
+                score=score,
+                explanation=why,
+                sensitivity=Sensitivity.CONFIDENTIAL,
+            )
+            for start, end, score, why in added
+        ]
 
     def _name(
         self,
@@ -230,28 +432,38 @@ class PersonNameDetector(Detector):
         classes: list[str],
         first: int,
         last: int,
+        floor: float,
     ) -> Finding | None:
-        """Score words ``first:last`` of a run as a name; None when it is not one."""
-        if "caps" in classes[first:last]:
+        """Score words ``first:last`` of a run as a name; None under ``floor``."""
+        segment = classes[first:last]
+        if "caps" in segment:
             return None
-        titled = first > 0 and words[first - 1].lower().rstrip(".") in gazetteer.TITLES
         start, end = run[first][0], run[last - 1][1]
         before = text[max(0, start - 24) : start].lower()
         cue = before.rstrip(" \t\n,:")
-        score = name_score(
-            classes[first:last],
-            titled=titled or ends_with_word(before.rstrip(" \t.").rstrip("."), _TITLE_CUES),
-            cued=ends_with_word(cue, _CUES),
-            strongly_cued=ends_with_word(cue, _STRONG_CUES),
+        titled = (
+            first > 0 and words[first - 1].lower().rstrip(".") in gazetteer.TITLES
+        ) or ends_with_word(before.rstrip(" \t.").rstrip("."), _TITLE_CUES)
+        # A title overrides the cues and a strong cue a weak one: test only what can count.
+        strongly_cued = not titled and ends_with_word(cue, _STRONG_CUES)
+        layout = layout_bonus(text, start, end, last - first)
+        verb_after = _VERB_AFTER.match(text, end) is not None
+        base = base_score(segment)
+        if not (titled or strongly_cued or len(run) == 1):  # a lone word was bounded in scan
+            # The best a weak cue can do; scores only grow with their inputs.
+            best = _cued_score(base, titled=False, cued=True, strongly_cued=False, place_cued=False)
+            if _final_score(best, layout, verb_after, place_word=False) < floor:
+                return None
+        score = _cued_score(
+            base,
+            titled=titled,
+            strongly_cued=strongly_cued,
+            cued=not (titled or strongly_cued) and ends_with_word(cue, _CUES),
             place_cued=ends_with_word(before.rstrip(" \t"), _PLACE_CUES),
         )
-        score = round(score + layout_bonus(text, start, end, last - first), 2)
-        if _VERB_AFTER.match(text, end):
-            score += 0.15
-        if last - first == 1 and text[start:end].casefold() in gazetteer.places():
-            score -= 0.15  # "France", "Jordan": a place as often as a name
-        score = min(round(score, 2), 0.95)
-        if score < _MIN_SCORE or _not_a_person(text, words[first : last + 1], end):
+        place_word = last - first == 1 and text[start:end].casefold() in gazetteer.places()
+        score = _final_score(score, layout, verb_after, place_word)
+        if score < floor or _not_a_person(text, words[first : last + 1], end):
             return None
         return self.finding(
             context,

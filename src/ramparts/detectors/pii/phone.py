@@ -100,7 +100,7 @@ class PhoneDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_CANDIDATE, text, back="+(", min_digits=6):
+        for match in anchored(_CANDIDATE, text, back="+(", min_digits=6, clustered=True):
             start, end = match.span()
             if _NOT_PHONE.search(context_before(text, start, 28)):
                 continue
