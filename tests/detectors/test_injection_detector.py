@@ -142,8 +142,8 @@ BENIGN = [
     "The developer mode on my Android phone keeps turning off, how do I fix it?",
     "In the novel, the rogue AI ignores its creators and escapes the lab.",
 ]
-# Known false positives of the shipped model are listed in docs/injection.md
-# (short imperatives with "ignore", "repeat" or "password"); they are not here.
+# Short everyday prompts (greetings, "repeat after me", "ignore the typos"...)
+# are covered by test_injection_benign_prompts.py.
 
 
 def test_benign_trigger_word_sentences_are_not_flagged(detector: PromptInjectionDetector) -> None:

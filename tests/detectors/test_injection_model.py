@@ -46,7 +46,7 @@ def _payload(weights: dict[str, float], bias: float = 0.0) -> dict[str, object]:
 def test_shipped_model_loads_and_is_small() -> None:
     model = load_model()
     assert model.size > 1000
-    assert MODEL_PATH.stat().st_size < 3_000_000
+    assert MODEL_PATH.stat().st_size < 2_000_000
     assert 0.0 < model.thresholds["default"] < 1.0
     assert model.thresholds["strict_1pct_fpr"] >= model.thresholds["lenient_5pct_fpr"]
 
@@ -90,7 +90,7 @@ def test_window_logit_is_bias_plus_mean_weight_over_distinct_ngrams() -> None:
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
-def test_packed_ids_score_like_string_ngrams(order: int) -> None:
+def test_tuple_tables_score_like_string_ngrams(order: int) -> None:
     weights = {"a": 0.5, "b": -1.0, "zz": 2.0, "a b": 1.5, "b a": -0.25, "a b a": 3.0}
     weights = {gram: w for gram, w in weights.items() if gram.count(" ") < order}
     payload = _payload(weights, bias=0.1)
@@ -100,6 +100,37 @@ def test_packed_ids_score_like_string_ngrams(order: int) -> None:
     grams = set(ngrams(tokens, order))
     expected = 0.1 + sum(weights.get(g, 0.0) for g in grams) / math.sqrt(len(grams))
     assert model.score(tokens).logit == pytest.approx(expected)
+
+
+def test_min_norm_keeps_short_texts_from_having_large_features() -> None:
+    payload = _payload({"hello": 2.0}, bias=-1.0)
+    payload["min_norm"] = 16
+    model = InjectionModel(payload)
+    assert model.score(["hello"]).logit == pytest.approx(-1.0 + 2.0 / 4.0)
+    tokens = [f"t{i}" for i in range(20)] + ["hello"]
+    grams = set(ngrams(tokens))
+    assert model.score(tokens).logit == pytest.approx(-1.0 + 2.0 / math.sqrt(len(grams)))
+
+
+def test_short_texts_shrink_toward_the_prior() -> None:
+    payload = _payload({"hello": 10.0}, bias=0.0)
+    payload["evidence"] = {"min_ngrams": 16, "prior": 0.05}
+    model = InjectionModel(payload)
+    short = model.score(["hello"])  # 1 n-gram: 1/16 of the evidence a full text carries
+    assert short.ngrams == 1
+    assert short.probability < 0.2
+    tokens = ["hello"] + [f"t{i}" for i in range(10)]  # 21 n-grams: no shrinkage
+    full = model.score(tokens)
+    assert full.ngrams >= 16
+    assert full.probability == pytest.approx(model.calibrate(full.logit))
+    assert model.calibrate(0.0, 0) == pytest.approx(0.05)
+
+
+def test_shipped_model_records_its_evidence_rule() -> None:
+    model = load_model()
+    assert model.min_ngrams >= 8
+    assert model.min_norm >= 8
+    assert read_payload()["evidence"]["prior"] < 0.5
 
 
 def test_long_texts_are_scored_by_their_worst_window() -> None:

@@ -16,6 +16,7 @@ import gzip
 import hashlib
 import json
 import math
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -47,6 +48,42 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "injection"
 DEFAULT_MODEL = ROOT / "src" / "ramparts" / "detectors" / "injection" / "model" / MODEL_FILE
 DEFAULT_MANIFEST = Path(__file__).with_name("manifest.json")
 CALIBRATION_BUCKETS = 2  # of 10: 20% of training rows
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "it",
+        "this",
+        "that",
+        "these",
+        "those",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+    ]
+)
+_LONE_PUNCT = re.compile(r"[^\w\s]")
 DEDUP_RULE = "casefold + collapse whitespace; first row wins, an attack replaces a non-attack"
 
 
@@ -68,6 +105,10 @@ def featurize(
     order: int = 2,
     min_sources: int = 1,
     balance_sources: bool = False,
+    min_norm: int = 1,
+    supplement_weight: float = 1.0,
+    drop_punct: bool = False,
+    drop_stopwords: bool = False,
 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, dict[str, int]]:
     rows: list[set[str]] = []
     labels: list[int] = []
@@ -78,6 +119,8 @@ def featurize(
     for example in examples:
         parts = window_rows(prepare(example.text).tokens, order) or [set()]
         weight = harmful_weight if example.original_label == "harmful" else 1.0
+        if example.source == SUPPLEMENT:
+            weight *= supplement_weight
         if balance_sources:  # every source weighs the same in total
             size = per_source[balance_group(example.source)]
             weight *= mean_size / size
@@ -91,6 +134,10 @@ def featurize(
         for row in rows:
             frequency.update(row)
         keep = {g for g, n in frequency.items() if n >= min_df}
+        if drop_punct:  # a lone comma or colon is a source's style, not an attack
+            keep = {g for g in keep if not _LONE_PUNCT.fullmatch(g)}
+        if drop_stopwords:  # "the" alone said more about a source's style than its intent
+            keep -= STOPWORDS
         if min_sources > 1:  # n-grams seen in one source only are that source's style
             seen_in: dict[str, set[str]] = {}
             for row, source in zip(rows, row_sources, strict=True):
@@ -100,7 +147,7 @@ def featurize(
         vocabulary = {gram: i for i, gram in enumerate(sorted(keep))}
     indptr, indices, values = [0], [], []
     for row in rows:
-        scale = 1.0 / math.sqrt(len(row)) if row else 0.0
+        scale = 1.0 / math.sqrt(max(len(row), min_norm)) if row else 0.0
         for gram in row:
             column = vocabulary.get(gram)
             if column is not None:
@@ -183,6 +230,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         args.order,
         args.min_sources,
         args.balance_sources,
+        args.min_norm,
+        args.supplement_weight,
+        args.drop_punct,
+        args.drop_stopwords,
     )
     classifier = LogisticRegression(
         C=args.C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=0
@@ -197,6 +248,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "format": FORMAT,
         "ngram_order": args.order,
+        "min_norm": args.min_norm,
         "bias": round(float(classifier.intercept_[0]), 6),
         "weights": dict(sorted(weights.items())),
         "calibration": {"a": 1.0, "b": 0.0},
@@ -204,11 +256,13 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "meta": {},
     }
     model = InjectionModel(payload)
-    cal_logits = [model.score(prepare(e.text).tokens).logit for e in calibration]
+    cal_scores = [model.score(prepare(e.text).tokens) for e in calibration]
     cal_labels = [e.label for e in calibration]
-    a, b = fit_platt(cal_logits, cal_labels)
+    a, b = fit_platt([s.logit for s in cal_scores], cal_labels)
     payload["calibration"] = {"a": round(a, 6), "b": round(b, 6), "method": "platt"}
-    probabilities = [1.0 / (1.0 + math.exp(-(a * z + b))) for z in cal_logits]
+    payload["evidence"] = {"min_ngrams": args.evidence_ngrams, "prior": args.evidence_prior}
+    model = InjectionModel(payload)  # thresholds come from the scores the detector will see
+    probabilities = [model.calibrate(s.logit, s.ngrams) for s in cal_scores]
     payload["thresholds"] = {
         "default": 0.5,
         "strict_1pct_fpr": threshold_at_fpr(probabilities, cal_labels, 0.01),
@@ -237,6 +291,11 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             "ngram_order": args.order,
             "min_sources": args.min_sources,
             "balance_sources": args.balance_sources,
+            "min_norm": args.min_norm,
+            "supplement_weight": args.supplement_weight,
+            "drop_punct": args.drop_punct,
+            "drop_stopwords": args.drop_stopwords,
+            "evidence": payload["evidence"],
         },
         "window_tokens": WINDOW,
     }
@@ -254,6 +313,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "features_kept": len(weights),
         "thresholds": payload["thresholds"],
         "calibration": payload["calibration"],
+        "evidence": payload["evidence"],
     }
     args.manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
@@ -266,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
     parser.add_argument("--C", type=float, default=1.0)
     parser.add_argument("--min-df", type=int, default=2)
-    parser.add_argument("--max-features", type=int, default=60000)
+    parser.add_argument("--max-features", type=int, default=25000)
     parser.add_argument("--order", type=int, default=2, choices=(1, 2, 3))
     parser.add_argument("--min-sources", type=int, default=1)
     parser.add_argument(
@@ -275,6 +335,19 @@ def main(argv: list[str] | None = None) -> int:
         help="give every source the same total weight (tried: no held-out gain)",
     )
     parser.add_argument("--harmful-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--min-norm", type=int, default=16, help="feature scale 1/sqrt(max(n-grams, this))"
+    )
+    parser.add_argument(
+        "--evidence-ngrams",
+        type=int,
+        default=16,
+        help="texts with fewer distinct n-grams shrink toward --evidence-prior",
+    )
+    parser.add_argument("--evidence-prior", type=float, default=0.05)
+    parser.add_argument("--supplement-weight", type=float, default=2.0)
+    parser.add_argument("--drop-punct", action="store_true", help="no lone-punctuation features")
+    parser.add_argument("--drop-stopwords", action="store_true", help="no function-word unigrams")
     parser.add_argument(
         "--no-supplement", dest="supplement", action="store_false", help="skip supplement.py rows"
     )

@@ -25,7 +25,7 @@ from typing import Any
 from ramparts.detectors.base import ScanContext
 from ramparts.detectors.injection.dataset import Example, dedup_key, load_examples
 from ramparts.detectors.injection.detector import PromptInjectionDetector
-from ramparts.detectors.injection.model import load_model
+from ramparts.detectors.injection.model import InjectionModel, load_model
 
 TRIGGER_WORDS = re.compile(
     r"\bignore\b|system prompt|\bact as\b|\binstructions?\b|\bpretend\b|\bjailbreak|"
@@ -82,15 +82,18 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def evaluate(data_dir: Path, *, rules: bool = True) -> dict[str, Any]:
+def evaluate(
+    data_dir: Path, *, rules: bool = True, model: InjectionModel | None = None
+) -> dict[str, Any]:
     """Per-source precision, recall, recall@1%FPR and ROC AUC, plus benign FPR.
 
-    ``data_dir`` is ``shared/data`` or its ``injection`` folder.
+    ``data_dir`` is ``shared/data`` or its ``injection`` folder; ``model``
+    defaults to the shipped one (training scripts pass a candidate).
     """
     if (data_dir / "injection").is_dir():
         data_dir = data_dir / "injection"
-    detector = PromptInjectionDetector()
-    model = load_model()
+    model = model or load_model()
+    detector = PromptInjectionDetector(model)
     threshold = float(model.thresholds.get("default", 0.5))
     trained = {Path(entry["file"]).stem for entry in model.meta["trained_on"]}
     stems = sorted(path.stem for path in data_dir.glob("*.jsonl"))

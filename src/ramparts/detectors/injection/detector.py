@@ -10,7 +10,7 @@ Options (``ScanContext.options``, per tenant):
 - ``scan_system`` (bool, default false): also score text whose origin is
   ``system``. System prompts are written by the operator and are full of
   instruction vocabulary ("do not reveal the password"): the model flags most
-  of them (94% of tensortrust_defenses), so by default only hidden text is
+  of them (81% of tensortrust_defenses), so by default only hidden text is
   reported there.
 """
 

@@ -2,9 +2,13 @@
 
 Weights are a ``{ngram: weight}`` table (gzip JSON under ``model/``);
 inference is a dict lookup per token and bigram: no numpy, no scikit-learn.
-A window's logit is ``bias + sum(weights) / sqrt(distinct ngrams)`` (binary
-features scaled to unit length, as in training); Platt scaling turns it into a calibrated
-probability.
+A window's logit is ``bias + sum(weights) / sqrt(max(distinct ngrams, min_norm))``
+(binary features scaled to unit length, as in training; ``min_norm`` keeps a
+three-word text from having huge feature values); Platt scaling turns it into a
+calibrated probability. A text with fewer than ``evidence.min_ngrams`` distinct
+n-grams carries little evidence, so its calibrated log-odds are shrunk toward
+a benign prior in proportion to how short it is: "Hello, Claude" cannot reach
+a blocking score on two or three lucky n-grams.
 """
 
 from __future__ import annotations
@@ -34,13 +38,15 @@ class WindowScore:
     logit: float
     start: int
     end: int
+    ngrams: int = 0  # distinct n-grams in the window: how much evidence the score rests on
 
 
 class InjectionModel:
     """Calibrated linear scorer; load once with :func:`load_model`.
 
-    At load, n-gram strings become tuples of token ids packed into ints, so
-    scoring hashes each token once and never builds bigram strings.
+    Weights are kept per n-gram length, keyed by the token itself or a tuple of
+    tokens, so scoring is a few C-level set and dict operations per window: no
+    n-gram strings are built and unknown n-grams cost one failed lookup.
     """
 
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -57,15 +63,30 @@ class InjectionModel:
         self.thresholds: dict[str, float] = payload["thresholds"]
         self.meta: dict[str, Any] = payload["meta"]
         self.order = int(payload.get("ngram_order", 2))
-        self._token_id: dict[str, int] = {}
-        # One table per n-gram length: key = ids packed _SHIFT bits apart.
-        self._tables: tuple[dict[int, float], ...] = tuple({} for _ in range(self.order))
+        self.min_norm = int(payload.get("min_norm", 1))
+        evidence: dict[str, float] = payload.get("evidence", {})
+        self.min_ngrams = int(evidence.get("min_ngrams", 0))
+        prior = float(evidence.get("prior", 0.5))
+        self.prior_log_odds = math.log(prior / (1.0 - prior))
+        self._unigrams: dict[str, float] = {}
+        self._longer: tuple[dict[tuple[str, ...], float], ...] = tuple(
+            {} for _ in range(self.order - 1)
+        )
+        intern: dict[str, str] = {}  # one string object per token across the tables
         for gram, weight in weights.items():
-            ids = [self._token_id.setdefault(part, len(self._token_id)) for part in gram.split(" ")]
-            self._tables[len(ids) - 1][_pack(ids)] = weight
+            if not weight:
+                continue  # zero weights would be dropped by the filter(None, ...) sums
+            parts = tuple(intern.setdefault(part, part) for part in gram.split(" "))
+            if len(parts) == 1:
+                self._unigrams[parts[0]] = weight
+            else:
+                self._longer[len(parts) - 2][parts] = weight
 
-    def calibrate(self, logit: float) -> float:
+    def calibrate(self, logit: float, ngrams: int | None = None) -> float:
+        """Calibrated probability; with ``ngrams`` given, short texts shrink toward the prior."""
         z = self.platt_a * logit + self.platt_b
+        if ngrams is not None and ngrams < self.min_ngrams:
+            z = self.prior_log_odds + (z - self.prior_log_odds) * ngrams / self.min_ngrams
         if z < -40.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
@@ -75,54 +96,37 @@ class InjectionModel:
         # Overlapping windows catch an injection cut by a window edge; on bulk
         # documents, adjacent windows halve the cost.
         stride = WINDOW // 2 if len(tokens) <= LONG_TEXT_TOKENS else WINDOW
-        logit, start, end = self._best(tokens, stride=stride)
-        return WindowScore(self.calibrate(logit), logit, start, end)
+        logit, count, start, end = self._best(tokens, stride=stride)
+        return WindowScore(self.calibrate(logit, count), logit, start, end, count)
 
-    def _ids(self, tokens: list[str]) -> list[int]:
-        """Token ids; unknown tokens get fresh ids above the vocabulary (distinct per string)."""
-        get = self._token_id.get
-        ids = [get(token, -1) for token in tokens]
-        if -1 in ids:
-            unknown: dict[str, int] = {}
-            base = len(self._token_id)
-            ids = [
-                i if i >= 0 else unknown.setdefault(t, base + len(unknown))
-                for i, t in zip(ids, tokens, strict=True)
-            ]
-        return ids
+    def window_logit(self, tokens: list[str]) -> tuple[float, int]:
+        """Logit of one window of tokens and its number of distinct n-grams."""
+        unigrams = set(tokens)
+        total = sum(filter(None, map(self._unigrams.get, unigrams)))
+        count = len(unigrams)
+        if self._longer:
+            grams: set[tuple[str, ...]] = set(pairwise(tokens))
+            total += sum(filter(None, map(self._longer[0].get, grams)))
+            count += len(grams)
+        if len(self._longer) > 1:
+            grams = set(zip(tokens, tokens[1:], tokens[2:], strict=False))
+            total += sum(filter(None, map(self._longer[1].get, grams)))
+            count += len(grams)
+        return self.bias + total / math.sqrt(max(count, self.min_norm)), count
 
-    def _best(self, tokens: list[str], stride: int) -> tuple[float, int, int]:
+    def _best(self, tokens: list[str], stride: int) -> tuple[float, int, int, int]:
         if not tokens:
-            return self.bias, 0, 0
-        ids = self._ids(tokens)
-        # grams[n][i] is the (n+1)-gram starting at token i.
-        grams = [ids]
-        if self.order >= 2:
-            grams.append([a << _SHIFT | b for a, b in pairwise(ids)])
-        if self.order >= 3:
-            grams.append([g << _SHIFT | c for g, c in zip(grams[1], ids[2:], strict=False)])
-        best = (-math.inf, 0, 0)
-        for start, end in windows(len(tokens), stride):
-            total = 0.0
-            count = 0
-            for n, (table, keys) in enumerate(zip(self._tables, grams, strict=True)):
-                distinct = set(keys[start : end - n])
-                count += len(distinct)
-                total += sum(map(table.__getitem__, filter(table.__contains__, distinct)))
-            logit = self.bias + total / math.sqrt(count)
+            return self.bias, 0, 0, 0
+        best = (-math.inf, 0, 0, 0)
+        spans = windows(len(tokens), stride)
+        if len(spans) == 1:  # a prompt-sized text: no copy
+            logit, count = self.window_logit(tokens)
+            return logit, count, 0, len(tokens)
+        for start, end in spans:
+            logit, count = self.window_logit(tokens[start:end])
             if logit > best[0]:
-                best = (logit, start, end)
+                best = (logit, count, start, end)
         return best
-
-
-_SHIFT = 32
-
-
-def _pack(ids: list[int]) -> int:
-    key = 0
-    for token_id in ids:
-        key = key << _SHIFT | token_id
-    return key
 
 
 def read_payload() -> dict[str, Any]:

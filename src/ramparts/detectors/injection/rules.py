@@ -87,6 +87,24 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     _rule(
+        "dan_persona",
+        "jailbreak",
+        0.85,
+        r"\b(?:you are|you're|act as|become)\s+(?:now\s+)?(?:a\s+|the\s+)?dan\b(?!['\u2019]s)",
+    ),
+    # The classic short override, "...ignore the above and say X": the model alone
+    # cannot flag a text this short, and "ignore the above" by itself is too common.
+    _rule(
+        "ignore_above_and_say",
+        "instruction_override",
+        0.75,
+        (
+            r"\b(?:ignore|disregard|forget)\s+(?:all\s+(?:of\s+)?|everything\s+)?(?:the\s+|that\s+)?"
+            r"(?:above|previous|prior)\s*(?:and|,|\.|;)\s*(?:instead\s+|just\s+|only\s+)?"
+            r"(?:say|print|output|write|respond|reply|tell|repeat)\b"
+        ),
+    ),
+    _rule(
         "no_restrictions",
         "jailbreak",
         0.85,
@@ -175,6 +193,9 @@ RULES: tuple[Rule, ...] = (
             rf"processing|summari[sz]ing|parsing)|when\s+summari[sz]ing\s+this|"
             rf"{_ASSISTANT}s?\s+(?:reading|processing|summari[sz]ing)\s+this)\b"
         ),
+        # A user writing "instructions for the AI:" is simply instructing it
+        # (8 of 9 such prompts in the data were benign prompt templates).
+        INDIRECT,
     ),
     _rule(
         "hidden_comment_instruction",
@@ -212,13 +233,24 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
         "abandon", "drop",
     ),
     "forget_everything": ("forget", "ignore", "disregard"),
-    "new_instructions": ("instruction",),
+    "new_instructions": tuple(
+        f"{adjective} {system}instruction"
+        for adjective in ("new", "updated", "real", "actual", "revised")
+        for system in ("", "system ")
+    ),
     "stop_following": (
         "stop follow", "not follow", "t follow", "longer follow", "not obey", "t obey", "stop obey",
     ),
     "do_anything_now": (
         "do anything now", "dan mode", "developer mode", "jailbr", "dude mode", "avoid norms",
     ),
+    "dan_persona": tuple(
+        f"{verb} {now}{article}dan"
+        for verb in ("you are", "you're", "act as", "become")
+        for now in ("", "now ")
+        for article in ("", "a ", "the ")
+    ),
+    "ignore_above_and_say": ("ignore", "disregard", "forget"),
     "no_restrictions": ("without", "free", "no ", "not bound", "unbound", "outside"),
     "unfiltered_persona": ("unfiltered", "uncensored", "amoral", "unrestricted", "unethical"),
     "ignore_policy": ("openai", "anthropic", "content", "safety", "ethical", "usage"),
@@ -229,7 +261,10 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     ),
     "repeat_above": ("above", "before", "preceding", "prior", "so far"),
     "what_is_your_prompt": ("what is your", "what are your", "what were your"),
-    "chat_delimiters": ("<|", "inst]", "sys>>", "system", "input"),
+    "chat_delimiters": (
+        "<|", "inst]", "sys>>", "##", "end input", "end of input", "end untrusted",
+        "end of untrusted", "end user input", "end of user input",
+    ),
     "note_to_assistant": (
         "note to", "note for", "message to", "message for", "instruction to", "instructions to",
         "instruction for", "instructions for", "reading", "processing", "summari", "parsing",
@@ -239,9 +274,24 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-_LIMITS = (
-    "restriction", "filter", "censorship", "limitation", "guideline", "rule", "polic", "constraint",
-)  # fmt: skip
+# Rules with two independent literal parts: a rule is a candidate only when a
+# needle from _NEEDLES and one from here both occur (broad target words such
+# as "prompt" or "above" alone made these regexes run on most long prompts).
+_ALSO_NEEDED: dict[str, tuple[str, ...]] = {
+    "no_restrictions": (
+        "restriction", "filter", "censorship", "limitation", "guideline", "rule", "polic",
+        "constraint",
+    ),
+    "reveal_system_prompt": (
+        "reveal", "print", "show", "repeat", "output", "display", "leak", "dump", "recite",
+        "tell me", "give me", "write out", "list", "spell out", "share", "disclose",
+    ),
+    "repeat_above": (
+        "repeat", "print", "output", "echo", "copy", "summari", "translate", "what is",
+        "what was",
+    ),
+    "ignore_above_and_say": ("above", "previous", "prior"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,8 +309,9 @@ def _needle_automaton() -> ahocorasick.Automaton:
     for name, needles in _NEEDLES.items():
         for needle in needles:
             owners.setdefault(needle, set()).add(name)
-    for noun in _LIMITS:
-        owners.setdefault(noun, set()).add(_LIMITS_MARK)
+    for name, needles in _ALSO_NEEDED.items():
+        for needle in needles:
+            owners.setdefault(needle, set()).add(_mark(name))
     automaton = ahocorasick.Automaton()
     for needle, names in owners.items():
         automaton.add_word(needle, frozenset(names))
@@ -268,7 +319,10 @@ def _needle_automaton() -> ahocorasick.Automaton:
     return automaton
 
 
-_LIMITS_MARK = "no_restrictions:limits"
+def _mark(name: str) -> str:
+    return f"{name}:also"
+
+
 _AUTOMATON = _needle_automaton()
 
 
@@ -277,8 +331,9 @@ def candidate_rules(view: str) -> set[str]:
     found: set[str] = set()
     for _, names in _AUTOMATON.iter(" ".join(view.split())):
         found.update(names)
-    if _LIMITS_MARK not in found:
-        found.discard("no_restrictions")  # it needs a negation and a limit word
+    for name in _ALSO_NEEDED:
+        if name in found and _mark(name) not in found:
+            found.discard(name)
     return found
 
 
@@ -306,6 +361,7 @@ _FAST_START = frozenset(
     {
         "ignore_previous", "forget_everything", "stop_following", "no_restrictions",
         "unfiltered_persona", "ignore_policy", "stay_in_character", "what_is_your_prompt",
+        "reveal_system_prompt",
     }
 )  # fmt: skip
 _UNANCHORED = {
