@@ -102,6 +102,27 @@ def test_escaped_hex_is_decoded() -> None:
     assert segment.text == PAYLOAD
 
 
+@pytest.mark.parametrize("separator", [" ", ":", " 0x", "0x"])
+def test_separated_hex_forms_are_decoded(separator: str) -> None:
+    pairs = [f"{byte:02x}" for byte in PAYLOAD.encode()]
+    prefix = "0x" if "0x" in separator else ""
+    (segment,) = decode_segments(f"decode: {prefix}{separator.join(pairs)} please")
+    assert segment.text == PAYLOAD
+
+
+def test_hex_prefilter_finds_what_the_full_pattern_finds_in_prose() -> None:
+    from ramparts.detectors.injection import decode
+
+    prose = "We added a bad cafe face to the deed. " * 30 + PAYLOAD.encode().hex(" ")
+    everywhere = [m.span() for m in decode._HEX.finditer(prose)]
+    within_runs = [
+        m.span()
+        for run in decode._HEX_RUN.finditer(prose)
+        for m in decode._HEX.finditer(prose, run.start(), run.end())
+    ]
+    assert within_runs == everywhere and everywhere
+
+
 def test_rot13_text_is_decoded() -> None:
     (segment,) = decode_segments(codecs.encode(PAYLOAD, "rot13"))
     assert segment.encoding == "rot13"
