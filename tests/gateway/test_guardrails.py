@@ -78,6 +78,7 @@ def test_openai_caller_redact_and_restore(
         model=model, messages=[{"role": "user", "content": prompt}]
     )
     assert raw.parse().choices[0].message.content == ANSWER_PREFIX + prompt
+    assert raw.headers["x-ramparts-redacted"] == "3"
     [sent] = sent_bodies(upstream, tag)[-1:]
     assert "[EMAIL_1]" in sent and "[PHONE_1]" in sent and "[PAYMENT_CARD_1]" in sent
     for value in (EMAIL, PHONE, CARD, "4111"):
@@ -264,6 +265,7 @@ def test_reroute_to_a_more_trusted_model(gateway: RunningGateway, upstream: Fake
     )
     assert raw.parse().choices[0].message.content == ANSWER_PREFIX + prompt
     assert raw.parse().model == "gpt-ok"
+    assert raw.headers["x-ramparts-rerouted-to"] == "claude-ok"
     [sent] = sent_bodies(upstream, tag)
     assert json.loads(sent)["model"] == "claude-ok"  # only the confidential-tier model saw it
     [record] = gateway.audit(raw.headers["x-request-id"])

@@ -137,6 +137,17 @@ async def _close_opened(opened: tuple[list[StreamEvent], AsyncIterator[StreamEve
         await aclose()
 
 
+def _stage_headers(exchange: Exchange) -> dict[str, str]:
+    """What the guardrails changed, for the caller to see (counts and model names only)."""
+    record = exchange.guardrails.get("input") or {}
+    headers = {}
+    if record.get("redacted"):
+        headers["x-ramparts-redacted"] = str(record["redacted"])
+    if record.get("rerouted_to"):
+        headers["x-ramparts-rerouted-to"] = str(record["rerouted_to"])
+    return headers
+
+
 def _gateway(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
@@ -172,14 +183,17 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
                 gateway, exchange, family, chat_request, head, events, route.model
             )
             streaming = True
-            return SSEResponse(frames, exchange.request_id, exchange.disconnected)
+            return SSEResponse(
+                frames, exchange.request_id, exchange.disconnected, _stage_headers(exchange)
+            )
         response = await until_disconnect(
             request, alongside(gateway.router.chat(chat_request, route), checks)
         )
         exchange.meter(route.model, response.usage)
         await gateway.pipeline.after_response(exchange, response)
         body_out = family.render(response, chat_request.model, exchange.request_id)
-        return JSONBody(body_out, headers={"x-request-id": exchange.request_id})
+        headers = {"x-request-id": exchange.request_id, **_stage_headers(exchange)}
+        return JSONBody(body_out, headers=headers)
     except GatewayError as exc:
         exchange.fail(exc)
         return error_response(family.shape, exc, exchange.request_id)

@@ -73,6 +73,7 @@ class SSEResponse(Response):
         frames: AsyncIterator[bytes],
         request_id: str,
         on_disconnect: Callable[[], None],
+        headers: dict[str, str] | None = None,
     ) -> None:
         # No super().__init__: it would add "content-length: 0" to a body that streams.
         self.status_code = 200
@@ -82,6 +83,7 @@ class SSEResponse(Response):
             (b"x-request-id", request_id.encode()),
             (b"cache-control", b"no-cache"),
             (b"x-accel-buffering", b"no"),
+            *((k.encode(), v.encode()) for k, v in (headers or {}).items()),
         ]
         self._frames = frames
         self._on_disconnect = on_disconnect
