@@ -99,6 +99,12 @@ def quickstart(
         markup=False,
         soft_wrap=True,
     )
+    console.print(
+        "The built-in policy redacts personal data before it reaches a model (you get your"
+        " own text back; the x-ramparts-redacted header counts what was hidden) and blocks"
+        " credentials and prompt attacks. See docs/policy.md.\n",
+        markup=False,
+    )
     console.print(f"Gateway listening on {url} (Ctrl-C to stop)\n", markup=False)
     run_server(settings)
 
