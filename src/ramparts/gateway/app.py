@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,6 +78,9 @@ def create_app(settings: Settings, *, pipeline: Pipeline | None = None) -> Starl
         app.state.gateway = gateway
         admin.state.gateway = gateway
         await gateway.start()
+        # Everything loaded so far (detector data, models) lives as long as the process:
+        # keep it out of the cyclic GC's scans, which otherwise walk it on every full pass.
+        gc.freeze()
         try:
             yield
         finally:

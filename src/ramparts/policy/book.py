@@ -9,6 +9,7 @@ YAML file). The book rechecks the stored version every
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import hmac
 import time
@@ -167,6 +168,7 @@ class PolicyBook:
                 "no policy applies to this tenant",
             )
             entry.compiled[team] = compiled
+            gc.freeze()  # the new engines live on; spare them from garbage-collector scans
         return compiled
 
     def _refresh(self, tenant_id: str, entry: _Entry | None) -> _Entry:
