@@ -41,20 +41,24 @@ PROMPT = (
 )[:1024]
 
 
-def measure(url: str, key: str, seconds: float) -> dict[str, Any]:
+def measure(url: str, key: str, seconds: float, pid: int) -> dict[str, Any]:
     auth = {"authorization": f"Bearer {key}"}
-    return {
-        "c1": bench.load(url, auth, 1, seconds, prompt=PROMPT),
-        "c16": bench.load(url, auth, 16, seconds, prompt=PROMPT),
-        "stream": bench.load(url, auth, 1, seconds, stream=True, prompt=PROMPT),
-    }
+    c1 = bench.load(url, auth, 1, seconds, prompt=PROMPT)
+    cpu_before = bench.cpu_seconds(pid)
+    c16 = bench.load(url, auth, 16, seconds, prompt=PROMPT)
+    # CPU the gateway spent per request: robust to other load on the machine.
+    c16["cpu_us_per_request"] = (bench.cpu_seconds(pid) - cpu_before) / c16["requests"] * 1e6
+    stream = bench.load(url, auth, 1, seconds, stream=True, prompt=PROMPT)
+    return {"c1": c1, "c16": c16, "stream": stream}
 
 
 def run_gateway(upstream_port: int, extra: dict[str, Any], seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         process, port, key = bench.start_gateway(Path(tmp), upstream_port, extra)
         try:
-            return measure(f"http://127.0.0.1:{port}/v1/chat/completions", key, seconds)
+            return measure(
+                f"http://127.0.0.1:{port}/v1/chat/completions", key, seconds, process.pid
+            )
         finally:
             process.terminate()
             process.wait(30)
@@ -63,7 +67,13 @@ def run_gateway(upstream_port: int, extra: dict[str, Any], seconds: float) -> di
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument(
+        "--policy",
+        default="builtin",
+        help="policy for the guardrails-on gateway: 'builtin' or a YAML file",
+    )
     args = parser.parse_args()
+    policy = args.policy if args.policy == "builtin" else str(Path(args.policy).resolve())
     upstream_port = bench.free_port()
     upstream = bench.pinned(
         bench.CLIENT_CORE, [sys.executable, str(HERE / "mock_upstream.py"), str(upstream_port)]
@@ -71,18 +81,21 @@ def main() -> None:
     bench.wait_port(upstream_port)
     try:
         off = run_gateway(upstream_port, {"guardrails": {"enabled": False}}, args.seconds)
-        on = run_gateway(upstream_port, {"guardrails": {"enabled": True}}, args.seconds)
+        on_settings = {"guardrails": {"enabled": True, "default_policy": policy}}
+        on = run_gateway(upstream_port, on_settings, args.seconds)
     finally:
         upstream.terminate()
         upstream.wait(10)
     report = {
         "benchmark": "guardrails",
         "prompt_bytes": len(PROMPT),
+        "policy": policy,
         "off": off,
         "on": on,
         "added_p50_c1_ms": on["c1"]["p50_ms"] - off["c1"]["p50_ms"],
         "added_p99_c1_ms": on["c1"]["p99_ms"] - off["c1"]["p99_ms"],
         "throughput_ratio_c16": on["c16"]["rps"] / off["c16"]["rps"],
+        "cpu_ratio_c16": off["c16"]["cpu_us_per_request"] / on["c16"]["cpu_us_per_request"],
         "added_ttft_ms": on["stream"]["ttfb_p50_ms"] - off["stream"]["ttfb_p50_ms"],
     }
     report["targets"] = {
@@ -104,6 +117,11 @@ def main() -> None:
         ("p50 ms, c=1", off["c1"]["p50_ms"], on["c1"]["p50_ms"]),
         ("p99 ms, c=1", off["c1"]["p99_ms"], on["c1"]["p99_ms"]),
         ("requests/s, c=16", off["c16"]["rps"], on["c16"]["rps"]),
+        (
+            "gateway CPU µs/request, c=16",
+            off["c16"]["cpu_us_per_request"],
+            on["c16"]["cpu_us_per_request"],
+        ),
         ("stream TTFT p50 ms", off["stream"]["ttfb_p50_ms"], on["stream"]["ttfb_p50_ms"]),
     ]
     for name, a, b in rows:
