@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.errors import InvalidRequestError
-from ramparts.gateway import anthropic_format, openai_format
+from ramparts.gateway import anthropic_format, anthropic_stream, openai_format
 from ramparts.gateway.types import (
     Finish,
     StreamEvent,
@@ -88,7 +88,7 @@ def _sse_events(raw: bytes) -> list[tuple[str, dict[str, Any]]]:
 
 
 def test_anthropic_renderer_opens_and_closes_blocks_in_order() -> None:
-    renderer = anthropic_format.AnthropicStreamRenderer("m", "rid")
+    renderer = anthropic_stream.AnthropicStreamRenderer("m", "rid")
     events: list[StreamEvent] = [
         TextDelta("Let me "),
         TextDelta("check."),

@@ -24,7 +24,7 @@ from ramparts.errors import (
     RequestTooLargeError,
     UpstreamError,
 )
-from ramparts.gateway import anthropic_format, openai_format
+from ramparts.gateway import anthropic_format, anthropic_stream, openai_format
 from ramparts.gateway.auth import presented_key
 from ramparts.gateway.exchange import Exchange
 from ramparts.gateway.logs import request_id_var
@@ -231,9 +231,9 @@ async def _stream_frames(
             yield event
 
     events = gateway.pipeline.wrap_stream(exchange, chained())
-    renderer: openai_format.OpenAIStreamRenderer | anthropic_format.AnthropicStreamRenderer
+    renderer: openai_format.OpenAIStreamRenderer | anthropic_stream.AnthropicStreamRenderer
     if family.shape == "anthropic":
-        renderer = anthropic_format.AnthropicStreamRenderer(chat_request.model, exchange.request_id)
+        renderer = anthropic_stream.AnthropicStreamRenderer(chat_request.model, exchange.request_id)
         start_tokens = next((e.usage.input_tokens for e in head if isinstance(e, UsageUpdate)), 0)
         yield renderer.start(start_tokens)
     else:
@@ -260,7 +260,7 @@ async def _stream_frames(
         exchange.meter(model, usage)
         exchange.fail(exc)
         if family.shape == "anthropic":
-            yield anthropic_format.AnthropicStreamRenderer.error(exc.message, exc.anthropic_type)
+            yield anthropic_stream.AnthropicStreamRenderer.error(exc.message, exc.anthropic_type)
         else:
             assert isinstance(renderer, openai_format.OpenAIStreamRenderer)
             yield renderer.error(exc.message, exc.code or "upstream_error")

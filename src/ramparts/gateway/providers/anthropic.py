@@ -6,11 +6,8 @@ from collections.abc import AsyncIterator
 
 from ramparts.config import ModelSettings
 from ramparts.errors import InvalidRequestError
-from ramparts.gateway.anthropic_format import (
-    AnthropicStreamParser,
-    build_messages_body,
-    parse_messages_response,
-)
+from ramparts.gateway.anthropic_format import build_messages_body, parse_messages_response
+from ramparts.gateway.anthropic_stream import AnthropicStreamParser
 from ramparts.gateway.providers.base import HttpProvider
 from ramparts.gateway.types import (
     ChatRequest,
