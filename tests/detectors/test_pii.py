@@ -140,6 +140,44 @@ def test_person_name_suffixes_and_ambiguous_first_names(found: Found) -> None:
     assert ("person", "Kaija V Kasslin") in found("person_name", "Name: Kaija V Kasslin\nPhone")
 
 
+def test_international_first_names_and_english_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ramparts.detectors.pii import gazetteer
+    from ramparts.detectors.pii.person import PersonNameDetector
+
+    # No international list ships (licence); the lookup works with whichever list is installed.
+    monkeypatch.setattr(gazetteer, "given_names", lambda: frozenset({"Sven", "Olle"}))
+
+    def names(text: str) -> list[str]:
+        findings = PersonNameDetector().scan(text, ScanContext(min_score=0.5))
+        return [text[finding.start : finding.end] for finding in findings]
+
+    assert names("Why is Sven so impulsive?") == ["Sven"]
+    assert names("Olle Torvik wrote back") == ["Olle Torvik"]
+    assert names("Take the bus. Edit the file. Skip IDs and SLAs.") == []
+
+
+def test_lower_case_full_names(found: Found) -> None:
+    text = "we need to add wendy olsen as guardian, says sarah lewis"
+    names = [value for kind, value in found("person_name", text)]
+    assert names == ["wendy olsen", "sarah lewis"]
+    # Census names that are also English words do not pair up: "tiny people", "carry angle".
+    assert found("person_name", "tiny people carry angle brackets") == []
+    # Text with capitals is left to the capitalised-run rules.
+    assert found("person_name", "We need to add wendy olsen") == []
+
+
+def test_first_name_with_person_context_beats_the_place() -> None:
+    from ramparts.detectors import pii
+    from ramparts.detectors.engine import Engine
+    from ramparts.detectors.registry import Registry
+
+    engine = Engine(registry=Registry(pii.DETECTORS))
+    text = "A gift to Martin has arrived. We moved to Martin last year."
+    kinds = [(finding.kind, finding.start) for finding in engine.scan(text)]
+    assert ("person", text.index("Martin")) in kinds  # a verb after it: a person
+    assert ("location", text.rindex("Martin")) in kinds  # "moved to" and nothing else
+
+
 def test_locations(found: Found) -> None:
     assert found("location", "we flew from Oslo to United Kingdom") == [
         ("location", "Oslo"),
@@ -197,3 +235,61 @@ def test_street_word_trie_accepts_exactly_its_words() -> None:
     probes = {*words.split(), "s", "str", "streets", "squ", "av", "aven", "c", "r", "ru", "x"}
     for probe in probes | {probe.upper() for probe in probes}:
         assert (pattern.fullmatch(probe) is not None) == (probe.lower() in words.split()), probe
+
+
+def _reference_valid_with_regions(candidate: str, regions: tuple[str, ...]) -> bool:
+    import phonenumbers
+
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            return False
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _reference_valid_international(core: str) -> bool:
+    import phonenumbers
+
+    try:
+        return bool(phonenumbers.is_valid_number(phonenumbers.parse(core.replace("00", "+", 1))))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def test_phone_validity_shortcuts_agree_with_phonenumbers() -> None:
+    """The shortcuts skip or replace phonenumbers' parse and validity; their answers
+    must stay phonenumbers' own (this also guards a phonenumbers upgrade)."""
+    import random
+
+    import phonenumbers
+
+    from ramparts.detectors.pii._phone_validity import (
+        is_valid,
+        valid_international,
+        valid_with_regions,
+    )
+
+    rng = random.Random(3)
+    codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    all_regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    valid = 0
+    for index in range(3000):
+        groups = ["".join(rng.choices("0123456789", k=rng.randint(1, 5))) for _ in range(4)]
+        body = rng.choice([" ", "-", ".", ""]).join(groups[: rng.randint(1, 4)])
+        if rng.random() < 0.2:
+            body = "(" + body[:3] + ") " + body[3:]
+        national = rng.choice(["", "", "1", "0", "00", "011", "44", "(0)", "180020"]) + body
+        regions = ("US", "GB", "DE", "FR") if index % 2 else tuple(rng.sample(all_regions, 3))
+        expected = _reference_valid_with_regions(national, regions)
+        assert valid_with_regions(national, regions) == expected, (national, regions)
+        core = rng.choice(["+", "00", "+ "]) + str(rng.choice(codes)) + " " + body
+        assert valid_international(core) == _reference_valid_international(core), core
+        valid += expected
+    assert valid > 100  # the sample holds valid numbers, not only rejects
+    for region in all_regions:
+        example = phonenumbers.example_number(region)
+        if example is not None:
+            assert is_valid(example) == phonenumbers.is_valid_number(example), region

@@ -97,6 +97,23 @@ def first_names() -> frozenset[str]:
     return frozenset(name for name in _read("first_names.txt") if name.lower() not in COMMON_WORDS)
 
 
+GIVEN_NAMES_FILE = "given_names.txt"
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """International first names that are not census first names ("Sven", "Luigia").
+
+    Optional: no list is shipped yet, because the one found (gender-guesser's, GFDL)
+    does not suit an Apache-2.0 package; a permissively licensed list dropped into
+    the data directory under this name is used as is (see data/README.md).
+    """
+    data = resources.files("ramparts.detectors").joinpath("data", GIVEN_NAMES_FILE)
+    if not data.is_file():
+        return frozenset()
+    return frozenset(name for name in _read(GIVEN_NAMES_FILE) if name.lower() not in COMMON_WORDS)
+
+
 @functools.cache
 def last_names() -> frozenset[str]:
     return frozenset(name for name in _read("last_names.txt") if name.lower() not in COMMON_WORDS)
@@ -110,6 +127,18 @@ def place_lengths() -> dict[str, int]:
         words = place.split()
         lengths[words[0]] = max(lengths.get(words[0], 0), len(words))
     return lengths
+
+
+@functools.cache
+def name_words() -> frozenset[str]:
+    """Census names that are also English words ("carry", "brain", "portal"), lower-case."""
+    return frozenset(_read("name_words.txt"))
+
+
+@functools.cache
+def regions() -> frozenset[str]:
+    """Country and US state names, case-folded: places first, whatever the context."""
+    return frozenset(region.casefold() for region in _read("regions.txt"))
 
 
 @functools.cache

@@ -1,8 +1,8 @@
 """Person names from gazetteers plus context, with no model download.
 
 A run of capitalised words is scored by what its words are (census first
-names, surnames, unknown capitalised words) and by what comes before it
-(titles such as 'Dr.', cues such as 'my name is').
+names, international first names, surnames, unknown capitalised words)
+and by what comes before it (titles such as 'Dr.', cues such as 'my name is').
 """
 
 from __future__ import annotations
@@ -64,8 +64,14 @@ _LOWER_CUED = re.compile(
     r"(?:my name is|call me|calls me|said|told|named|dear|hello|hi|mr\.?|mrs\.?|ms\.?|dr\.?"
     r"|with|to|and) (?P<name>[a-z][a-z'\-]{1,20}(?: [a-z][a-z'\-]{1,20})?)\b"
 )
+# Two lower-case words side by side (overlapping matches: "add wendy olsen").
+_LOWER_PAIR = re.compile(r"\b(?=([a-z][a-z'\-]{2,20}) ([a-z][a-z'\-]{1,20})\b)")
+_LOWER_PAIR_SCORE = 0.6
 _TITLE_CUES = tuple(sorted(gazetteer.TITLES))
 _MIN_SCORE = 0.3
+# International first names (not in the census list) are a little less telling on their own.
+_LONE_GIVEN = 0.5
+_PAIR_GIVEN = 0.8
 # A full name found with this confidence makes its words names wherever they recur.
 _REPEAT_SCORE = 0.7
 _LISTED_SCORE = 0.6
@@ -90,6 +96,8 @@ def _word_class(word: str) -> str:
         return "first"
     if word in gazetteer.last_names() or word.capitalize() in gazetteer.last_names():
         return "last"
+    if word in gazetteer.given_names():
+        return "given"  # exact case only: "IDs" is not "Ids"
     if word.isupper() and len(word) > 1:
         return "caps"  # an all-caps word is an acronym or a heading more often than a name
     if len(word) > 3 and (word.lower().endswith(_SURNAME_ENDINGS) or not word.isascii()):
@@ -134,9 +142,10 @@ def base_score(classes: list[str]) -> float:
     if "caps" in classes:
         return 0.0
     firsts = "first" in classes
+    givens = "given" in classes
     if len(classes) >= 2:
-        return 0.85 if firsts else 0.55 if "last" in classes else 0.35
-    return 0.6 if firsts else 0.35 if "last" in classes else 0.15
+        return 0.85 if firsts else _PAIR_GIVEN if givens else 0.55 if "last" in classes else 0.35
+    return 0.6 if firsts else _LONE_GIVEN if givens else 0.35 if "last" in classes else 0.15
 
 
 def name_score(
@@ -177,7 +186,22 @@ def _final_score(score: float, layout: float, verb_after: bool, place_word: bool
     return min(round(score, 2), 0.95)
 
 
-_LONE_BASE = {"first": 0.6, "last": 0.35, "unknown": 0.15}  # base_score of one word
+# base_score of one word
+_LONE_BASE = {"first": 0.6, "given": _LONE_GIVEN, "last": 0.35, "unknown": 0.15}
+
+
+def _place_first(folded: str, word_class: str, person_context: bool) -> bool:
+    """Whether one word is a place before a name ("France", "Jordan").
+
+    A census first name that names a town ("Martin", "David") is a person by
+    default, and so is one that names a country or state ("Kenya") when a
+    verb, a cue or its layout says so.
+    """
+    if folded not in gazetteer.places():
+        return False
+    if word_class != "first":
+        return True
+    return not person_context and folded in gazetteer.regions()
 
 
 def _lone_word_hopeless(text: str, start: int, end: int, base: float, floor: float) -> bool:
@@ -276,9 +300,14 @@ def _resolve_ambiguous(words: list[str], classes: list[str]) -> list[str]:
         after = classes[index + 1] if index + 1 < len(words) else "common"
         before = classes[index - 1] if index > 0 else "common"
         titled = index > 0 and words[index - 1].lower().rstrip(".") in gazetteer.TITLES
-        if after in ("first", "last", "unknown") and word in gazetteer.common_word_first_names():
+        if (
+            after in ("first", "given", "last", "unknown")
+            and word in gazetteer.common_word_first_names()
+        ):
             classes[index] = "first"  # "Mark Wilson", "Grace Boyle"
-        elif (before == "first" or titled) and word in gazetteer.common_word_last_names():
+        elif (
+            before in ("first", "given") or titled
+        ) and word in gazetteer.common_word_last_names():
             classes[index] = "last"  # "Chris Brown", "Anna Long", "Ms. Brown"
     return classes
 
@@ -296,21 +325,41 @@ def _segments(classes: list[str]) -> list[tuple[int, int]]:
 
 
 def _cued_lowercase_names(text: str) -> list[tuple[int, int, float]]:
-    """Lower-case names right after a strong cue ("said petra", "call me owen")."""
+    """Names in lower-case text: a first name right after a strong cue ("said
+    petra", "call me owen"), or a census first name and surname side by side
+    ("says sarah lewis") when neither is also an English word."""
     lowered = lowered_text(text)
-    if lowered == text or not any(ch.isupper() for ch in text[:200]):
-        found = []
-        for match in _LOWER_CUED.finditer(lowered):
-            words = match.group("name").split()
-            names = [w for w in words if w.capitalize() in gazetteer.first_names()]
-            if not names or words[0].capitalize() not in gazetteer.first_names():
-                continue
-            end = match.start("name") + len(words[0])
-            if len(words) > 1 and words[1] not in gazetteer.COMMON_WORDS:
-                end = match.end("name")
-            found.append((match.start("name"), end, 0.7))
-        return found
-    return []
+    if lowered != text and any(ch.isupper() for ch in text[:200]):
+        return []
+    found = []
+    for match in _LOWER_CUED.finditer(lowered):
+        words = match.group("name").split()
+        names = [w for w in words if w.capitalize() in gazetteer.first_names()]
+        if not names or words[0].capitalize() not in gazetteer.first_names():
+            continue
+        end = match.start("name") + len(words[0])
+        if len(words) > 1 and words[1] not in gazetteer.COMMON_WORDS:
+            end = match.end("name")
+        found.append((match.start("name"), end, 0.7))
+    taken = [(start, end) for start, end, _ in found]
+    for match in _LOWER_PAIR.finditer(lowered):
+        start, end = match.start(1), match.end(2)
+        if _lower_full_name(match.group(1), match.group(2)) and not any(
+            low < end and start < high for low, high in taken
+        ):
+            found.append((start, end, _LOWER_PAIR_SCORE))
+            taken.append((start, end))
+    return found
+
+
+def _lower_full_name(given: str, family: str) -> bool:
+    english = gazetteer.name_words()
+    return (
+        given.capitalize() in gazetteer.first_names()
+        and family.capitalize() in gazetteer.last_names()
+        and given not in english
+        and family not in english
+    )
 
 
 class PersonNameDetector(Detector):
@@ -461,7 +510,9 @@ class PersonNameDetector(Detector):
             cued=not (titled or strongly_cued) and ends_with_word(cue, _CUES),
             place_cued=ends_with_word(before.rstrip(" \t"), _PLACE_CUES),
         )
-        place_word = last - first == 1 and text[start:end].casefold() in gazetteer.places()
+        place_word = last - first == 1 and _place_first(
+            text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
+        )
         score = _final_score(score, layout, verb_after, place_word)
         if score < floor or _not_a_person(text, words[first : last + 1], end):
             return None

@@ -12,8 +12,6 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-import phonenumbers
-
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.pii._anchors import anchored
 from ramparts.detectors.pii._context import (
@@ -23,6 +21,7 @@ from ramparts.detectors.pii._context import (
     has_context,
     words_pattern,
 )
+from ramparts.detectors.pii._phone_validity import valid_international, valid_with_regions
 
 _CANDIDATE = re.compile(
     rf"(?:{ESCAPED_BREAK}|(?<![\w+.\-/:]))"
@@ -54,17 +53,6 @@ _STREET_AFTER = re.compile(
 _REGIONS = ("US", "GB", "DE", "FR")
 
 
-def _valid_with_region(candidate: str) -> bool:
-    for region in _REGIONS:
-        try:
-            number = phonenumbers.parse(candidate, region)
-        except phonenumbers.NumberParseException:
-            return False
-        if phonenumbers.is_valid_number(number):
-            return True
-    return False
-
-
 def phone_score(candidate: str, context_check: Callable[[], bool]) -> float:
     """How likely a phone-shaped candidate is a phone number (0 when it is not one)."""
     core = _EXTENSION.sub("", candidate)
@@ -77,16 +65,12 @@ def phone_score(candidate: str, context_check: Callable[[], bool]) -> float:
     separated = any(ch in core for ch in " .-()")
     international = core.startswith("+") or core.startswith("00")
     if international:
-        try:
-            valid = phonenumbers.is_valid_number(phonenumbers.parse(core.replace("00", "+", 1)))
-        except phonenumbers.NumberParseException:
-            valid = False
-        if valid:
+        if valid_international(core):
             return 0.95
         return 0.7 if in_context else 0.5
     if not separated and not in_context:
         return 0.0
-    if len(digits) >= 9 and _valid_with_region(core):
+    if len(digits) >= 9 and valid_with_regions(core, _REGIONS):
         return 0.85 if separated or in_context else 0.5
     if in_context:
         return 0.7
