@@ -32,8 +32,30 @@ _PARTICLE_SET = frozenset(_PARTICLES.split("|")) | {"den", "der"}
 Run = tuple[tuple[int, int], ...]
 
 
+def _plain_run(value: str, start: int) -> Run | None:
+    """The word spans of a run of plain capitalised words ("New York City"), else None.
+
+    The usual multi-word run: letters only, so no particle, initial, title or
+    possessive to handle, and splitting at the spaces gives the same words.
+    """
+    words = value.split(" ")
+    spans = []
+    for word in words:
+        if not (word.isalpha() and word[0].isupper()):
+            return None
+        spans.append((start, start + len(word)))
+        start += len(word) + 1
+    return tuple(spans)
+
+
 def _split_run(text: str, start: int, end: int) -> list[Run]:
     """The capitalised words of one matched run; a lower-case non-particle splits it."""
+    plain = _plain_run(text[start:end], start)
+    return [plain] if plain is not None else _split_words(text, start, end)
+
+
+def _split_words(text: str, start: int, end: int) -> list[Run]:
+    """``_split_run`` word by word: particles, initials, titles and possessives."""
     runs: list[Run] = []
     current: list[tuple[int, int]] = []
     for word in _RUN_WORD.finditer(text, start, end):

@@ -232,10 +232,13 @@ def _cores(text: str) -> list[tuple[int, int]]:
     """Street cores (possibly overlapping), leftmost and then longest first."""
     spans: list[tuple[int, int]] = []
     for number_start, number_end in digit_runs(text):
-        if _may_open_core(text, number_start, number_end):
+        if number_end - number_start <= 6 and _may_open_core(text, number_start, number_end):
             match = _DIGIT_CORE.match(text, number_start)
             if match and (match.group("nnn") is None or not _has_common_word(match.group("nnn"))):
                 spans.append(match.span())
+        # Most numbers follow no space ("$5", "(2023"): no word ends just before them.
+        if number_start == 0 or text[number_start - 1] not in " \t":
+            continue
         word_end = _word_end_before(text, number_start)
         if word_end is not None:
             number = _HOUSE_NUMBER.match(text, number_start)

@@ -25,7 +25,12 @@ from stdnum.se import personnummer
 from stdnum.us import ssn
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
-from ramparts.detectors.pii._anchors import anchored, cluster_starts, digit_count
+from ramparts.detectors.pii._anchors import (
+    anchored,
+    cluster_starts,
+    digit_count,
+    has_run_sequence,
+)
 from ramparts.detectors.pii._context import contains_word, has_context, words_pattern
 
 _SSN = re.compile(r"(?<![\w\-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
@@ -76,6 +81,9 @@ _SCHEMES = (
     _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, needs_context=True),
 )  # fmt: skip
 _LETTERED = tuple(scheme for scheme in _SCHEMES if scheme.back_by)
+_CLUSTERED = tuple(scheme for scheme in _SCHEMES if not scheme.back_by)
+# The Italian code's digits: runs of 2, 2 and 3, one letter apart ("RSSMRA85T10A562S").
+_LETTERED_RUNS = (2, 2, 3)
 
 
 class UsSsnDetector(Detector):
@@ -139,8 +147,11 @@ class NationalIdDetector(Detector):
         if digit_count(text) < 8:
             return findings
         # All schemes but the Italian code want eight digits in one cluster; the
-        # Italian code interleaves letters, so it is tried at every digit run.
-        schemes = _SCHEMES if cluster_starts(text, 8) else _LETTERED
+        # Italian code interleaves letters, so it is tried at every digit run, and
+        # only when its runs of digits are there at all.
+        clustered = _CLUSTERED if cluster_starts(text, 8) else ()
+        lettered = _LETTERED if has_run_sequence(text, _LETTERED_RUNS, gap=1) else ()
+        schemes = _SCHEMES if clustered and lettered else clustered or lettered
         # Most schemes need an identifying word; one search decides whether to try them.
         any_context = len(schemes) > 1 and contains_word(lowered_text(text), _ID_WORDS)
         for scheme in schemes:

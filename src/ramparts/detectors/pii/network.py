@@ -22,16 +22,26 @@ _MAC = re.compile(
     r"(?![\w:\-])"
     r"|[0-9A-Fa-f](?<![\w.][0-9A-Fa-f])[0-9A-Fa-f]{3}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.])"
 )
-# Each starts with a literal or a small class, so the regex engine skips ahead fast.
-_SEPARATED_HINT = re.compile(r"[:\-][0-9A-Fa-f]{2}[:\-]")
+# Each starts with a literal, so the regex engine skips ahead fast.
+_COLON_HINT = re.compile(r":[0-9A-Fa-f]{2}:")
+_DASH_HINT = re.compile(r"-[0-9A-Fa-f]{2}-")
 _DOTTED_HINT = re.compile(r"\.[0-9A-Fa-f]{4}\.")
+# Two colons with at most one group of hex digits between: every IPv6 address has them.
+_IPV6_HINT = re.compile(r":[0-9A-Fa-f]{0,4}:")
 
 
 def _may_hold_mac(text: str) -> bool:
-    """Every MAC form has two separated octets, or a dotted group of four."""
-    if (text.count(":") >= 5 or text.count("-") >= 5) and _SEPARATED_HINT.search(text):
+    """Every MAC form has an octet between two of its five separators, or a dotted group."""
+    if text.count(":") >= 5 and _COLON_HINT.search(text):
+        return True
+    if text.count("-") >= 5 and _DASH_HINT.search(text):
         return True
     return _DOTTED_HINT.search(text) is not None
+
+
+def _may_hold_ipv6(text: str) -> bool:
+    """An IPv6 address has "::" or seven colons, some two of them a group apart."""
+    return "::" in text or (text.count(":") >= 7 and _IPV6_HINT.search(text) is not None)
 
 
 def _is_ipv6(candidate: str) -> bool:
@@ -75,9 +85,10 @@ class IpAddressDetector(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
         if "." in text:
-            for match in anchored(_IPV4, text, min_digits=4, clustered=True):
+            # Each octet is a whole digit run, so the four share one cluster.
+            for match in anchored(_IPV4, text, min_digits=4, clustered=True, min_runs=4):
                 findings.append(self._ip(context, text, match.start(), match.end(), "ipv4"))
-        if "::" in text or text.count(":") >= 7:
+        if _may_hold_ipv6(text):
             for match in ipv6_candidates(text):
                 if _is_ipv6(match.group()):
                     findings.append(self._ip(context, text, match.start(), match.end(), "ipv6"))
