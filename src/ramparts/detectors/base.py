@@ -39,6 +39,7 @@ class Sensitivity(enum.IntEnum):
 
 
 Cost = Literal["cheap", "expensive"]
+Side = Literal["any", "input", "output"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +119,9 @@ class Detector:
     name: ClassVar[str]
     kinds: ClassVar[tuple[str, ...]] = ()
     cost: ClassVar[Cost] = "cheap"
+    # Which text it is meant for: "output" detectors check model answers (exfiltration
+    # links, canaries...) and run on prompts only when a policy enables them.
+    side: ClassVar[Side] = "any"
     version: ClassVar[str] = "1"
     description: ClassVar[str] = ""
 

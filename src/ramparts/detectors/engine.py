@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ramparts.detectors.base import Detector, Finding, ScanContext
 from ramparts.detectors.registry import Registry, default_registry
@@ -134,6 +134,7 @@ class Engine:
         *,
         registry: Registry | None = None,
         fingerprint_key: bytes = DEFAULT_FINGERPRINT_KEY,
+        side: Literal["input", "output"] = "input",
     ) -> None:
         registry = default_registry() if registry is None else registry
         config = EngineConfig() if config is None else config
@@ -143,8 +144,8 @@ class Engine:
             cls = registry.get(name)
             settings = config.detectors.get(name, DetectorSettings())
             enabled = settings.enabled
-            if enabled is None:
-                enabled = cls.cost == "cheap"
+            if enabled is None:  # not set by policy: cheap ones meant for this side run
+                enabled = cls.cost == "cheap" and cls.side in ("any", side)
             if not enabled:
                 continue
             threshold = config.threshold if settings.threshold is None else settings.threshold

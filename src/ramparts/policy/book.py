@@ -85,7 +85,9 @@ def compile_policy(
     if policy is None:
         return CompiledPolicy(None, source, version, skip_reason=reason)
     input_engine = Engine.from_dict(input_engine_config(policy), fingerprint_key=fingerprint_key)
-    output_engine = Engine.from_dict(output_engine_config(policy), fingerprint_key=fingerprint_key)
+    output_engine = Engine.from_dict(
+        output_engine_config(policy), fingerprint_key=fingerprint_key, side="output"
+    )
     return CompiledPolicy(
         policy,
         source,

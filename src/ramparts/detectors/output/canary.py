@@ -53,6 +53,7 @@ class CanaryLeakDetector(Detector):
     """
 
     name = "output.canary_leak"
+    side = "output"
     kinds = ("canary-leak",)
     description = "System-prompt canary tokens leaking into model answers"
 

@@ -68,6 +68,7 @@ class HtmlInjectionDetector(Detector):
     """Script tags, javascript: URLs, event handlers, frames and redirects in answers."""
 
     name = "output.html_injection"
+    side = "output"
     kinds = tuple(kind for kind, _, _, _ in _SIGNALS)
     description = "HTML or script injection in model answers"
 

@@ -88,6 +88,7 @@ class ExfiltrationLinkDetector(Detector):
     """
 
     name = "output.exfil_link"
+    side = "output"
     kinds = ("exfil-image", "exfil-link")
     description = "Markdown/HTML images and links to domains not on the allowlist"
 
