@@ -21,7 +21,7 @@ from ramparts.config import Settings
 from ramparts.detectors.engine import DEFAULT_THRESHOLD, Engine
 from ramparts.detectors.registry import default_registry
 from ramparts.errors import ConfigError
-from ramparts.policy.guard import input_engine_config, output_engine_config
+from ramparts.policy.guard import output_engine_config
 from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
 from ramparts.policy.store import PolicyStore
 from ramparts.store.identity import KeyIdentity
@@ -84,7 +84,8 @@ def compile_policy(
 ) -> CompiledPolicy:
     if policy is None:
         return CompiledPolicy(None, source, version, skip_reason=reason)
-    input_engine = Engine.from_dict(input_engine_config(policy), fingerprint_key=fingerprint_key)
+    # Input-side engine: output detectors stay off unless the policy turns them on.
+    input_engine = Engine.from_dict(policy.detectors, fingerprint_key=fingerprint_key)
     output_engine = Engine.from_dict(
         output_engine_config(policy), fingerprint_key=fingerprint_key, side="output"
     )

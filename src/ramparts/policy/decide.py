@@ -9,6 +9,7 @@ strongest action wins: block > reroute > redact > alert > allow. Rules in
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from ramparts.config import ModelSettings, Settings
 from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import family_of
 from ramparts.detectors.registry import default_registry
+from ramparts.errors import DetectorError
 from ramparts.policy.model import ACTION_STRENGTH, Policy, Rule
 
 
@@ -70,9 +72,13 @@ class Verdict:
         return sorted({i for i in ids if i})
 
 
+@functools.cache
 def _family(detector: str) -> str:
-    registry = default_registry()
-    return family_of(registry.get(detector)) if detector in registry.names() else ""
+    """A detector's family; cached, as rules ask for it once per finding on the request path."""
+    try:
+        return family_of(default_registry().get(detector))
+    except DetectorError:  # a plug-in detector that is gone
+        return ""
 
 
 def matches(rule: Rule, located: Located) -> bool:

@@ -29,7 +29,6 @@ from ramparts.policy.decide import Located
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
 
-OUTPUT_DETECTORS = ("output.exfil_link", "output.html_injection", "output.canary_leak")
 CHARS_PER_TOKEN = 4
 
 
@@ -102,15 +101,6 @@ def apply_redactions(
         unit.replace(text)
         unit.text = text
     return changed
-
-
-def input_engine_config(policy: Policy) -> dict[str, Any]:
-    section = dict(policy.detectors)
-    detectors = dict(section.get("detectors") or {})
-    for name in OUTPUT_DETECTORS:
-        detectors[name] = False
-    section["detectors"] = detectors
-    return section
 
 
 def output_engine_config(policy: Policy) -> dict[str, Any]:
