@@ -40,7 +40,6 @@ class ServerSettings(_Strict):
 
 
 class AuditSettings(_Strict):
-    store_content: bool = False
     flush_interval_ms: int = Field(50, ge=1, le=60_000)
     batch_size: int = Field(500, ge=1, le=100_000)
     queue_limit: int = Field(100_000, ge=100)

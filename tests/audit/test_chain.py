@@ -147,6 +147,8 @@ def test_writer_spills_to_disk_when_the_store_is_gone_and_import_restores(tmp_pa
         await writer.start()
         for event in events("ten_s", 4):
             writer.submit(event)
+        assert await writer.flush() is False
+        assert writer.store_failing and writer.pending == 4  # kept for retry, reported
         await writer.close()
         broken.dispose()
 

@@ -119,8 +119,7 @@ class AuditWriter:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._lock = threading.Lock()  # one batch in flight at a time keeps chains in order
-        self.written = 0
-        self.failures = 0
+        self.store_failing = False  # the last write failed; records are queued for retry
 
     @property
     def pending(self) -> int:
@@ -152,7 +151,7 @@ class AuditWriter:
             try:
                 await asyncio.to_thread(self._write_locked, batch)
             except Exception as exc:
-                self.failures += 1
+                self.store_failing = True
                 log.error(
                     "audit write failed; %d records kept for retry",
                     len(self._pending),
@@ -160,7 +159,7 @@ class AuditWriter:
                 )
                 return False
             del self._pending[: len(batch)]
-            self.written += len(batch)
+            self.store_failing = False
         return True
 
     def _write_locked(self, batch: list[AuditEvent]) -> None:

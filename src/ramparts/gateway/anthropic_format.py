@@ -154,21 +154,14 @@ def _blocks(content: Any, where: str) -> list[Part]:
 
 
 def _parse_tools(raw: Any) -> list[ToolSpec]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise InvalidRequestError("'tools' must be an array", param="tools")
-    tools = []
-    for i, item in enumerate(raw):
-        tool = v.as_object(item, f"tools[{i}]")
-        tools.append(
-            ToolSpec(
-                name=v.require(tool, "name", str, f"tools[{i}]."),
-                description=v.optional(tool, "description", str),
-                parameters=v.require(tool, "input_schema", dict, f"tools[{i}]."),
-            )
+    return [
+        ToolSpec(
+            name=v.require(tool, "name", str, f"{here}."),
+            description=v.optional(tool, "description", str),
+            parameters=v.require(tool, "input_schema", dict, f"{here}."),
         )
-    return tools
+        for here, tool in v.objects(raw, "tools")
+    ]
 
 
 def _parse_tool_choice(raw: Any) -> tuple[str | dict[str, str] | None, bool | None]:

@@ -99,16 +99,13 @@ def _image_from_url(url: str, detail: str | None) -> ImagePart:
 
 
 def _tool_calls(raw: Any, where: str) -> list[ToolCall]:
-    if not isinstance(raw, list):
-        raise InvalidRequestError(f"'{where}' must be an array", param=where)
     calls = []
-    for i, item in enumerate(raw):
-        call = v.as_object(item, f"{where}[{i}]")
-        function = v.as_object(call.get("function"), f"{where}[{i}].function")
+    for here, call in v.objects(raw, where):
+        function = v.as_object(call.get("function"), f"{here}.function")
         calls.append(
             ToolCall(
-                id=v.require(call, "id", str, f"{where}[{i}]."),
-                name=v.require(function, "name", str, f"{where}[{i}].function."),
+                id=v.require(call, "id", str, f"{here}."),
+                name=v.require(function, "name", str, f"{here}.function."),
                 arguments=v.optional(function, "arguments", str) or "{}",
             )
         )
@@ -164,22 +161,17 @@ def _merge_tool_results(messages: list[Message]) -> list[Message]:
 
 
 def _parse_tools(raw: Any) -> list[ToolSpec]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise InvalidRequestError("'tools' must be an array", param="tools")
     tools = []
-    for i, item in enumerate(raw):
-        tool = v.as_object(item, f"tools[{i}]")
+    for here, tool in v.objects(raw, "tools"):
         if tool.get("type", "function") != "function":
             raise InvalidRequestError(
-                f"unsupported tool type {tool.get('type')!r} at 'tools[{i}]' (supported: function)",
-                param=f"tools[{i}].type",
+                f"unsupported tool type {tool.get('type')!r} at '{here}' (supported: function)",
+                param=f"{here}.type",
             )
-        function = v.as_object(tool.get("function"), f"tools[{i}].function")
+        function = v.as_object(tool.get("function"), f"{here}.function")
         tools.append(
             ToolSpec(
-                name=v.require(function, "name", str, f"tools[{i}].function."),
+                name=v.require(function, "name", str, f"{here}.function."),
                 description=v.optional(function, "description", str),
                 parameters=v.optional(function, "parameters", dict) or {"type": "object"},
             )

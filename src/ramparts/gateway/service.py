@@ -113,8 +113,11 @@ class Gateway:
         except Exception as exc:
             checks["store"] = f"unavailable ({type(exc).__name__})"
         backlog = self.audit.pending
-        checks["audit"] = (
-            "ok" if backlog < self.settings.audit.queue_limit else f"backlog {backlog}"
-        )
+        if self.audit.store_failing:
+            checks["audit"] = f"writes failing, {backlog} records queued"
+        elif backlog >= self.settings.audit.queue_limit:
+            checks["audit"] = f"backlog {backlog}"
+        else:
+            checks["audit"] = "ok"
         self.metrics.audit_pending.set(backlog)
         return all(v == "ok" for v in checks.values()), checks

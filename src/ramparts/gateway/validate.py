@@ -88,3 +88,12 @@ def as_object(value: Any, path: str) -> dict[str, Any]:
             f"'{path}' must be an object, got {type(value).__name__}", param=path
         )
     return value
+
+
+def objects(value: Any, path: str) -> list[tuple[str, dict[str, Any]]]:
+    """An optional array of objects, each with the path to name it in errors."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRequestError(f"'{path}' must be an array", param=path)
+    return [(f"{path}[{i}]", as_object(item, f"{path}[{i}]")) for i, item in enumerate(value)]

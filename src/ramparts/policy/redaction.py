@@ -17,7 +17,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -228,6 +228,3 @@ def _hold_from(text: str) -> int:
         return start
     # "[LABEL_12" without the closing bracket is matched above; a complete one is released.
     return len(text)
-
-
-RestoreFunction = Callable[[str], str]

@@ -62,7 +62,6 @@ class KeyIdentity:
 
     key_id: str
     tenant_id: str
-    tenant_name: str
     team_id: str | None
     user_id: str | None
     allowed_models: frozenset[str] | None
@@ -278,7 +277,6 @@ class IdentityStore:
             return KeyIdentity(
                 key_id=key.id,
                 tenant_id=tenant.id,
-                tenant_name=tenant.name,
                 team_id=key.team_id,
                 user_id=key.user_id,
                 allowed_models=frozenset(key.allowed_models) if key.allowed_models else None,
