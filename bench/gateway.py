@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +116,23 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def request_bodies(prompt: str, stream: bool, history: list[dict[str, str]]) -> Iterator[bytes]:
+    """Request bodies; a ``{n}`` in the prompt becomes a counter, so no two are the same."""
+    for n in itertools.count():
+        messages = [*history, {"role": "user", "content": prompt.replace("{n}", str(n))}]
+        yield json.dumps({"model": "bench", "messages": messages, "stream": stream}).encode()
+
+
 async def run_load(
-    url: str, headers: dict[str, str], concurrency: int, seconds: float, stream: bool, prompt: str
+    url: str,
+    headers: dict[str, str],
+    concurrency: int,
+    seconds: float,
+    stream: bool,
+    prompt: str,
+    history: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    body = json.dumps(
-        {"model": "bench", "messages": [{"role": "user", "content": prompt}], "stream": stream}
-    ).encode()
+    bodies = request_bodies(prompt, stream, history or [])
     latencies: list[float] = []
     first_bytes: list[float] = []
     errors = 0
@@ -130,7 +143,7 @@ async def run_load(
             nonlocal errors
             started = time.perf_counter()
             async with session.post(
-                url, data=body, headers={"content-type": "application/json"}
+                url, data=next(bodies), headers={"content-type": "application/json"}
             ) as r:
                 if stream:
                     await r.content.readany()
@@ -171,10 +184,11 @@ def load(
     seconds: float,
     stream: bool = False,
     prompt: str = PROMPT,
+    history: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     # The load generator itself runs on the client core.
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
-    return uvloop.run(run_load(url, headers, concurrency, seconds, stream, prompt))
+    return uvloop.run(run_load(url, headers, concurrency, seconds, stream, prompt, history))
 
 
 def main() -> None:

@@ -3,7 +3,10 @@
 Same layout as ``bench/gateway.py`` (gateway on core 0, mock upstream and load on
 core 1). Two gateways run in turn against the same mock: guardrails off, and
 guardrails on with the built-in policy (which redacts the personal data in the
-1 KB prompt and scans the answer).
+1 KB prompt and scans the answer). Every request's prompt is different (an order
+number counts up), so the input guard's scan cache never answers for it. A second
+load, "resent history", sends a three-message conversation plus one new short
+turn each time: the way chat clients talk, and where the scan cache helps.
 
     python bench/guardrails.py [--seconds 5]
 
@@ -35,21 +38,46 @@ _spec.loader.exec_module(bench)
 PROMPT = (
     "Please draft a short reply to the customer below and keep a friendly tone. "
     "The customer, reachable at jane.doe@example.com or +44 20 7946 0958, says the invoice "
-    "for order 5521 was charged twice to the card 4111 1111 1111 1111 last Tuesday. "
+    "for order {n} was charged twice to the card 4111 1111 1111 1111 last Tuesday. "
     + "We value the relationship and want to resolve billing questions quickly and clearly. "
     * 10
 )[:1024]
 
 
+# A conversation resent on every turn: only the last user message (TURN) is new.
+HISTORY = [
+    {
+        "role": "system",
+        "content": "You are the billing assistant of Example Ltd. Answer politely, cite the "
+        "invoice number, never promise refunds above 500 EUR without a supervisor. " * 3,
+    },
+    {"role": "user", "content": PROMPT.replace("{n}", "5521")},
+    {
+        "role": "assistant",
+        "content": "Dear Jane, thank you for reaching out about order 5521. We are sorry the "
+        "card was charged twice; the duplicate charge will be reversed within five days. " * 3,
+    },
+]
+TURN = "Thanks. Also send a copy to finance{n}@example.com and note ticket {n}."
+
+
+def load_with_cpu(
+    url: str, auth: dict[str, str], seconds: float, pid: int, **kwargs: Any
+) -> dict[str, Any]:
+    cpu_before = bench.cpu_seconds(pid)
+    result: dict[str, Any] = bench.load(url, auth, 16, seconds, **kwargs)
+    # CPU the gateway spent per request: robust to other load on the machine.
+    result["cpu_us_per_request"] = (bench.cpu_seconds(pid) - cpu_before) / result["requests"] * 1e6
+    return result
+
+
 def measure(url: str, key: str, seconds: float, pid: int) -> dict[str, Any]:
     auth = {"authorization": f"Bearer {key}"}
     c1 = bench.load(url, auth, 1, seconds, prompt=PROMPT)
-    cpu_before = bench.cpu_seconds(pid)
-    c16 = bench.load(url, auth, 16, seconds, prompt=PROMPT)
-    # CPU the gateway spent per request: robust to other load on the machine.
-    c16["cpu_us_per_request"] = (bench.cpu_seconds(pid) - cpu_before) / c16["requests"] * 1e6
+    c16 = load_with_cpu(url, auth, seconds, pid, prompt=PROMPT)
+    history = load_with_cpu(url, auth, seconds, pid, prompt=TURN, history=HISTORY)
     stream = bench.load(url, auth, 1, seconds, stream=True, prompt=PROMPT)
-    return {"c1": c1, "c16": c16, "stream": stream}
+    return {"c1": c1, "c16": c16, "history_c16": history, "stream": stream}
 
 
 def run_gateway(upstream_port: int, extra: dict[str, Any], seconds: float) -> dict[str, Any]:
@@ -96,6 +124,7 @@ def main() -> None:
         "added_p99_c1_ms": on["c1"]["p99_ms"] - off["c1"]["p99_ms"],
         "throughput_ratio_c16": on["c16"]["rps"] / off["c16"]["rps"],
         "cpu_ratio_c16": off["c16"]["cpu_us_per_request"] / on["c16"]["cpu_us_per_request"],
+        "history_throughput_ratio_c16": on["history_c16"]["rps"] / off["history_c16"]["rps"],
         "added_ttft_ms": on["stream"]["ttfb_p50_ms"] - off["stream"]["ttfb_p50_ms"],
     }
     report["targets"] = {
@@ -121,6 +150,12 @@ def main() -> None:
             "gateway CPU µs/request, c=16",
             off["c16"]["cpu_us_per_request"],
             on["c16"]["cpu_us_per_request"],
+        ),
+        ("resent history: requests/s, c=16", off["history_c16"]["rps"], on["history_c16"]["rps"]),
+        (
+            "resent history: gateway CPU µs/request",
+            off["history_c16"]["cpu_us_per_request"],
+            on["history_c16"]["cpu_us_per_request"],
         ),
         ("stream TTFT p50 ms", off["stream"]["ttfb_p50_ms"], on["stream"]["ttfb_p50_ms"]),
     ]

@@ -159,6 +159,34 @@ def test_same_value_same_placeholder_across_messages_and_turns(
     assert contents[3] == "cc [EMAIL_2] and [EMAIL_1]"
 
 
+def test_resent_history_is_answered_from_the_scan_cache_and_still_redacted(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    tag = unique_tag()
+    _, key = tenant_with_policy(gateway, POLICY)
+    sdk = openai_client(gateway, key)
+    history = [
+        {"role": "system", "content": f"{tag} assistant"},
+        {"role": "user", "content": f"mail {EMAIL} about card {CARD}"},
+    ]
+    first = sdk.chat.completions.with_raw_response.create(model="gpt-ok", messages=history)
+    second = sdk.chat.completions.with_raw_response.create(
+        model="gpt-ok", messages=[*history, {"role": "user", "content": f"call {PHONE}"}]
+    )
+    before = guardrails_of(gateway, first.headers["x-request-id"])["input"]
+    after = guardrails_of(gateway, second.headers["x-request-id"])["input"]
+    assert before["cached_units"] == 0
+    assert after["cached_units"] == 2  # the system prompt and the first user turn
+    # Findings that came from the cache are acted on exactly like fresh ones.
+    assert after["redacted"] == 3
+    assert sorted(f["detector"] for f in after["findings"]) == ["email", "payment_card", "phone"]
+    sent = json.loads(sent_bodies(upstream, tag)[-1])
+    assert [m["content"] for m in sent["messages"][1:]] == [
+        "mail [EMAIL_1] about card [PAYMENT_CARD_1]",
+        "call [PHONE_1]",
+    ]
+
+
 def test_tool_call_arguments_are_restored_in_both_shapes(
     gateway: RunningGateway, upstream: FakeUpstream
 ) -> None:

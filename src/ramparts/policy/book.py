@@ -23,6 +23,7 @@ from ramparts.detectors.registry import default_registry
 from ramparts.errors import ConfigError
 from ramparts.policy.guard import output_engine_config
 from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
+from ramparts.policy.scan_cache import ScanCache
 from ramparts.policy.store import PolicyStore
 from ramparts.store.identity import KeyIdentity
 
@@ -41,6 +42,8 @@ class CompiledPolicy:
     input_versions: dict[str, str] = field(default_factory=dict)
     output_versions: dict[str, str] = field(default_factory=dict)
     skip_reason: str = ""
+    # Input findings per text, so resent conversation history is not scanned again.
+    input_cache: ScanCache | None = None
 
     @property
     def threshold(self) -> float:
@@ -81,6 +84,7 @@ def compile_policy(
     version: int | None,
     fingerprint_key: bytes,
     reason: str = "",
+    cache_entries: int = 0,
 ) -> CompiledPolicy:
     if policy is None:
         return CompiledPolicy(None, source, version, skip_reason=reason)
@@ -97,6 +101,7 @@ def compile_policy(
         output_engine,
         _versions(input_engine),
         _versions(output_engine),
+        input_cache=ScanCache(input_engine, cache_entries) if cache_entries > 0 else None,
     )
 
 
@@ -169,6 +174,7 @@ class PolicyBook:
                 entry.version,
                 self.fingerprint_key(identity.tenant_id),
                 "no policy applies to this tenant",
+                self._settings.guardrails.scan_cache_entries,
             )
             entry.compiled[team] = compiled
             gc.freeze()  # the new engines live on; spare them from garbage-collector scans

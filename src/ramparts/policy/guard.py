@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import Engine, family_of
@@ -69,11 +69,17 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
     return units
 
 
-def scan_units(engine: Engine, units: list[TextUnit]) -> list[Located]:
+class Scanner(Protocol):
+    """An :class:`Engine`, or a :class:`~ramparts.policy.scan_cache.ScanCache` in front of one."""
+
+    def scan(self, text: str, *, origin: str = "user") -> list[Finding]: ...
+
+
+def scan_units(scanner: Scanner, units: list[TextUnit]) -> list[Located]:
     found: list[Located] = []
     for index, unit in enumerate(units):
         found.extend(
-            Located(f, unit.origin, index) for f in engine.scan(unit.text, origin=unit.origin)
+            Located(f, unit.origin, index) for f in scanner.scan(unit.text, origin=unit.origin)
         )
     return found
 

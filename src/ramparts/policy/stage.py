@@ -35,6 +35,7 @@ from ramparts.gateway.types import (
 from ramparts.policy.book import CompiledPolicy, PolicyBook
 from ramparts.policy.decide import Verdict, decide
 from ramparts.policy.guard import (
+    Scanner,
     StreamOutputGuard,
     TextUnit,
     Violation,
@@ -146,10 +147,18 @@ class GuardrailStage:
         started = time.perf_counter()
         record: dict[str, Any] = {"detectors": compiled.input_versions}
         exchange.guardrails["input"] = record
-        engine = compiled.input_engine
+        cache = compiled.input_cache
+        scanner: Scanner = compiled.input_engine if cache is None else cache
         try:
-            size = sum(len(unit.text) for unit in units)
-            located = await _run_guard(lambda: scan_units(engine, units), settings.timeout_ms, size)
+            fresh = [
+                u for u in units if cache is None or not cache.contains(u.text, origin=u.origin)
+            ]
+            size = sum(len(unit.text) for unit in fresh)
+            if cache is not None:
+                record["cached_units"] = len(units) - len(fresh)
+            located = await _run_guard(
+                lambda: scan_units(scanner, units), settings.timeout_ms, size
+            )
         except Exception as exc:
             timed_out = isinstance(exc, GuardTimeout)
             record["status"] = _failure_status(settings.failure_mode, timed_out)
