@@ -131,7 +131,10 @@ async def run_load(
     stream: bool,
     prompt: str,
     history: list[dict[str, str]] | None = None,
+    cpu_pid: int | None = None,
 ) -> dict[str, Any]:
+    """Warm up, then load for ``seconds``; with ``cpu_pid``, that process's CPU per
+    request over the measured requests only (the warm-up is not counted)."""
     bodies = request_bodies(prompt, stream, history or [])
     latencies: list[float] = []
     first_bytes: list[float] = []
@@ -161,9 +164,11 @@ async def run_load(
         await asyncio.gather(*(worker(warm) for _ in range(concurrency)))
         latencies.clear()
         first_bytes.clear()
+        cpu_start = cpu_seconds(cpu_pid) if cpu_pid else 0.0
         started = time.perf_counter()
         await asyncio.gather(*(worker(started + seconds) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
+        cpu_used = cpu_seconds(cpu_pid) - cpu_start if cpu_pid else 0.0
     result = {
         "requests": len(latencies),
         "errors": errors,
@@ -172,6 +177,8 @@ async def run_load(
         "p95_ms": percentile(latencies, 95) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
     }
+    if cpu_pid:
+        result["cpu_us_per_request"] = cpu_used / len(latencies) * 1e6
     if first_bytes:
         result["ttfb_p50_ms"] = statistics.median(first_bytes) * 1000
     return result
@@ -185,10 +192,13 @@ def load(
     stream: bool = False,
     prompt: str = PROMPT,
     history: list[dict[str, str]] | None = None,
+    cpu_pid: int | None = None,
 ) -> dict[str, Any]:
     # The load generator itself runs on the client core.
     os.sched_setaffinity(0, {int(CLIENT_CORE)})
-    return uvloop.run(run_load(url, headers, concurrency, seconds, stream, prompt, history))
+    return uvloop.run(
+        run_load(url, headers, concurrency, seconds, stream, prompt, history, cpu_pid)
+    )
 
 
 def main() -> None:
@@ -211,9 +221,7 @@ def main() -> None:
             points = []
             for concurrency in (1, 16, 64):
                 direct = load(direct_url, {}, concurrency, args.seconds)
-                cpu_before = cpu_seconds(gateway.pid)
-                through = load(gateway_url, auth, concurrency, args.seconds)
-                cpu_used = cpu_seconds(gateway.pid) - cpu_before
+                through = load(gateway_url, auth, concurrency, args.seconds, cpu_pid=gateway.pid)
                 points.append(
                     {
                         "concurrency": concurrency,
@@ -221,7 +229,7 @@ def main() -> None:
                         "gateway": through,
                         # CPU the gateway spent per request (warm-up included, so a slight
                         # overestimate); robust to other load on the machine, unlike rps.
-                        "gateway_cpu_us_per_request": cpu_used / through["requests"] * 1e6,
+                        "gateway_cpu_us_per_request": through["cpu_us_per_request"],
                         "overhead_p50_ms": through["p50_ms"] - direct["p50_ms"],
                         "overhead_p95_ms": through["p95_ms"] - direct["p95_ms"],
                         "overhead_p99_ms": through["p99_ms"] - direct["p99_ms"],

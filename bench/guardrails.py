@@ -61,21 +61,12 @@ HISTORY = [
 TURN = "Thanks. Also send a copy to finance{n}@example.com and note ticket {n}."
 
 
-def load_with_cpu(
-    url: str, auth: dict[str, str], seconds: float, pid: int, **kwargs: Any
-) -> dict[str, Any]:
-    cpu_before = bench.cpu_seconds(pid)
-    result: dict[str, Any] = bench.load(url, auth, 16, seconds, **kwargs)
-    # CPU the gateway spent per request: robust to other load on the machine.
-    result["cpu_us_per_request"] = (bench.cpu_seconds(pid) - cpu_before) / result["requests"] * 1e6
-    return result
-
-
 def measure(url: str, key: str, seconds: float, pid: int) -> dict[str, Any]:
     auth = {"authorization": f"Bearer {key}"}
     c1 = bench.load(url, auth, 1, seconds, prompt=PROMPT)
-    c16 = load_with_cpu(url, auth, seconds, pid, prompt=PROMPT)
-    history = load_with_cpu(url, auth, seconds, pid, prompt=TURN, history=HISTORY)
+    # The gateway's CPU per request is robust to other load on the machine.
+    c16 = bench.load(url, auth, 16, seconds, prompt=PROMPT, cpu_pid=pid)
+    history = bench.load(url, auth, 16, seconds, prompt=TURN, history=HISTORY, cpu_pid=pid)
     stream = bench.load(url, auth, 1, seconds, stream=True, prompt=PROMPT)
     return {"c1": c1, "c16": c16, "history_c16": history, "stream": stream}
 
