@@ -6,14 +6,23 @@ the full search it stands in for, on digit-heavy generated text.
 
 from __future__ import annotations
 
+import random
 import re
 from unittest import mock
 
+import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import ScanContext
-from ramparts.detectors.pii import _anchors, _tokens, address, national_id, network
+from ramparts.detectors.pii import (
+    _anchors,
+    _phone_validity,
+    _tokens,
+    address,
+    national_id,
+    network,
+)
 
 _FRAGMENTS = (
     "192.168.1.1", "10.0.0.255", "1.2.3", "2001:db8::1", "fe80::1%eth0", "::ffff:1.2.3.4",
@@ -130,3 +139,35 @@ def test_plain_run_takes_only_plain_words() -> None:
     assert _tokens._plain_run("New York", 3) == ((3, 6), (7, 11))
     assert _tokens._plain_run("Ludwig van Beethoven", 0) is None
     assert _tokens._plain_run("Sandra's Home", 0) is None
+
+
+def _region_of_reference(national: str, regions: tuple[str, ...]) -> str | None:
+    """phonenumbers' ``_region_code_for_number_from_list``, region by region."""
+    for code in regions:
+        rules = _phone_validity._region(code)
+        if rules is None:
+            continue
+        if rules.leading_digits is not None:
+            if rules.leading_digits.match(national):
+                return code
+        elif rules.has_type(national):
+            return code
+    return None
+
+
+def test_combined_leading_digits_pick_the_same_region() -> None:
+    rng = random.Random(3)
+    shared = {
+        code: regions
+        for code, regions in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.items()
+        if len(regions) > 1
+    }
+    assert 1 in shared
+    checked = 0
+    for regions in shared.values():
+        for _ in range(2000):
+            national = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 12)))
+            expected = _region_of_reference(national, regions)
+            assert _phone_validity._region_of(national, regions) == expected, (regions, national)
+            checked += expected is not None
+    assert checked > 1000  # most numbers land in some region

@@ -248,6 +248,14 @@ def test_url_placeholders_are_not_passwords() -> None:
         ("CREATE USER 'app'@'%' IDENTIFIED BY 'SqLpa5sW0rD';", "SqLpa5sW0rD"),
         ("ALTER USER app IDENTIFIED WITH mysql_native_password BY 'SqLpa5sW0rD';", "SqLpa5sW0rD"),
         ("ConvertTo-SecureString -String -Force dsjUE#$gds8s", "dsjUE#$gds8s"),
+        ('curl -X PUT -u "admin:dG9rZW4g" https://127.0.0.1', "dG9rZW4g"),
+        ("curl --user=deploy:Xk29fLq7w https://ci.local/hook", "Xk29fLq7w"),
+        ("curl -s https://a.local | curl -u bot:Ghr73mVq2 -d @- https://b.local", "Ghr73mVq2"),
+        ("Authorization: Basic " + "YWRtaW46czNjcmV0UGFzcw==", "YWRtaW46czNjcmV0UGFzcw=="),
+        (
+            'curl -H "Authorization: Bearer ' + '9Uqh8h6y8lOaVx8CdfE0RSbB" https://api.local',
+            "9Uqh8h6y8lOaVx8CdfE0RSbB",
+        ),
     ],
 )
 def test_password_assignments(text: str, value: str) -> None:
@@ -274,6 +282,11 @@ def test_password_assignments(text: str, value: str) -> None:
         "password: String = getPassword()",
         "login(user, password, retries)",
         "the rows were identified by their ids",
+        'curl -X PUT -u "$USER:$PASSWORD" https://127.0.0.1',
+        "Authorization: Bearer <token>",
+        "Authorization: Bearer YOUR_TOKEN",
+        "Authorization: Basic YWRtaW4=",
+        "the curly braces -u x:y",
     ],
 )
 def test_password_assignment_negatives(text: str) -> None:

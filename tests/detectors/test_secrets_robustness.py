@@ -114,6 +114,9 @@ _ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "markdown links": lambda n: "](" * (n // 2),
     "html tags": lambda n: "<img onerror=" * (n // 13),
     "token run": lambda n: ("sk-" + "a" * 97 + " ") * (n // 101),
+    "curl flood": lambda n: "curl | -u " * (n // 10),
+    "authorization flood": lambda n: "Authorization: Basic " * (n // 21),
+    "pipe flood": lambda n: "1234567890123456|" * (n // 17),
 }
 
 

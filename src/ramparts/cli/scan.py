@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import pathlib
@@ -21,6 +22,7 @@ from ramparts.detectors.registry import Registry, default_registry
 from ramparts.detectors.scanning import (
     Located,
     SourceResult,
+    default_workers,
     file_findings,
     iter_chunks,
     iter_files,
@@ -168,6 +170,15 @@ def scan(
         str | None,
         typer.Option("--only", help="Comma-separated detector names to run (default: all)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="With --jsonl: processes scanning in parallel (0: one per CPU). "
+            "Output keeps the input order.",
+        ),
+    ] = 0,
 ) -> None:
     """Scan files, directories or stdin for personal data, secrets and confidential text.
 
@@ -183,7 +194,13 @@ def scan(
     err = Console(stderr=True)
     if jsonl:
         out = sys.stdout.buffer
-        read, flagged = scan_jsonl(engine, sys.stdin.buffer, out)
+        read, flagged = scan_jsonl(
+            engine,
+            sys.stdin.buffer,
+            out,
+            workers=workers or default_workers(),
+            make_engine=functools.partial(load_engine, config, only),
+        )
         out.flush()
         err.print(f"{read} line(s), {flagged} flagged", highlight=False)
         _exit(1 if flagged and fail_on != "never" else 0)

@@ -114,6 +114,35 @@ class Detector:
     change), ``kinds`` (the finding kinds it can emit), ``cost`` and ``version``,
     and implement :meth:`scan`, which must be pure: same text and context, same
     findings.
+
+    ``triggers`` is optional and lets the engine skip the detector cheaply. It
+    lists Hyperscan patterns with this contract: **when none of them matches a
+    text, ``scan`` returns no findings for that text, whatever the context**.
+    The engine compiles the triggers of all its detectors into one Hyperscan
+    database and runs it once per text (a few microseconds per kilobyte); a
+    detector whose triggers did not fire is not called. Leave it empty (the
+    default) and the detector always runs, so plugins need not know about it.
+
+    Write a pattern that matches *at least* wherever the detector could find
+    something: a superset costs a wasted call, a subset silently loses
+    findings. Triggers are matched against the text's UTF-8 bytes in Unicode
+    mode (``HS_FLAG_UTF8 | HS_FLAG_UCP``). Python's ``re`` knows more decimal
+    digits than Hyperscan's older Unicode tables, and its ``re.I`` matches "i"
+    to the dotted capital I and the dotless i: a text holding any of those (or
+    not encodable as UTF-8) is scanned by every detector, ungated, so triggers
+    need not cater for them. Hyperscan has no lookaround, backreferences or
+    possessive quantifiers. In practice:
+
+    - digits: write ``[0-9]`` (compiles fast; other scripts' digits disable gating);
+    - case-insensitive words: ``(?i)`` as in Python, or :func:`trigger_words`;
+    - whitespace: use :data:`TRIGGER_SPACE` (Python's ``\\s`` also matches 0x1C-0x1F);
+    - avoid ``\\w``: it compiles slowly and misses recent letters; use a wider
+      class such as ``[^\\s]``.
+
+    ``tests/detectors/test_engine_prefilter.py`` runs the engine with and without
+    triggers over real data and adversarial strings and asserts the same
+    findings, and checks the classes above against Python's: extend it when you
+    add triggers.
     """
 
     name: ClassVar[str]
@@ -124,6 +153,8 @@ class Detector:
     side: ClassVar[Side] = "any"
     version: ClassVar[str] = "1"
     description: ClassVar[str] = ""
+    # Hyperscan patterns, one of which matches wherever scan() can find anything (see above).
+    triggers: ClassVar[tuple[str, ...]] = ()
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         raise NotImplementedError
@@ -154,6 +185,15 @@ class Detector:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} cost={self.cost}>"
+
+
+# Python's ``\s`` also matches the ASCII separators 0x1C-0x1F; Hyperscan's does not.
+TRIGGER_SPACE = r"[\s\x1c-\x1f]"
+
+
+def trigger_words(*words: str) -> str:
+    """A trigger matching any of the literal ``words``, case-insensitively."""
+    return "(?i:" + "|".join(re.escape(word) for word in words) + ")"
 
 
 # The detectors of one scan run one after another on the same text, and many

@@ -14,13 +14,23 @@ are resolved so one span is reported once: a finding inside a larger, nearly as
 confident one is dropped, then the most confident of any partial overlap wins.
 Findings from different families may overlap (an email inside a connection
 string is both personal data and part of a secret).
+
+Detectors that declare ``triggers`` (see :class:`~ramparts.detectors.base.Detector`)
+are gated: one Hyperscan pass over the text says which of them can find
+anything, and only those are called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import functools
+import operator
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
+
+import hyperscan
 
 from ramparts.detectors.base import Detector, Finding, ScanContext
 from ramparts.detectors.registry import Registry, default_registry
@@ -115,6 +125,97 @@ class _Step(NamedTuple):
     context: ScanContext
     threshold: float
     family: str
+    gated: bool  # skipped unless one of its detector's triggers fired
+
+
+# Unicode-aware classes as in Python's ``re``; one report per pattern is all gating needs.
+_TRIGGER_FLAGS = hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP | hyperscan.HS_FLAG_SINGLEMATCH
+# Unicode decimals live below U+20000 (checked by a test against this Python).
+_DECIMALS_BELOW = 0x20000
+
+
+@functools.cache
+def _python_only_matches() -> str:
+    """Characters Python's ``re`` matches where Hyperscan's (older) Unicode tables may not.
+
+    Any decimal digit outside ASCII (``\\d``), and the dotted capital I and the
+    dotless i (``re.I`` matches both to "i"). A text holding one is scanned by
+    every detector, ungated; such texts are rare.
+    """
+    decimals = [code for code in range(0x80, _DECIMALS_BELOW) if chr(code).isdecimal()]
+    ranges: list[tuple[int, int]] = []
+    for code in decimals:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    spans = "".join(f"\\x{{{low:x}}}-\\x{{{high:x}}}" for low, high in ranges)
+    return f"[{spans}\\x{{130}}\\x{{131}}]"
+
+
+@functools.lru_cache(maxsize=32)
+def _trigger_database(expressions: tuple[tuple[int, str], ...]) -> Any:
+    """One compiled database per distinct (id, pattern) set, shared by the engines using it."""
+    database = hyperscan.Database()
+    database.compile(
+        expressions=[expression.encode("utf-8") for _, expression in expressions],
+        ids=[index for index, _ in expressions],
+        elements=len(expressions),
+        flags=_TRIGGER_FLAGS,
+    )
+    return database
+
+
+def _note_trigger(pattern_id: int, start: int, end: int, flags: int, fired: set[int]) -> None:
+    fired.add(pattern_id)
+
+
+class TriggerSet:
+    """The triggers of several detectors, run as one Hyperscan pass.
+
+    ``triggers[i]`` are the patterns of detector ``i`` (joined into one
+    expression, so each detector costs at most one match callback);
+    :meth:`fired` answers which detectors' triggers match a text. Scratch
+    space is per thread, as Hyperscan requires.
+    """
+
+    def __init__(self, triggers: Sequence[tuple[str, ...]], names: Sequence[str]) -> None:
+        expressions = [
+            (index, "|".join(f"(?:{pattern})" for pattern in patterns))
+            for index, patterns in enumerate(triggers)
+            if patterns
+        ]
+        self._ungated = len(triggers)  # the id of the "gate nothing" pattern
+        expressions.append((self._ungated, _python_only_matches()))
+        self._database = _compile_triggers(tuple(expressions), names)
+        self._local = threading.local()
+
+    def fired(self, text: str) -> set[int] | None:
+        """Indexes of the detectors whose triggers match; None when gating cannot apply."""
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: not UTF-8, so run every detector
+            return None
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        fired: set[int] = set()
+        self._database.scan(data, match_event_handler=_note_trigger, context=fired, scratch=scratch)
+        return None if self._ungated in fired else fired
+
+
+def _compile_triggers(expressions: tuple[tuple[int, str], ...], names: Sequence[str]) -> Any:
+    try:
+        return _trigger_database(expressions)
+    except hyperscan.error as exc:
+        for index, expression in expressions[:-1]:
+            try:
+                _trigger_database(((0, expression),))
+            except hyperscan.error:
+                raise DetectorError(
+                    f"detector '{names[index]}' has a trigger Hyperscan cannot compile: {exc}"
+                ) from None
+        raise DetectorError(f"cannot compile detector triggers: {exc}") from None
 
 
 def family_of(detector: type[Detector]) -> str:
@@ -135,6 +236,7 @@ class Engine:
         registry: Registry | None = None,
         fingerprint_key: bytes = DEFAULT_FINGERPRINT_KEY,
         side: Literal["input", "output"] = "input",
+        gating: bool = True,
     ) -> None:
         registry = default_registry() if registry is None else registry
         config = EngineConfig() if config is None else config
@@ -151,6 +253,12 @@ class Engine:
             threshold = config.threshold if settings.threshold is None else settings.threshold
             self._active.append(_Active(cls(), family_of(cls), threshold, settings.options))
         self._plans: dict[str, list[_Step]] = {}
+        # ``gating=False`` calls every detector on every text (equivalence tests, debugging).
+        self._triggers: TriggerSet | None = None
+        if gating and any(active.detector.triggers for active in self._active):
+            self._triggers = TriggerSet(
+                [active.detector.triggers for active in self._active], self.detector_names
+            )
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, **kwargs: Any) -> Engine:
@@ -173,6 +281,7 @@ class Engine:
                     ),
                     active.threshold,
                     active.family,
+                    self._triggers is not None and bool(active.detector.triggers),
                 )
                 for active in self._active
             ]
@@ -204,21 +313,70 @@ class Engine:
 
     def _scan_window(self, text: str, origin: str) -> list[Finding]:
         by_family: dict[str, list[Finding]] = {}
-        for scan, context, threshold, family in self._plan_for(origin):
+        fired = None if self._triggers is None else self._triggers.fired(text)
+        for index, (scan, context, threshold, family, gated) in enumerate(self._plan_for(origin)):
+            if gated and fired is not None and index not in fired:
+                continue
             found = scan(text, context)
             if found:
                 kept = [finding for finding in found if finding.score >= threshold]
                 if kept:
                     by_family.setdefault(family, []).extend(kept)
-        resolved: list[Finding] = []
-        for findings in by_family.values():
-            resolved.extend(resolve_overlaps(findings) if len(findings) > 1 else findings)
-        resolved.sort(key=_finding_order)
-        return resolved
+        return _resolved(by_family)
+
+    def detector_costs(
+        self, texts: Iterable[str], *, origin: str = "user"
+    ) -> dict[str, DetectorCost]:
+        """CPU time per detector over ``texts``, scanned as :meth:`scan` does (benchmarks).
+
+        Same steps as a scan of texts up to ``WINDOW_CHARS``, with a clock around
+        each: a detector whose triggers did not fire costs nothing and does not
+        count as run. ``(triggers)`` and ``(resolution)`` are the engine's own work.
+        """
+        clock = time.process_time
+        names = self.detector_names
+        costs = {name: DetectorCost() for name in ["(triggers)", "(resolution)", *names]}
+        plan = self._plan_for(origin)
+        for text in texts:
+            started = clock()
+            fired = None if self._triggers is None else self._triggers.fired(text)
+            costs["(triggers)"].add(clock() - started)
+            by_family: dict[str, list[Finding]] = {}
+            for index, (scan, context, threshold, family, gated) in enumerate(plan):
+                if gated and fired is not None and index not in fired:
+                    continue
+                started = clock()
+                found = scan(text, context)
+                costs[names[index]].add(clock() - started)
+                by_family.setdefault(family, []).extend(f for f in found if f.score >= threshold)
+            started = clock()
+            _resolved(by_family)
+            costs["(resolution)"].add(clock() - started)
+        return costs
 
 
-def _finding_order(finding: Finding) -> tuple[int, int, str]:
-    return (finding.start, finding.end, finding.detector)
+@dataclass
+class DetectorCost:
+    """CPU seconds a detector spent, and on how many texts it ran."""
+
+    seconds: float = 0.0
+    runs: int = 0
+
+    def add(self, seconds: float) -> None:
+        self.seconds += seconds
+        self.runs += 1
+
+
+def _resolved(by_family: Mapping[str, list[Finding]]) -> list[Finding]:
+    """Overlaps resolved within each family, all sorted by position."""
+    resolved: list[Finding] = []
+    for findings in by_family.values():
+        resolved.extend(resolve_overlaps(findings) if len(findings) > 1 else findings)
+    resolved.sort(key=_FINDING_ORDER)
+    return resolved
+
+
+_FINDING_ORDER = operator.attrgetter("start", "end", "detector")
 
 
 def _shifted(finding: Finding, offset: int) -> Finding:
@@ -239,19 +397,29 @@ def _shifted(finding: Finding, offset: int) -> Finding:
 
 def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     """Keep one finding per overlapping region (see the module docstring)."""
-    ordered = sorted(findings, key=lambda finding: (finding.start, -finding.end))
+    # By start, longest first; two stable C-level sorts beat one with a Python key.
+    ordered = sorted(findings, key=_END, reverse=True)
+    ordered.sort(key=_START)
     kept: list[Finding] = []
     cluster: list[Finding] = []
     cluster_end = -1
     for finding in ordered:
-        if cluster and finding.start >= cluster_end:
-            kept.extend(_resolve_cluster(cluster))
-            cluster = []
-        cluster.append(finding)
-        cluster_end = max(cluster_end, finding.end) if len(cluster) > 1 else finding.end
-    if cluster:
-        kept.extend(_resolve_cluster(cluster))
+        if finding.start >= cluster_end:
+            if len(cluster) == 1:  # the usual case: nothing overlaps it
+                kept.append(cluster[0])
+            elif cluster:
+                kept.extend(_resolve_cluster(cluster))
+            cluster = [finding]
+            cluster_end = finding.end
+        else:
+            cluster.append(finding)
+            cluster_end = max(cluster_end, finding.end)
+    kept.extend(_resolve_cluster(cluster) if len(cluster) > 1 else cluster)
     return kept
+
+
+_START = operator.attrgetter("start")
+_END = operator.attrgetter("end")
 
 
 def _resolve_cluster(cluster: list[Finding]) -> list[Finding]:

@@ -8,6 +8,10 @@ the matched values themselves are never kept.
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import itertools
+import multiprocessing
 import os
 import pathlib
 from collections.abc import Callable, Iterable, Iterator
@@ -214,14 +218,125 @@ def jsonl_record(engine: Engine, line: bytes, number: int) -> dict[str, Any]:
     }
 
 
-def scan_jsonl(engine: Engine, lines: Iterable[bytes], out: IO[bytes]) -> tuple[int, int]:
-    """Scan one JSON object per line; returns (lines read, lines flagged)."""
-    read = flagged = 0
+# Lines go to worker processes in batches this big (bytes or lines, whichever comes first).
+JSONL_BATCH_BYTES = 1 << 18
+JSONL_BATCH_LINES = 2048
+
+
+def _jsonl_batches(lines: Iterable[bytes]) -> Iterator[list[tuple[int, bytes]]]:
+    """(line number, line) batches, blank lines left out; numbers count every line."""
+    batch: list[tuple[int, bytes]] = []
+    size = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        batch.append((number, line))
+        size += len(line)
+        if size >= JSONL_BATCH_BYTES or len(batch) >= JSONL_BATCH_LINES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def jsonl_batch(engine: Engine, batch: list[tuple[int, bytes]]) -> tuple[bytes, int, int]:
+    """(output lines, lines read, lines flagged) for one batch."""
+    flagged = 0
+    out: list[bytes] = []
+    for number, line in batch:
         record = jsonl_record(engine, line, number)
-        read += 1
         flagged += record.get("verdict") == "flagged"
-        out.write(orjson.dumps(record) + b"\n")
+        out.append(orjson.dumps(record))
+    out.append(b"")
+    return b"\n".join(out), len(batch), flagged
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def scan_jsonl(
+    engine: Engine,
+    lines: Iterable[bytes],
+    out: IO[bytes],
+    *,
+    workers: int = 1,
+    make_engine: Callable[[], Engine] | None = None,
+) -> tuple[int, int]:
+    """Scan one JSON object per line; returns (lines read, lines flagged).
+
+    With ``workers`` > 1 and a picklable ``make_engine``, an input of more than
+    one batch is scanned by that many processes, each with its own engine (built
+    by ``make_engine``). Output keeps the input order, and at most two batches per
+    worker are in flight, so memory stays bounded whatever the input size.
+    """
+    batches = _jsonl_batches(lines)
+    head = list(itertools.islice(batches, 2))
+    stream = itertools.chain(head, batches)
+    if len(head) < 2 or workers <= 1 or make_engine is None:
+        return _scan_batches(engine, stream, out)  # one batch is not worth starting processes
+    return _scan_batches_parallel(make_engine, stream, out, workers)
+
+
+def _scan_batches(
+    engine: Engine, batches: Iterable[list[tuple[int, bytes]]], out: IO[bytes]
+) -> tuple[int, int]:
+    read = flagged = 0
+    for batch in batches:
+        data, batch_read, batch_flagged = jsonl_batch(engine, batch)
+        out.write(data)
+        read += batch_read
+        flagged += batch_flagged
     return read, flagged
+
+
+_worker_engine: Engine | None = None
+
+
+def _start_worker(make_engine: Callable[[], Engine]) -> None:
+    global _worker_engine  # one engine per worker process
+    _worker_engine = make_engine()
+
+
+def _worker_batch(batch: list[tuple[int, bytes]]) -> tuple[bytes, int, int]:
+    assert _worker_engine is not None, "worker started without an engine"
+    return jsonl_batch(_worker_engine, batch)
+
+
+def _scan_batches_parallel(
+    make_engine: Callable[[], Engine],
+    batches: Iterable[list[tuple[int, bytes]]],
+    out: IO[bytes],
+    workers: int,
+) -> tuple[int, int]:
+    read = flagged = 0
+    methods = multiprocessing.get_all_start_methods()
+    # fork shares the parent's loaded modules and compiled patterns; spawn elsewhere.
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    pending: collections.deque[concurrent.futures.Future[tuple[bytes, int, int]]]
+    pending = collections.deque()
+    with concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=(make_engine,)
+    ) as pool:
+        for batch in batches:
+            if len(pending) >= 2 * workers:
+                read, flagged = _write_result(pending.popleft(), out, read, flagged)
+            pending.append(pool.submit(_worker_batch, batch))
+        while pending:
+            read, flagged = _write_result(pending.popleft(), out, read, flagged)
+    return read, flagged
+
+
+def _write_result(
+    future: concurrent.futures.Future[tuple[bytes, int, int]],
+    out: IO[bytes],
+    read: int,
+    flagged: int,
+) -> tuple[int, int]:
+    data, batch_read, batch_flagged = future.result()
+    out.write(data)
+    return read + batch_read, flagged + batch_flagged

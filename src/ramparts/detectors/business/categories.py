@@ -13,7 +13,14 @@ from typing import Any
 
 import ahocorasick
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    lowered_text,
+    trigger_words,
+)
 
 # phrase -> weight; 1.0 is a strong signal on its own, 0.5 needs company.
 _LEXICONS: dict[str, tuple[Sensitivity, dict[str, float]]] = {
@@ -86,6 +93,10 @@ class BusinessCategoryDetector(Detector):
     name = "business_category"
     kinds = tuple(_LEXICONS)
     description = "HR, finance (M&A, unreleased results), legal and health/PHI signals."
+    # Any phrase, case-insensitively: the automaton finds nothing without one.
+    triggers = (
+        trigger_words(*(phrase for _, phrases in _LEXICONS.values() for phrase in phrases)),
+    )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         lowered = lowered_text(text)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import (
+    TRIGGER_SPACE,
     Detector,
     Finding,
     ScanContext,
     Sensitivity,
     keyword_matches,
     lowered_text,
+    trigger_words,
 )
 
 _R, _C, _I = Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL, Sensitivity.INTERNAL
@@ -68,6 +70,12 @@ class ClassificationMarkingDetector(Detector):
     name = "classification_marking"
     kinds = ("classification_marking",)
     description = "Document classification markings (CONFIDENTIAL, INTERNAL ONLY, ...)."
+    # _UPPER without its lookahead; the start of _LABELLED.
+    triggers = (
+        _ALTERNATION,
+        trigger_words("classification", "classified", "marking", "sensitivity", "label")
+        + f"{TRIGGER_SPACE}*[:=]",
+    )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings = [

@@ -36,6 +36,16 @@ class _DigitRuns:
     by_size: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
 
 
+def cluster_trigger(min_digits: int) -> str:
+    """A Hyperscan trigger matching wherever a cluster holds ``min_digits`` digits.
+
+    Runs joined by one to three separators share a cluster, so such a cluster
+    holds this pattern and the pattern lies inside one cluster: it fires exactly
+    when ``anchored(..., min_digits=min_digits, clustered=True)`` has anything to try.
+    """
+    return rf"[0-9](?:[ .\-()+]{{0,3}}[0-9]){{{min_digits - 1}}}"
+
+
 def _scan(text: str) -> _DigitRuns:
     starts: list[int] = []
     ends: list[int] = []

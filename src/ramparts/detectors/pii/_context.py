@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import Any
+
+import ahocorasick
 
 # Text exported from JSON often keeps newlines as a literal backslash-n; a value
 # right after one still starts at a boundary.
@@ -36,15 +40,24 @@ def digits_only(value: str) -> str:
 
 def contains_word(lowered: str, words: tuple[str, ...]) -> bool:
     """Whether one of ``words`` occurs in ``lowered`` with non-letters either side."""
-    for word in words:
-        index = lowered.find(word)
-        while index >= 0:
-            end = index + len(word)
-            before_ok = index == 0 or not lowered[index - 1].isalpha()
-            if before_ok and (end == len(lowered) or not lowered[end].isalpha()):
-                return True
-            index = lowered.find(word, index + 1)
+    size = len(lowered)
+    for last, length in _automaton(words).iter(lowered):
+        index = last - length + 1
+        if (index == 0 or not lowered[index - 1].isalpha()) and (
+            last + 1 == size or not lowered[last + 1].isalpha()
+        ):
+            return True
     return False
+
+
+@functools.lru_cache(maxsize=32)
+def _automaton(words: tuple[str, ...]) -> Any:
+    """Every occurrence of every word (overlaps included) in one C-level pass."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, len(word))
+    automaton.make_automaton()
+    return automaton
 
 
 def words_pattern(*words: str) -> re.Pattern[str]:

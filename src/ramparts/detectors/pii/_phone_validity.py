@@ -87,6 +87,8 @@ def _region(code: str) -> _Region | None:
     types = [_compiled(getattr(metadata, name)) for name in _TYPE_DESCS]
     if not metadata.same_mobile_and_fixed_line_pattern:
         types.append(_compiled(metadata.mobile))
+    # has_type() only asks whether any type matches: try the common ones first.
+    types.reverse()
     return _Region(
         country_code=metadata.country_code,
         general=_compiled(metadata.general_desc),
@@ -131,17 +133,54 @@ def _valid_national(country_code: int, national: str) -> bool | None:
 
 
 def _region_of(national: str, regions: tuple[str, ...]) -> str | None:
-    """phonenumbers' ``_region_code_for_number_from_list``."""
+    """phonenumbers' ``_region_code_for_number_from_list``.
+
+    The first region, in order, whose leading digits match (or, for a region
+    without them, which has a type for the number). Runs of regions with
+    leading digits are tried as one regex, whose first matching alternative is
+    the first matching region: code 1 lists 25 regions, 23 with leading digits.
+    """
+    for leading, codes in _region_steps(regions):
+        if leading is None:
+            rules = _region(codes[0])
+            if rules is not None and rules.has_type(national):
+                return codes[0]
+            continue
+        match = leading.match(national)
+        if match is not None and match.lastgroup is not None:
+            return codes[int(match.lastgroup[1:])]
+    return None
+
+
+_Step = tuple[re.Pattern[str] | None, tuple[str, ...]]
+
+
+@functools.cache
+def _region_steps(regions: tuple[str, ...]) -> tuple[_Step, ...]:
+    """``regions`` as steps: (None, (code,)) for a region without leading digits,
+    (one regex with a group ``r<i>`` per region, codes) for a run of regions with them."""
+    steps: list[_Step] = []
+    run: list[tuple[str, str]] = []  # (code, leading digits pattern)
+
+    def close_run() -> None:
+        if run:
+            alternatives = "|".join(
+                f"(?P<r{i}>(?:{pattern}))" for i, (_, pattern) in enumerate(run)
+            )
+            steps.append((re.compile(alternatives), tuple(code for code, _ in run)))
+            run.clear()
+
     for code in regions:
         rules = _region(code)
         if rules is None:
             continue
-        if rules.leading_digits is not None:
-            if rules.leading_digits.match(national):
-                return code
-        elif rules.has_type(national):
-            return code
-    return None
+        if rules.leading_digits is None:
+            close_run()
+            steps.append((None, (code,)))
+        else:
+            run.append((code, rules.leading_digits.pattern))
+    close_run()
+    return tuple(steps)
 
 
 def _national_number(normalized: str, code: str) -> str | None:

@@ -47,7 +47,7 @@ _SUFFIX = _trie(
     " square squares sq terrace ter crescent cres highway hwy parkway pkwy circle cir trail"
     " trl alley row close grove gardens walk mews hill park view ridge point plaza path loop"
     " crossing heights estates junction falls route rte pike expressway freeway motorway"
-    " wharf quay esplanade promenade green vale rise gate mall ranch club center centre"
+    " wharf quay esplanade promenade green vale rise gate mall ranch club center centre str"
 )
 _WORD = r"[^\W\d_][\w'\u2019.\-]*+"
 _NUMBER_FIRST = (
@@ -59,6 +59,7 @@ _COMPOUNDS = (
     "strasse", "straße", "str.", "straat", "laan", "gasse", "weg", "veg", "vej", "vei",
     "gatan", "gata", "gade", "katu", "tie", "kuja", "väg", "vägen", "plein", "dreef",
     "gracht", "allee", "ring", "platz", "steig", "ufer", "damm", "kade", "singel", "polku",
+    "vegen", "veien", "plaats", "utca", "út", "körút",
 )  # fmt: skip
 # Words that start a street name in Romance, Slavic and other languages ("Via Roma 12").
 _KEYWORDS = frozenset(
@@ -105,6 +106,11 @@ _UNIT = re.compile(
     r"[\w\-]{1,6}+\b",
     re.IGNORECASE,
 )
+# A core that already ends with its unit ("... 178 Apt. 886").
+_UNIT_BEFORE = re.compile(
+    r"(?:\b(?:apt|apartment|suite|ste|unit|flat|floor|fl|room)\b\.?|#)[ \t]*[\w\-]{1,6}\Z",
+    re.IGNORECASE,
+)
 # A new line (optionally quoted with ">" or garbled "???") or a comma starts a segment.
 # Literal "\n" sequences (text exported from JSON) separate lines too.
 _NEW_SEGMENT = re.compile(r"[ \t]*(?:(?:\n|\\n){1,3}(?:[ \t]*(?:>|\?\?\?))?|,)[ \t]*(?:,[ \t]*)?")
@@ -120,10 +126,29 @@ _SPACES = re.compile(r"[ \t]{1,8}")
 _MAX_SEGMENTS = 5
 
 
+# Any street keyword as a bare substring: a superset of the whole words that
+# ``_name_first_start`` looks for.
+_KEYWORD_SUBSTRING = re.compile(_trie(" ".join(sorted(_KEYWORDS))))
+
+
+def _may_be_name_first(text: str, base: int, number_start: int) -> bool:
+    """Cheap necessary condition for ``_name_first_start``: the word before the number
+    ends with a street word, or a keyword occurs in the window before it."""
+    lowered = lowered_text(text)
+    if len(lowered) != len(text):
+        return True  # offsets would not line up: no shortcut
+    return (
+        lowered.endswith(_COMPOUNDS, 0, number_start)
+        or _KEYWORD_SUBSTRING.search(lowered, base, number_start) is not None
+    )
+
+
 def _name_first_start(text: str, number_start: int) -> int | None:
     """Start of a name-first street ending just before a house number, if there is one."""
     # Bounded search: on a long text without newlines an unbounded rfind is quadratic.
     base = max(0, number_start - _LOOKBACK_CHARS)
+    if not _may_be_name_first(text, base, number_start):
+        return None
     base = text.rfind("\n", base, number_start) + 1 or base
     window = text[base:number_start]
     # Most numbers follow ordinary words: decide on the words alone (one C-level
@@ -156,8 +181,18 @@ def _name_first_start(text: str, number_start: int) -> int | None:
     return number.start(1) if number else start
 
 
+# "01 Feb 2022" is a date, not building, street and number.
+_MONTH_ABBREVIATIONS = frozenset(
+    ("jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec")
+)
+
+
 def _has_common_word(value: str) -> bool:
-    return any(word.lower() in gazetteer.COMMON_WORDS for word in _LOOKBACK_WORD.findall(value))
+    for word in _LOOKBACK_WORD.findall(value):
+        lowered = word.lower()
+        if lowered in gazetteer.COMMON_WORDS or lowered.rstrip(".") in _MONTH_ABBREVIATIONS:
+            return True
+    return False
 
 
 def _word_end_before(text: str, number_start: int) -> int | None:
@@ -291,30 +326,33 @@ def _segment_start(text: str, pos: int) -> tuple[int, bool]:
 
 def _tail_end(text: str, pos: int) -> int:
     """Extend an address over unit, city, region, country and postcode segments."""
+    after_unit = _UNIT_BEFORE.search(text, max(0, pos - 24), pos) is not None
     for _ in range(_MAX_SEGMENTS):
         unit = _UNIT.match(text, pos)
         if unit:
-            pos = unit.end()
+            pos, after_unit = unit.end(), True
             continue
         at, spaced = _segment_start(text, pos)
         if at == pos:
             return pos
         unit = _UNIT.match(text, at)
         if unit:
-            pos = unit.end()
+            pos, after_unit = unit.end(), True
             continue
         postcode = _POSTCODE.match(text, at)
         if postcode:
-            pos = postcode.end()
+            pos, after_unit = postcode.end(), False
             continue
         state = _STATE.match(text, at)
         if state and not spaced:
-            pos = state.end()
+            pos, after_unit = state.end(), False
             continue
-        place_end = _place_end(text, at, spaced)
+        # After "Apt. 886" capitalised words are the town even without a comma
+        # ("Apt. 886 Grand-Leez Belgium").
+        place_end = _place_end(text, at, spaced and not after_unit)
         if place_end is None:
             return pos
-        pos = place_end
+        pos, after_unit = place_end, False
         trailing = _TRAILING_POSTCODE.match(text, pos)
         if trailing:
             pos = trailing.end()

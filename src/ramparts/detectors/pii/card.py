@@ -52,6 +52,7 @@ class PaymentCardDetector(Detector):
     name = "payment_card"
     kinds = ("payment_card",)
     description = "Payment card numbers (issuer ranges and Luhn checksum)."
+    triggers = (r"[0-9](?:[ \-]?[0-9]){11}",)  # the first twelve digits of a candidate
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -11,6 +11,7 @@ from ramparts.detectors.base import (
     Sensitivity,
     keyword_matches,
     lowered_text,
+    trigger_words,
 )
 
 _MONTH = (
@@ -33,6 +34,7 @@ class DateOfBirthDetector(Detector):
     name = "date_of_birth"
     kinds = ("date_of_birth",)
     description = "Dates of birth (a date shortly after 'born', 'DOB', 'date of birth'...)."
+    triggers = (trigger_words("birth", "born", "dob", "d.o.b"),)  # what scan() checks first
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         lowered = lowered_text(text)

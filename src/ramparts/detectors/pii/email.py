@@ -19,6 +19,8 @@ class EmailDetector(Detector):
     name = "email"
     kinds = ("email",)
     description = "Email addresses (RFC 5322 common subset)."
+    # A local-part character, "@" and the domain's first character.
+    triggers = (r"[A-Za-z0-9._%+'\-]@[A-Za-z0-9]",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -35,7 +35,8 @@ _COMMON_WORDS_TEXT = """
     apartment unit flat floor room order payment credit service customer support team
     office manager director website web desk fax mobile tel e-mail mail bot user info
     personal note subject date title url assistant agent client system message reply re
-    fwd attachment
+    fwd attachment i'm i'll i've i'd you're you'll you've we're we'll they're it's that's
+    there's let's don't can't won't isn't southern northern eastern western central
 """
 COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
 
@@ -62,7 +63,12 @@ _NOT_PERSON_TEXT = """
     times news magazine journal records music studios media airlines airport hotel
     hospital clinic center centre club laboratories labs systems technologies solutions
     services international global industries enterprises incorporated societe société
-    ranch land shoals cite ctra casa
+    ranch land shoals cite ctra casa orchestra band choir ensemble quartet consulting
+    research insights analytics ventures software digital productions pictures films
+    publishing motors energy pharmaceuticals therapeutics networks communications
+    resources investments investors fund properties realty logistics consultants
+    stadium arena award awards cup league championship museum theatre theater gallery
+    library empire
 """
 NOT_PERSON_WORDS = frozenset(_NOT_PERSON_TEXT.split())
 
@@ -97,21 +103,11 @@ def first_names() -> frozenset[str]:
     return frozenset(name for name in _read("first_names.txt") if name.lower() not in COMMON_WORDS)
 
 
-GIVEN_NAMES_FILE = "given_names.txt"
-
-
 @functools.cache
 def given_names() -> frozenset[str]:
-    """International first names that are not census first names ("Sven", "Luigia").
-
-    Optional: no list is shipped yet, because the one found (gender-guesser's, GFDL)
-    does not suit an Apache-2.0 package; a permissively licensed list dropped into
-    the data directory under this name is used as is (see data/README.md).
-    """
-    data = resources.files("ramparts.detectors").joinpath("data", GIVEN_NAMES_FILE)
-    if not data.is_file():
-        return frozenset()
-    return frozenset(name for name in _read(GIVEN_NAMES_FILE) if name.lower() not in COMMON_WORDS)
+    """First names that are not census first names ("Sven", "Jakob"), from US
+    Social Security baby-name records (see data/README.md)."""
+    return frozenset(name for name in _read("given_names.txt") if name.lower() not in COMMON_WORDS)
 
 
 @functools.cache

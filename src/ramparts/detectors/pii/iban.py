@@ -45,6 +45,7 @@ class IbanDetector(Detector):
     name = "iban"
     kinds = ("iban",)
     description = "International bank account numbers (IBAN) with a valid checksum."
+    triggers = (r"[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]){11}",)  # the candidate, boundary aside
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

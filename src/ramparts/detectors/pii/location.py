@@ -22,6 +22,25 @@ def _is_place_word(word: str) -> bool:
     return folded in gazetteer.place_lengths() and folded in gazetteer.places()
 
 
+# Words that make a capitalised run an organisation, whose place words ("Tokyo",
+# "India") are then part of its name. Geographic words ("Falls", "Islands") are not here.
+_ORGANISATION_TEXT = """
+    company corp co inc ltd llc plc corporation group holdings limited sa ag gmbh bv nv
+    partners associates bank trust foundation institute university college agency
+    authority department ministry council committee times news magazine journal records
+    studios media airlines hotel hospital clinic laboratories labs systems technologies
+    solutions services industries enterprises incorporated transit orchestra consulting
+    research insights analytics ventures software productions pictures motors energy
+    pharmaceuticals therapeutics networks communications investments investors fund
+    properties realty logistics consultants
+"""
+_ORGANISATION_WORDS = frozenset(_ORGANISATION_TEXT.split())
+
+
+def _names_an_organisation(text: str, run: tuple[tuple[int, int], ...]) -> bool:
+    return any(text[start:end].lower().rstrip(".") in _ORGANISATION_WORDS for start, end in run)
+
+
 class LocationDetector(Detector):
     name = "location"
     kinds = ("location",)
@@ -37,6 +56,7 @@ class LocationDetector(Detector):
                 if _is_place_word(text[start:end]):
                     findings.append(self._place(context, text, start, end))
                 continue
+            found_before = len(findings)
             index = 0
             while index < len(run):
                 start = run[index][0]
@@ -50,6 +70,9 @@ class LocationDetector(Detector):
                         break
                 else:
                     index += 1
+            # "Tokyo Cosmos Electric Co.", "Mango Transit": part of an organisation's name.
+            if len(findings) > found_before and _names_an_organisation(text, run):
+                del findings[found_before:]
         return findings
 
     def _place(self, context: ScanContext, text: str, start: int, end: int) -> Finding:

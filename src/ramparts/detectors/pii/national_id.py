@@ -28,6 +28,7 @@ from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity,
 from ramparts.detectors.pii._anchors import (
     anchored,
     cluster_starts,
+    cluster_trigger,
     digit_count,
     has_run_sequence,
 )
@@ -90,6 +91,7 @@ class UsSsnDetector(Detector):
     name = "us_ssn"
     kinds = ("us_ssn",)
     description = "US social security numbers (area/group/serial rules)."
+    triggers = (r"[0-9]{3}[\- ]?[0-9]{2}[\- ]?[0-9]{4}",)  # _SSN without its boundaries
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
@@ -120,6 +122,7 @@ class UkNinoDetector(Detector):
     name = "uk_nino"
     kinds = ("uk_nino",)
     description = "UK National Insurance numbers (HMRC prefix rules)."
+    triggers = (r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         return [
@@ -141,6 +144,9 @@ class NationalIdDetector(Detector):
     name = "national_id"
     kinds = tuple(scheme.kind for scheme in _SCHEMES)
     description = "National identity and tax numbers validated with python-stdnum."
+    # Eight digits in one cluster (every scheme but one), or the Italian fiscal code's
+    # digits (its letters are left out: a trigger led by six letters scans slowly).
+    triggers = (cluster_trigger(8), r"[0-9]{2}[A-Za-z][0-9]{2}[A-Za-z][0-9]{3}")
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

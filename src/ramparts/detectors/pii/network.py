@@ -81,6 +81,8 @@ class IpAddressDetector(Detector):
     name = "ip_address"
     kinds = ("ipv4", "ipv6")
     description = "IPv4 and IPv6 addresses."
+    # Four dotted digit groups; IPv6 needs two colons at most one hex group apart.
+    triggers = (r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}", r":[0-9A-Fa-f]{0,4}:")
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
@@ -111,6 +113,11 @@ class MacAddressDetector(Detector):
     name = "mac_address"
     kinds = ("mac_address",)
     description = "Ethernet MAC addresses (colon, dash or Cisco dotted form)."
+    triggers = (
+        r"[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}",
+        r"[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}",
+        r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}",
+    )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not _may_hold_mac(text):

@@ -11,6 +11,7 @@ from ramparts.detectors.base import (
     Sensitivity,
     keyword_matches,
     lowered_text,
+    trigger_words,
 )
 
 _PASSPORT = re.compile(
@@ -25,6 +26,7 @@ class PassportDetector(Detector):
     name = "passport"
     kinds = ("passport",)
     description = "Passport numbers written near the word 'passport'."
+    triggers = (trigger_words("passport", "passeport", "passaporte", "passnummer"),)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if "pass" not in lowered_text(text):

@@ -13,30 +13,23 @@ import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
 from ramparts.detectors.pii import gazetteer
+from ramparts.detectors.pii._names_context import (
+    CUES,
+    PLACE,
+    STRONG,
+    STRONG_CUES,
+    TITLE,
+    TITLE_CUES,
+    VERB_AFTER,
+    WEAK,
+    aligned_lower,
+    at_line_start,
+    layout_bonus,
+    strip_end,
+    window_before,
+)
 from ramparts.detectors.pii._tokens import capitalized_runs
 
-_STRONG_CUES = (
-    "name is", "name's", "named", "named him", "named her", "call me", "i am", "i'm", "dear",
-    "hi", "hello", "hey", "said", "asked", "told", "thanks", "thank you", "signed", "regards",
-    "sincerely", "here's", "here is", "married", "met", "calls me", "called me", "starring",
-    "featuring", "ask for", "speak to", "spoke to", "talk to", "talked to", "given", "gave",
-    "partner's name", "name",
-)  # fmt: skip
-_CUES = (
-    "this is",
-    "from",
-    "by",
-    "contact",
-    "ask",
-    "call",
-    "email",
-    "with",
-    "cc",
-    "to",
-    "and",
-    "for",
-)
-_PLACE_CUES = ("in", "at", "near", "visit", "visited", "fly to", "moved to")
 _STREET_ENDINGS = (
     "strasse", "straße", "straat", "laan", "gatan", "katu", "vej", "veien", "weg", "plaats",
     "plads", "gade", "väg", "vägen", "torget", "utca", "platz", "plein", "gasse",
@@ -54,11 +47,6 @@ _AMBIGUOUS_NAMES_TEXT = (
     " love early day church west north south east lane wood house moon star rain storm"
 )
 _AMBIGUOUS_NAMES = frozenset(_AMBIGUOUS_NAMES_TEXT.split())
-# "Brandon lives on...", "Mai is from...": a capitalised word as the subject of a verb.
-_VERB_AFTER = re.compile(
-    r"[ \t]+(?:is|was|has|had|lives|lived|spent|said|says|went|will|would|can|could|wrote"
-    r"|told|asked|works|worked|called|likes|loves|wants)\b"
-)
 _NUMBER_AFTER = re.compile(r"[ \t]+\d")
 _LOWER_CUED = re.compile(
     r"(?:my name is|call me|calls me|said|told|named|dear|hello|hi|mr\.?|mrs\.?|ms\.?|dr\.?"
@@ -67,7 +55,6 @@ _LOWER_CUED = re.compile(
 # Two lower-case words side by side (overlapping matches: "add wendy olsen").
 _LOWER_PAIR = re.compile(r"\b(?=([a-z][a-z'\-]{2,20}) ([a-z][a-z'\-]{1,20})\b)")
 _LOWER_PAIR_SCORE = 0.6
-_TITLE_CUES = tuple(sorted(gazetteer.TITLES))
 _MIN_SCORE = 0.3
 # International first names (not in the census list) are a little less telling on their own.
 _LONE_GIVEN = 0.5
@@ -105,38 +92,6 @@ def _word_class(word: str) -> str:
     return "unknown"
 
 
-@functools.cache
-def _by_length(words: tuple[str, ...]) -> tuple[tuple[int, frozenset[str]], ...]:
-    lengths = sorted({len(word) for word in words})
-    return tuple((size, frozenset(w for w in words if len(w) == size)) for size in lengths)
-
-
-def ends_with_word(before: str, words: tuple[str, ...]) -> bool:
-    """Whether ``before`` ends with one of ``words`` as a whole word."""
-    if not before.endswith(words):
-        return False
-    # One slice and set lookup per word length, not one test per word.
-    for size, group in _by_length(words):
-        if before[-size:] in group and (len(before) == size or not before[-size - 1].isalnum()):
-            return True
-    return False
-
-
-def layout_bonus(text: str, start: int, end: int, words: int) -> float:
-    """Extra confidence from where the run sits: a line of its own, a speaker label..."""
-    line_start = start == 0 or text[start - 1] == "\n" or text.endswith(("\\n", "\\t"), 0, start)
-    after = text[end : end + 3]
-    if line_start and after.startswith(":"):
-        return 0.35  # "Karel: What a wife."
-    if line_start and words >= 2 and (after[:1] in ("\n", "") or after.startswith("\\n")):
-        return 0.35  # a name on its own line: letterheads, signatures, address blocks
-    if after.startswith(("'s", "\u2019s")):
-        return 0.1  # "Matej Jurković's killers"
-    if line_start and after.startswith(","):
-        return 0.2  # "Olle, can I please speak to..."
-    return 0.0
-
-
 def base_score(classes: list[str]) -> float:
     """The score of a run of word classes before any context (0 for an acronym)."""
     if "caps" in classes:
@@ -146,21 +101,6 @@ def base_score(classes: list[str]) -> float:
     if len(classes) >= 2:
         return 0.85 if firsts else _PAIR_GIVEN if givens else 0.55 if "last" in classes else 0.35
     return 0.6 if firsts else _LONE_GIVEN if givens else 0.35 if "last" in classes else 0.15
-
-
-def name_score(
-    classes: list[str], *, titled: bool, cued: bool, strongly_cued: bool, place_cued: bool
-) -> float:
-    """Score a run of word classes; the rules are ordered from strongest to weakest."""
-    if "caps" in classes:
-        return 0.0
-    return _cued_score(
-        base_score(classes),
-        titled=titled,
-        cued=cued,
-        strongly_cued=strongly_cued,
-        place_cued=place_cued,
-    )
 
 
 def _cued_score(
@@ -204,7 +144,9 @@ def _place_first(folded: str, word_class: str, person_context: bool) -> bool:
     return not person_context and folded in gazetteer.regions()
 
 
-def _lone_word_hopeless(text: str, start: int, end: int, base: float, floor: float) -> bool:
+def _lone_word_hopeless(
+    text: str, lowered: str | None, start: int, end: int, base: float, floor: float
+) -> bool:
     """Whether a one-word run scored ``base`` cannot reach ``floor`` whatever its context.
 
     Most capitalised words in prose start a sentence; this settles them with a
@@ -212,23 +154,41 @@ def _lone_word_hopeless(text: str, start: int, end: int, base: float, floor: flo
     cue (tested as bare suffixes, a superset of whole words) could lift any
     word, so it gives up only when neither is there.
     """
-    before = text[max(0, start - 24) : start].lower()
-    cue = before.rstrip(" \t\n,:")
-    if cue.endswith(_STRONG_CUES) or before.rstrip(" \t.").rstrip(".").endswith(_TITLE_CUES):
+    window, low, high = window_before(text, lowered, start)
+    cue_end = strip_end(window, low, high, " \t\n,:")
+    if window.endswith(STRONG_CUES, low, cue_end) or window.endswith(
+        TITLE_CUES, low, strip_end(window, low, high, " \t.")
+    ):
+        return False  # a title or strong cue (as bare suffixes: a superset) can lift any word
+    # Layout counts only at a line start or before "'s".
+    layout_possible = at_line_start(text, start) or text.startswith(("'s", "\u2019s"), end)
+    if not layout_possible and base + 0.3 < floor - 0.02:
+        return True  # even a weak cue and a verb after it leave it short
+    best = min(base + 0.15, 0.9) if window.endswith(CUES, low, cue_end) else base
+    verb_after = VERB_AFTER.match(text, end) is not None
+    layout = layout_bonus(text, start, end, 1) if layout_possible else 0.0
+    if best + (0.15 if verb_after else 0.0) + layout < floor - 0.02:
+        return True  # clear of any rounding in the full scoring
+    return _final_score(best, layout, verb_after, False) < floor
+
+
+def _lone_segment_hopeless(
+    text: str,
+    lowered: str | None,
+    run: tuple[tuple[int, int], ...],
+    words: list[str],
+    word_class: str,
+    index: int,
+    floor: float,
+) -> bool:
+    """``_lone_word_hopeless`` for a one-word segment of a longer run ("The Linux"),
+    which it bounds too unless a title word precedes it in the run ("Dr. de Souza")."""
+    if word_class == "caps":
+        return True  # scored 0
+    if index > 0 and _is_title(words[index - 1]):
         return False
-    best = min(base + 0.15, 0.9) if cue.endswith(_CUES) else base
-    if text.startswith((" ", "\t"), end) and _VERB_AFTER.match(text, end) is not None:
-        best += 0.15
-    # Layout counts only at a line start or before "'s": skip the call elsewhere.
-    at_line_start = start == 0 or text[start - 1] == "\n" or text.endswith(("\\n", "\\t"), 0, start)
-    if at_line_start or text.startswith(("'s", "\u2019s"), end):
-        best += layout_bonus(text, start, end, 1)
-    if best < floor - 0.02:  # clear of any rounding in the full scoring
-        return True
-    verb_after = _VERB_AFTER.match(text, end) is not None
-    base_best = min(base + 0.15, 0.9) if cue.endswith(_CUES) else base
-    layout = layout_bonus(text, start, end, 1)
-    return _final_score(base_best, layout, verb_after, False) < floor
+    start, end = run[index]
+    return _lone_word_hopeless(text, lowered, start, end, _LONE_BASE.get(word_class, 0.15), floor)
 
 
 _LIST_JOINER = re.compile(r"[ \t]*(?:,[ \t]*(?:and[ \t]+|or[ \t]+)?|and[ \t]+|or[ \t]+|&[ \t]*)\Z")
@@ -277,14 +237,20 @@ def _is_title(word: str) -> bool:
 
 def _not_a_person(text: str, words: list[str], end: int) -> bool:
     """Organisations, streets and known places are not people."""
+    if _names_a_non_person(tuple(words)):
+        return True
+    if text[end : end + 3].strip().startswith("&"):
+        return True  # "H. J. Wilson & Company"
+    return _NUMBER_AFTER.match(text, end) is not None  # "Celso Emilio Ferreiro 23": a street
+
+
+@functools.lru_cache(maxsize=16384)
+def _names_a_non_person(words: tuple[str, ...]) -> bool:
+    """Whether the words alone say organisation, street or place (cached: runs recur)."""
     for word in words:
         lowered = word.lower().rstrip(".")
         if lowered in gazetteer.NOT_PERSON_WORDS or lowered.endswith(_STREET_ENDINGS):
             return True
-    if text[end : end + 3].strip().startswith("&"):
-        return True  # "H. J. Wilson & Company"
-    if _NUMBER_AFTER.match(text, end):
-        return True  # "Celso Emilio Ferreiro 23": a street name before a house number
     places = gazetteer.places()
     first = words[0].casefold()
     longest = min(gazetteer.place_lengths().get(first, 0), len(words))
@@ -312,6 +278,15 @@ def _resolve_ambiguous(words: list[str], classes: list[str]) -> list[str]:
     return classes
 
 
+# Capitalised inside a run, these mark a title or an organisation, not a name:
+# "Carry Me Back To Spain", "Department Of Better Technology", "X And Associates".
+_TITLE_CASE_WORDS = frozenset(("Of", "The", "And", "For", "To", "In", "On", "At", "With", "Me"))
+
+
+def _title_case_phrase(words: list[str]) -> bool:
+    return not _TITLE_CASE_WORDS.isdisjoint(words[1:])
+
+
 def _segments(classes: list[str]) -> list[tuple[int, int]]:
     """Stretches of a run between common words ("Carry Me Back To Spain" -> Carry, Spain)."""
     segments: list[tuple[int, int]] = []
@@ -329,7 +304,7 @@ def _cued_lowercase_names(text: str) -> list[tuple[int, int, float]]:
     petra", "call me owen"), or a census first name and surname side by side
     ("says sarah lewis") when neither is also an English word."""
     lowered = lowered_text(text)
-    if lowered != text and any(ch.isupper() for ch in text[:200]):
+    if lowered != text and _has_capital(text[:200]):
         return []
     found = []
     for match in _LOWER_CUED.finditer(lowered):
@@ -350,6 +325,14 @@ def _cued_lowercase_names(text: str) -> list[tuple[int, int, float]]:
             found.append((start, end, _LOWER_PAIR_SCORE))
             taken.append((start, end))
     return found
+
+
+_ASCII_CAPITAL = re.compile("[A-Z]")
+
+
+def _has_capital(head: str) -> bool:
+    # An ASCII capital is found in C; only text without one is walked character by character.
+    return _ASCII_CAPITAL.search(head) is not None or any(ch.isupper() for ch in head)
 
 
 def _lower_full_name(given: str, family: str) -> bool:
@@ -374,6 +357,7 @@ class PersonNameDetector(Detector):
         # anything under min_score is dropped at the end.
         floor = max(_MIN_SCORE, min(context.min_score, _ANCHOR_SCORE))
         lone_misses: list[tuple[int, int]] = []
+        lowered = aligned_lower(text)
         for run in capitalized_runs(text):
             if len(run) == 1:
                 # Most runs are one word ("The", "Linux"): no ambiguity or segments to resolve.
@@ -383,20 +367,32 @@ class PersonNameDetector(Detector):
                 if single == "caps" or single == "suffix":
                     continue
                 if single == "common" or _lone_word_hopeless(
-                    text, start, end, _LONE_BASE[single], floor
+                    text, lowered, start, end, _LONE_BASE[single], floor
                 ):
                     lone_misses.append((start, end))
                     continue
-                finding = self._name(context, text, run, [word], [single], 0, 1, floor)
+                finding = self._name(context, text, lowered, run, [word], [single], 0, 1, floor)
                 if finding is not None:
                     findings.append(finding)
                 if finding is None or finding.score < _LISTED_SCORE:
                     lone_misses.append((start, end))  # association may still lift it
                 continue
             words = [text[start:end] for start, end in run]
-            classes = _resolve_ambiguous(words, [word_class(word) for word in words])
-            for first, last in _segments(classes):
-                finding = self._name(context, text, run, words, classes, first, last, floor)
+            if _title_case_phrase(words):
+                continue
+            classes = [word_class(word) for word in words]
+            if "common" in classes:
+                segments = _segments(_resolve_ambiguous(words, classes))
+            else:
+                segments = [(0, len(classes))]  # no common word: nothing to resolve or split
+            for first, last in segments:
+                if last - first == 1 and _lone_segment_hopeless(
+                    text, lowered, run, words, classes[first], first, floor
+                ):
+                    continue
+                finding = self._name(
+                    context, text, lowered, run, words, classes, first, last, floor
+                )
                 if finding is not None:
                     findings.append(finding)
         if lone_misses and findings:
@@ -476,6 +472,7 @@ class PersonNameDetector(Detector):
         self,
         context: ScanContext,
         text: str,
+        lowered: str | None,
         run: tuple[tuple[int, int], ...],
         words: list[str],
         classes: list[str],
@@ -488,28 +485,28 @@ class PersonNameDetector(Detector):
         if "caps" in segment:
             return None
         start, end = run[first][0], run[last - 1][1]
-        before = text[max(0, start - 24) : start].lower()
-        cue = before.rstrip(" \t\n,:")
-        titled = (
-            first > 0 and words[first - 1].lower().rstrip(".") in gazetteer.TITLES
-        ) or ends_with_word(before.rstrip(" \t.").rstrip("."), _TITLE_CUES)
-        # A title overrides the cues and a strong cue a weak one: test only what can count.
-        strongly_cued = not titled and ends_with_word(cue, _STRONG_CUES)
-        layout = layout_bonus(text, start, end, last - first)
-        verb_after = _VERB_AFTER.match(text, end) is not None
         base = base_score(segment)
-        if not (titled or strongly_cued or len(run) == 1):  # a lone word was bounded in scan
-            # The best a weak cue can do; scores only grow with their inputs.
-            best = _cued_score(base, titled=False, cued=True, strongly_cued=False, place_cued=False)
-            if _final_score(best, layout, verb_after, place_word=False) < floor:
-                return None
-        score = _cued_score(
-            base,
-            titled=titled,
-            strongly_cued=strongly_cued,
-            cued=not (titled or strongly_cued) and ends_with_word(cue, _CUES),
-            place_cued=ends_with_word(before.rstrip(" \t"), _PLACE_CUES),
+        window, low, high = window_before(text, lowered, start)
+        cue_end = strip_end(window, low, high, " \t\n,:")
+        titled = (first > 0 and _is_title(words[first - 1])) or TITLE.ends(
+            window, low, strip_end(window, low, high, " \t.")
         )
+        # A title overrides the cues and a strong cue a weak one: test only what can count.
+        strongly_cued = not titled and STRONG.ends(window, low, cue_end)
+        layout = layout_bonus(text, start, end, last - first)
+        verb_after = VERB_AFTER.match(text, end) is not None
+        if titled or strongly_cued:
+            score = _cued_score(
+                base, titled=titled, cued=False, strongly_cued=strongly_cued, place_cued=False
+            )
+        else:
+            weak_best = min(base + 0.15, 0.9)  # the best a weak cue can do
+            # Scores only grow with their inputs; a lone word was bounded in scan.
+            if len(run) > 1 and _final_score(weak_best, layout, verb_after, False) < floor:
+                return None
+            score = weak_best if WEAK.ends(window, low, cue_end) else base
+        if PLACE.ends(window, low, strip_end(window, low, high, " \t")):
+            score -= 0.25  # "in", "at", "near": a place more likely
         place_word = last - first == 1 and _place_first(
             text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
         )

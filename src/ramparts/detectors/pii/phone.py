@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._anchors import anchored, cluster_trigger
 from ramparts.detectors.pii._context import (
     ESCAPED_BREAK,
     context_before,
@@ -81,6 +81,7 @@ class PhoneDetector(Detector):
     name = "phone"
     kinds = ("phone",)
     description = "Telephone numbers in international and common national formats."
+    triggers = (cluster_trigger(6),)  # candidates need six digits in one cluster
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -5,16 +5,19 @@ api_key...); the regex then reads the rest of the identifier, a separator and
 a value. Values that are code (``os.environ[...]``, ``get_password()``),
 placeholders (``${DB_PASSWORD}``, ``<password>``, ``****``) or plain words are
 ignored. Identifiers that name something else (``password_hash``, ``token_url``)
-are ignored too.
+are ignored too. Statements whose syntax marks the password are read as such:
+SQL ``IDENTIFIED BY``, PowerShell ``ConvertTo-SecureString``, ``curl -u user:pw``
+and HTTP ``Authorization: Basic/Bearer`` headers.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
-import ahocorasick
-
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.secrets.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets.rule import case_variants, shannon_entropy
 
 # Includes common abbreviations (PSWD, PASWRD...) and Korean words for password.
@@ -60,11 +63,25 @@ _SECURE_STRING = re.compile(
     r"\\?(?P<q>[\"'`]?)(?P<value>[^\s\"'`\\]{3,200}+)"
 )
 _STATEMENTS = {"identified": _SQL_PASSWORD, "convertto-securestring": _SECURE_STRING}
-_KEYWORDS = case_variants(*_PASSWORD_WORDS, *_SECRET_WORDS, "identified", "ConvertTo-SecureString")
-_AUTOMATON = ahocorasick.Automaton()
-for _word in _KEYWORDS:
-    _AUTOMATON.add_word(_word, _word)
-_AUTOMATON.make_automaton()
+# curl's -u/--user option on the command line, up to 300 characters after `curl`.
+_CURL_OPTION = re.compile(r"[ \t](?:-u|--user)(?:[ \t]{1,4}|=)")
+_CURL_CREDENTIALS = re.compile(r"\\?(?P<q>[\"']?)[^\s:\"']{1,128}:(?P<value>[^\s\"']{3,200}+)")
+_CURL_REACH = 300
+# HTTP Authorization headers: Basic (base64 of user:password) and bearer tokens.
+_AUTHORIZATION = re.compile(
+    r"(?i:authorization)[\"']?\s{0,4}[:=,]\s{0,4}\\?[\"']?(?P<scheme>(?i:basic|bearer|token))"
+    r"[ \t]{1,4}(?P<value>[A-Za-z0-9._~+/\-]{8,2000}+={0,2})"
+)
+_KEYWORDS = case_variants(
+    *_PASSWORD_WORDS,
+    *_SECRET_WORDS,
+    *_STATEMENTS,
+    "ConvertTo-SecureString",
+    "curl",
+    "Authorization",
+)
+_KEYWORD_PATTERNS = tuple(escape(word) for word in _KEYWORDS)
+_KEYWORD_SET = PatternSet(_KEYWORD_PATTERNS)
 
 # Separators: typed declarations (`password: String = "..."`), := => === !== == != = :
 # a call or a define (`PASSWORD("...")`, `CURLOPT_PASSWORD, "..."`), "is"/"was" in prose;
@@ -95,8 +112,16 @@ _PLACEHOLDER = re.compile(
 # password, passwd, passphrase; not PWR_MGM, pwdump or -passin.
 _SHORT_WORD_REST = re.compile(r"(?i)(?:|[_\-.].*|(?:word|wd|phrase|code)\w*)")
 _SHORT_WORDS = frozenset({"pass", "pwd", "pw"})
-_REFERENCE = re.compile(r"(?i)^(?:0x[0-9a-f]+|(?:file|env|fd|stdin|vault|secret|ref)\b:.*)$")
+# References to a secret kept elsewhere, and Jasypt-style encrypted values: ENC(...).
+_REFERENCE = re.compile(
+    r"(?i)^(?:0x[0-9a-f]+|(?:file|env|fd|stdin|vault|secret|ref)\b:.*|enc\(.*\)|[a-z][a-z0-9+.\-]*://.*)$"
+)
 _CODE = re.compile(r"^[A-Za-z_][A-Za-z_.]*(?:\(.*|\[.*)?$")
+# "ID PW 192.168.0.1 admin s3cret", "ID PW bob@example.com ...": with a loose separator
+# the first value after the word may be the host or the login, never the password.
+_HOST_OR_LOGIN = re.compile(
+    r"^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?::[0-9]{1,5})?|[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8})$"
+)
 
 
 class PasswordAssignmentDetector(Detector):
@@ -105,28 +130,35 @@ class PasswordAssignmentDetector(Detector):
     name = "secrets.password_assignment"
     kinds = ("password-assignment", "secret-assignment")
     description = "Values assigned to password, secret, token and API-key names"
+    triggers = _KEYWORD_PATTERNS
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
         covered = -1
+        curl = _CurlCommands(text)
         for start, word in _keyword_hits(text):
             if start < covered or _inside_word(text, start, word):
                 continue
-            statement = _STATEMENTS.get(word.lower())
-            if statement is not None:
-                finding = self._statement(context, text, statement.match(text, start))
-                if finding is not None:
-                    findings.append(finding)
-                    covered = finding.end
-                continue
-            match = _ASSIGNMENT.match(text, start + len(word))
-            if match is None:
-                continue
-            finding = self._check(context, text, word, match)
+            finding = self._at(context, text, start, word, curl)
             if finding is not None:
                 findings.append(finding)
                 covered = finding.end
         return findings
+
+    def _at(
+        self, context: ScanContext, text: str, start: int, word: str, curl: _CurlCommands
+    ) -> Finding | None:
+        """The finding that the keyword ``word`` at ``start`` introduces, if any."""
+        lowered = word.lower()
+        if lowered == "authorization":
+            return self._authorization(context, text, _AUTHORIZATION.match(text, start))
+        if lowered == "curl":
+            return self._statement(context, text, curl.credentials_after(start))
+        statement = _STATEMENTS.get(lowered)
+        if statement is not None:
+            return self._statement(context, text, statement.match(text, start))
+        match = _ASSIGNMENT.match(text, start + len(word))
+        return None if match is None else self._check(context, text, word, match)
 
     def _check(
         self, context: ScanContext, text: str, word: str, match: re.Match[str]
@@ -159,7 +191,7 @@ class PasswordAssignmentDetector(Detector):
     def _statement(
         self, context: ScanContext, text: str, match: re.Match[str] | None
     ) -> Finding | None:
-        """SQL ``IDENTIFIED BY`` and PowerShell ``ConvertTo-SecureString`` passwords."""
+        """Passwords in SQL `IDENTIFIED BY`, PowerShell `ConvertTo-SecureString`, `curl -u`."""
         if match is None:
             return None
         value = match.group("value")
@@ -176,11 +208,73 @@ class PasswordAssignmentDetector(Detector):
             sensitivity=Sensitivity.RESTRICTED,
         )
 
+    def _authorization(
+        self, context: ScanContext, text: str, match: re.Match[str] | None
+    ) -> Finding | None:
+        """``Authorization: Basic <user:password in base64>`` or ``Bearer <token>``."""
+        if match is None:
+            return None
+        value = match.group("value")
+        basic = match.group("scheme").lower() == "basic"
+        if basic and not _basic_credentials(value):
+            return None
+        if not basic and not _plausible(value, quoted=False, strict=True):
+            return None
+        return self.finding(
+            context,
+            text,
+            match.start("value"),
+            match.end("value"),
+            kind="password-assignment" if basic else "secret-assignment",
+            score=0.85,
+            explanation=f"credentials in an HTTP Authorization header ({len(value)} characters)",
+            sensitivity=Sensitivity.RESTRICTED,
+        )
+
+
+class _CurlCommands:
+    """``-u user:password`` after ``curl`` on the same line, each character searched once.
+
+    A flood of ``curl`` words would otherwise search the same 300 characters per word.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.searched_to = 0
+
+    def credentials_after(self, start: int) -> re.Match[str] | None:
+        text = self.text
+        end = start + len("curl")
+        if end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+            return None  # curly, curl_easy_setopt: not the command
+        line_end = text.find("\n", end, end + _CURL_REACH)
+        limit = line_end if line_end != -1 else min(len(text), end + _CURL_REACH)
+        option = _CURL_OPTION.search(text, max(end, self.searched_to), limit)
+        if option is None:
+            self.searched_to = max(self.searched_to, limit)
+            return None
+        self.searched_to = max(self.searched_to, option.start())
+        if any(c in text[end : option.start()] for c in "|;&"):
+            return None  # the option belongs to another command of a pipeline or list
+        return _CURL_CREDENTIALS.match(text, option.end())
+
+
+def _basic_credentials(value: str) -> bool:
+    """Basic auth is base64 of ``user:password`` (with a password)."""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    _, colon, password = decoded.partition(":")
+    return bool(colon and password and decoded.isprintable())
+
 
 def _keyword_hits(text: str) -> list[tuple[int, str]]:
+    """(start, keyword) pairs, the longest keyword at each start ("password" over "pass")."""
     hits: dict[int, str] = {}
-    for end, word in _AUTOMATON.iter(text):
-        start = end - len(word) + 1
+    for pattern_id, end in _KEYWORD_SET.scan(text):
+        word = _KEYWORDS[pattern_id]
+        start = end - len(word)
         if len(word) > len(hits.get(start, "")):
             hits[start] = word
     return sorted(hits.items())
@@ -198,6 +292,8 @@ def _plausible(value: str, *, quoted: bool, strict: bool) -> bool:
     if len(value) < 4 or _PLACEHOLDER.match(value) or _REFERENCE.match(value):
         return False
     if not quoted and _CODE.match(value):
+        return False
+    if strict and _HOST_OR_LOGIN.match(value):
         return False
     classes = sum(
         (

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.secrets.pattern_set import escape
 
 # Anchored at '://'; the user part may hold an e-mail address (smtp://me@x.com:pw@host).
 _CREDENTIALS = re.compile(
@@ -50,6 +51,7 @@ class ConnectionStringDetector(Detector):
     name = "secrets.connection_string"
     kinds = ("url-password", "database-connection-password")
     description = "Passwords embedded in URLs (scheme://user:password@host)"
+    triggers = (escape("://"),)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

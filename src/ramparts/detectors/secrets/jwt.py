@@ -43,6 +43,7 @@ class JwtDetector(Detector):
     name = "secrets.jwt"
     kinds = ("jwt",)
     description = "JSON Web Tokens whose header decodes to JSON with an 'alg'"
+    triggers = ("eyJ",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -15,6 +15,7 @@ import bisect
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.secrets.pattern_set import PatternSet, escape
 
 _HEADER = re.compile(
     r"-----BEGIN[ ]((?:[A-Z0-9]{1,12}[ ]){0,3})PRIVATE[ ]KEY(?:[ ]BLOCK)?-----"
@@ -38,6 +39,17 @@ _DER_KEY = re.compile(
 
 
 _FOOTER = re.compile(r"-----END|Private-MAC:")
+# One Hyperscan pass tells which forms are worth looking for (each marker reported once).
+_MARKERS = {
+    "PRIVATE": "armoured",
+    "PuTTY": "armoured",
+    "MII": "der",
+    '"kty"': "jwk",
+    **dict.fromkeys(_ENCODED_MARKERS, "encoded"),
+}
+_FORM_OF_MARKER = tuple(_MARKERS.values())
+_MARKER_PATTERNS = tuple(escape(marker) for marker in _MARKERS)
+_MARKER_SET = PatternSet(_MARKER_PATTERNS, single=[True] * len(_MARKERS))
 _MATERIAL = re.compile(r"[A-Za-z0-9+/=]{4,}")
 
 
@@ -83,21 +95,25 @@ class PrivateKeyDetector(Detector):
         "der-private-key",
     )
     description = "PEM, OpenSSH, PGP and PuTTY private keys, and base64 DER private keys"
+    triggers = _MARKER_PATTERNS
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        if "PRIVATE" in text or "PuTTY" in text:
+        forms = {_FORM_OF_MARKER[pattern_id] for pattern_id, _ in _MARKER_SET.scan(text)}
+        if not forms:
+            return findings
+        if "armoured" in forms:
             findings.extend(self._armoured(text, context))
-        if "MII" in text:
+        if "der" in forms:
             blocks = [(f.start, f.end) for f in findings]
             findings.extend(
                 f
                 for f in self._der(text, context)
                 if not any(start <= f.start < end for start, end in blocks)
             )
-        if '"kty"' in text:
+        if "jwk" in forms:
             findings.extend(self._jwk(text, context))
-        if any(marker in text for marker in _ENCODED_MARKERS):
+        if "encoded" in forms:
             findings.extend(self._encoded(text, context))
         return findings
 

@@ -27,6 +27,8 @@ class ProviderCredentialDetector(Detector):
     kinds = tuple(r.id for r in PROVIDER_RULES)
     description = "Provider API keys and tokens, one rule per credential format"
     _index = KeywordIndex(PROVIDER_RULES)
+    # The engine skips the detector when no keyword occurs: the same patterns as its prefilter.
+    triggers = _index.patterns
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         disabled = string_set(context.options, "disabled_rules", self.name, known=self.kinds)

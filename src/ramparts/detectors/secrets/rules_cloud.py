@@ -387,4 +387,16 @@ CLOUD_RULES: tuple[SecretRule, ...] = (
         "Linode personal access token",
         secret_group=1,
     ),
+    # --- one-time-password seeds ---
+    rule(
+        # Key URI of authenticator apps (QR codes): the base32 seed is the second factor.
+        "otp-auth-uri-secret",
+        "TOTP / HOTP",
+        r"otpauth://[th]otp/[^?\s]{0,200}\?(?:[^\s#]{0,300}?&)?secret=([A-Za-z2-7]{16,128}={0,6})"
+        + RB,
+        "otpauth://",
+        "One-time-password seed in an otpauth:// key URI (authenticator QR code)",
+        secret_group=1,
+        min_entropy=3.0,
+    ),
 )

@@ -107,6 +107,17 @@ SAAS_RULES: tuple[SecretRule, ...] = (
         min_entropy=3.0,
     ),
     rule(
+        # Keys issued since 2020 dropped the "key-" prefix: 32 hex, then two groups of 8.
+        "mailgun-private-api-key",
+        "Mailgun",
+        LB + r"[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}" + RB,
+        (),
+        "Mailgun private API key or webhook signing key (hex, 32-8-8)",
+        anchored=False,
+        min_entropy=3.0,
+        prefilter=r"[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}",
+    ),
+    rule(
         "mailgun-public-key",
         "Mailgun",
         LB + r"pubkey-[a-f0-9]{32}" + RB,
@@ -266,6 +277,7 @@ SAAS_RULES: tuple[SecretRule, ...] = (
         "|",
         "Facebook app access token (app id | secret)",
         anchored=False,
+        prefilter=r"[0-9]{15}\|",
     ),
     rule(
         "instagram-access-token",
