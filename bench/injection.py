@@ -1,9 +1,14 @@
 """Benchmark the prompt_injection detector: latency per 1 KB prompt, bulk throughput, RSS.
 
     .venv/bin/python bench/injection.py [--data ../shared/data/injection] [--runs 3000]
+    .venv/bin/python bench/injection.py --against REV   # CPU A/B against git revision REV
 
 Prompts are 1 KB slices of real data (benign, attack, multilingual) plus
 synthetic obfuscated and adversarial inputs. Prints JSON, then a rich table.
+``--against`` loads ``src/ramparts/detectors/injection`` of REV (``git show``)
+under another package name and times both detectors interleaved in one
+process (best of 7 rounds, median ratio), which cancels much of the noise of a
+shared machine.
 """
 
 from __future__ import annotations
@@ -13,7 +18,11 @@ import base64
 import json
 import random
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -126,11 +135,70 @@ def run(data_dir: Path, runs: int) -> dict[str, Any]:
     }
 
 
+def detector_at(revision: str, folder: Path) -> Any:
+    """The prompt_injection detector as it was at git ``revision``, as package ``injection_at``."""
+    package = folder / "injection_at"
+    (package / "model").mkdir(parents=True)
+    source = "src/ramparts/detectors/injection"
+    names = subprocess.run(
+        ["git", "ls-tree", "-r", "--name-only", revision, source],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    for name in names:
+        data = subprocess.run(
+            ["git", "show", f"{revision}:{name}"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        if name.endswith(".py"):
+            data = data.replace(b"ramparts.detectors.injection", b"injection_at")
+        (package / Path(name).relative_to(source)).write_bytes(data)
+    sys.path.insert(0, str(folder))
+    module = __import__("injection_at")
+    return module.PromptInjectionDetector()
+
+
+def cpu_per_scan(scan: Callable[[str], object], prompts: list[str]) -> float:
+    start = time.process_time()
+    for text in prompts:
+        scan(text)
+    return (time.process_time() - start) / len(prompts) * 1e6
+
+
+def compare(data_dir: Path, revision: str) -> dict[str, Any]:
+    """CPU µs per 1 KB scan, ``revision`` against the working tree, interleaved."""
+    context = ScanContext()
+    with tempfile.TemporaryDirectory() as folder:
+        before, after = detector_at(revision, Path(folder)), PromptInjectionDetector()
+        cases = {
+            "benign (wildguard)": one_kb_prompts(data_dir, "wildguard_benign", 200, 1),
+            "benign (awesome prompts)": one_kb_prompts(data_dir, "awesome_chatgpt_prompts", 200, 2),
+            "attack (tensortrust)": one_kb_prompts(data_dir, "tensortrust_attacks", 200, 3),
+            "multilingual (cse)": one_kb_prompts(data_dir, "cse_prompt_injection_ml", 200, 5),
+        }
+        results: dict[str, Any] = {}
+        for name, prompts in cases.items():
+            old: list[float] = []
+            new: list[float] = []
+            for _ in range(7):
+                old.append(cpu_per_scan(lambda t: before.scan(t, context), prompts))
+                new.append(cpu_per_scan(lambda t: after.scan(t, context), prompts))
+            ratios = [a / b for a, b in zip(old, new, strict=True)]
+            results[name] = {
+                "before_us": round(min(old), 1),
+                "after_us": round(min(new), 1),
+                "speedup": round(statistics.median(ratios), 3),
+            }
+    return {"against": revision, "cpu_us_per_1kb_scan": results}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--runs", type=int, default=3000)
+    parser.add_argument("--against", help="git revision to compare CPU time with")
     args = parser.parse_args()
+    if args.against:
+        print(json.dumps(compare(args.data, args.against), indent=2))
+        return
     report = run(args.data, args.runs)
     print(json.dumps(report, indent=2))
     table = Table(title="prompt_injection: latency per 1 KB prompt (one core)")

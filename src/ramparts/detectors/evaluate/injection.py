@@ -11,6 +11,10 @@ documents without the injection. For an attack source, recall@1%FPR uses
 the score threshold that flags 1% of that pool, and ROC AUC ranks the source's
 attacks against the pool. Harmful rows (no injection framing) are reported as a
 flag rate only: they are neither positives nor negatives.
+
+``evaluate(..., scorer=...)`` measures another scorer (a candidate tier, such
+as the sentence-embedding experiment of ``training/injection``) with exactly
+the same protocol, given the sources it was trained on.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +47,9 @@ ORIGINS = {
 
 # Attack sources with their own benign counterpart (same documents, no injection).
 PAIRED_NEGATIVES = {"bipia_attacks_train": "bipia_contexts_train"}
+
+# A calibrated attack score for ``(text, origin)``.
+Scorer = Callable[[str, str], float]
 
 
 def _score(detector: PromptInjectionDetector, text: str, origin: str, rules: bool) -> float:
@@ -83,19 +90,31 @@ def _round(value: float | None) -> float | None:
 
 
 def evaluate(
-    data_dir: Path, *, rules: bool = True, model: InjectionModel | None = None
+    data_dir: Path,
+    *,
+    rules: bool = True,
+    model: InjectionModel | None = None,
+    scorer: Scorer | None = None,
+    trained_on: set[str] | None = None,
+    threshold: float | None = None,
 ) -> dict[str, Any]:
     """Per-source precision, recall, recall@1%FPR and ROC AUC, plus benign FPR.
 
     ``data_dir`` is ``shared/data`` or its ``injection`` folder; ``model``
-    defaults to the shipped one (training scripts pass a candidate).
+    defaults to the shipped one (training scripts pass a candidate). With
+    ``scorer`` (and the ``trained_on`` sources it learnt from, and its
+    ``threshold``), that scorer is measured instead of the detector.
     """
     if (data_dir / "injection").is_dir():
         data_dir = data_dir / "injection"
     model = model or load_model()
     detector = PromptInjectionDetector(model)
-    threshold = float(model.thresholds.get("default", 0.5))
+    if threshold is None:
+        threshold = float(model.thresholds.get("default", 0.5))
     trained = {Path(entry["file"]).stem for entry in model.meta["trained_on"]}
+    if scorer is not None:
+        trained = set(trained_on or ())
+    score: Scorer = scorer or (lambda text, origin: _score(detector, text, origin, rules))
     stems = sorted(path.stem for path in data_dir.glob("*.jsonl"))
     training_keys = {dedup_key(e.text) for e in load_examples(data_dir, sorted(trained))}
     started = time.perf_counter()
@@ -105,7 +124,7 @@ def evaluate(
         if stem not in trained:
             examples = [e for e in examples if dedup_key(e.text) not in training_keys]
         origin = ORIGINS.get(stem, "user")
-        scored[stem] = [(e, _score(detector, e.text, origin, rules)) for e in examples]
+        scored[stem] = [(e, score(e.text, origin)) for e in examples]
     reference = [
         s
         for stem, rows in scored.items()
@@ -158,7 +177,7 @@ def evaluate(
     total = sum(len(rows) for rows in scored.values())
     return {
         "dataset": "injection",
-        "detector": detector.name,
+        "detector": detector.name if scorer is None else "custom scorer",
         "rules": rules,
         "threshold": threshold,
         "threshold_at_1pct_fpr_on_held_out_benign": round(at_1pct, 4),
@@ -180,7 +199,8 @@ def evaluate(
             "fpr_held_out": _rate(trigger_benign_held, threshold),
             "fpr_by_source": trigger_by_source,
         },
-        "system_origin_fpr": _system_origin_fpr(detector, data_dir),
+        # How the detector treats origin=system; not defined for another scorer.
+        "system_origin_fpr": _system_origin_fpr(detector, data_dir) if scorer is None else None,
         "trained_on": sorted(trained),
         "seconds": round(time.perf_counter() - started, 2),
         "texts_scored": total,

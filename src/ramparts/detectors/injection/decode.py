@@ -13,13 +13,23 @@ import re
 from dataclasses import dataclass, field
 
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_BASE64_HINT = re.compile(r"[A-Za-z0-9+/_-]{16}")
+# A run of 16 base64 characters, found without the regex engine: bytes.translate
+# maps every base64 character to "a" and everything else to " ", then one
+# substring search (~1 us per KB instead of ~12 us for the regex
+# "[A-Za-z0-9+/_-]{16}"). Base64 characters are ASCII and UTF-8 encodes every
+# other character as bytes >= 0x80, so runs are the same in bytes and in text.
+_BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
+_BASE64_MASK = bytes(0x61 if byte in _BASE64_CHARS else 0x20 for byte in range(256))
+_RUN_OF_16 = b"a" * 16  # 16 masked characters in a row
 # Every pair must start with 2-7 (printable ASCII), which also keeps the regex from
 # trying every run of hex-looking letters in ordinary prose ("added", "face").
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:\\x|0x)?[2-7][0-9A-Fa-f][ :]?){8,}(?![0-9A-Fa-f])")
 # Runs of characters a hex dump is made of; the full pattern only runs inside them,
 # because trying it at every position of ordinary prose costs ~30 µs per KB.
 _HEX_RUN = re.compile(r"[0-9A-Fa-fx: \\]{16,}")
+# The same runs found the cheap way (see _BASE64_MASK): no run, no hex dump.
+_HEX_CHARS = b"0123456789ABCDEFabcdefx: \\"
+_HEX_MASK = bytes(0x61 if byte in _HEX_CHARS else 0x20 for byte in range(256))
 # Hex-encoded text: printable ASCII bytes all start with a digit 2-7.
 _HEX_HINT = re.compile(
     r"[2-7][0-9A-Fa-f][ :]?(?:\\x|0x)?[2-7][0-9A-Fa-f][ :]?(?:\\x|0x)?[2-7][0-9A-Fa-f]"
@@ -216,9 +226,15 @@ def _readable(raw: bytes) -> str | None:
     return text if " " in text.strip() or len(text) < 24 else None
 
 
+def _has_base64_run(text: str) -> bool:
+    """Whether ``text`` has 16 base64 characters in a row (a candidate segment)."""
+    raw = text.encode("utf-8", "surrogatepass")
+    return _RUN_OF_16 in raw.translate(_BASE64_MASK)
+
+
 def _base64_segments(text: str) -> list[Decoded]:
     found: list[Decoded] = []
-    if not _BASE64_HINT.search(text):
+    if not _has_base64_run(text):
         return found
     for match in _BASE64.finditer(text):
         segment = match.group(0)
@@ -240,6 +256,8 @@ def _base64_segments(text: str) -> list[Decoded]:
 
 def _hex_segments(text: str) -> list[Decoded]:
     found: list[Decoded] = []
+    if _RUN_OF_16 not in text.encode("utf-8", "surrogatepass").translate(_HEX_MASK):
+        return found
     if not _HEX_HINT.search(text):
         return found
     matches = (
@@ -275,7 +293,9 @@ def _plainly_english(lower: str) -> bool:
 
 
 def _rot13_mentioned(lower: str) -> bool:
-    if "rot" not in lower and "caesar" not in lower:
+    # Each branch of the regex needs one of these substrings; "rot" alone is in
+    # "wrote" and "protect", so it would run the regex on much ordinary prose.
+    if not (("13" in lower and "rot" in lower) or "caesar" in lower or "rotate" in lower):
         return False
     return _ROT13_MENTION.search(lower) is not None
 

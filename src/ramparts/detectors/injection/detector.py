@@ -82,10 +82,10 @@ class PromptInjectionDetector(Detector):
     def assess(self, text: str, context: ScanContext) -> Assessment:
         """Run every layer on ``text`` and return the evidence, whatever the score."""
         prepared = prepare(text)
-        view = "\n".join([prepared.normalized.view, *(d.text.lower() for d in prepared.decoded)])
+        view, vocabulary = prepared.view, prepared.vocabulary
         rules = context.options.get("rules", True)
-        hits = match_rules(view, context.origin) if rules else []
-        window = self._model.score(prepared.tokens)
+        hits = match_rules(view, context.origin, vocabulary) if rules else []
+        window = self._model.score(prepared.tokens, vocabulary)
         return Assessment(combine(window.probability, hits), prepared, window, hits, view)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:

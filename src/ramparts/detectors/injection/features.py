@@ -24,11 +24,22 @@ WINDOW = 256
 
 @dataclass(slots=True)
 class Prepared:
-    """A text ready to score: normalised view, decoded payloads, tokens."""
+    """A text ready to score: the view the rules and the model read, and its tokens.
+
+    ``view`` is the normalised text followed by any decoded payloads;
+    ``vocabulary`` is ``set(tokens)``, built once for the rules and the model.
+    """
 
     normalized: Normalized
     decoded: list[Decoded]
+    view: str = field(repr=False)
     tokens: list[str] = field(repr=False)
+    vocabulary: set[str] = field(repr=False)
+
+
+def tokenize(view: str) -> list[str]:
+    """Words and short runs of punctuation of a (lower-case) view."""
+    return (_TOKEN_ASCII if view.isascii() else _TOKEN).findall(view)
 
 
 def prepare(text: str) -> Prepared:
@@ -38,8 +49,8 @@ def prepare(text: str) -> Prepared:
     view = normalized.view
     if decoded:
         view = "\n".join([view, *(segment.text.lower() for segment in decoded)])
-    tokenizer = _TOKEN_ASCII if view.isascii() else _TOKEN
-    return Prepared(normalized, decoded, tokenizer.findall(view))
+    tokens = tokenize(view)
+    return Prepared(normalized, decoded, view, tokens, set(tokens))
 
 
 def windows(count: int, stride: int) -> list[tuple[int, int]]:

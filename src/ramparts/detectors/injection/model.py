@@ -91,17 +91,23 @@ class InjectionModel:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
-    def score(self, tokens: list[str]) -> WindowScore:
-        """Score every window of ``tokens`` and keep the most suspicious one."""
+    def score(self, tokens: list[str], vocabulary: set[str] | None = None) -> WindowScore:
+        """Score every window of ``tokens`` and keep the most suspicious one.
+
+        ``vocabulary`` may pass ``set(tokens)`` when the caller has built it already.
+        """
         # Overlapping windows catch an injection cut by a window edge; on bulk
         # documents, adjacent windows halve the cost.
         stride = WINDOW // 2 if len(tokens) <= LONG_TEXT_TOKENS else WINDOW
-        logit, count, start, end = self._best(tokens, stride=stride)
+        logit, count, start, end = self._best(tokens, stride, vocabulary)
         return WindowScore(self.calibrate(logit, count), logit, start, end, count)
 
-    def window_logit(self, tokens: list[str]) -> tuple[float, int]:
+    def window_logit(
+        self, tokens: list[str], unigrams: set[str] | None = None
+    ) -> tuple[float, int]:
         """Logit of one window of tokens and its number of distinct n-grams."""
-        unigrams = set(tokens)
+        if unigrams is None:
+            unigrams = set(tokens)
         total = sum(filter(None, map(self._unigrams.get, unigrams)))
         count = len(unigrams)
         if self._longer:
@@ -114,13 +120,15 @@ class InjectionModel:
             count += len(grams)
         return self.bias + total / math.sqrt(max(count, self.min_norm)), count
 
-    def _best(self, tokens: list[str], stride: int) -> tuple[float, int, int, int]:
+    def _best(
+        self, tokens: list[str], stride: int, vocabulary: set[str] | None
+    ) -> tuple[float, int, int, int]:
         if not tokens:
             return self.bias, 0, 0, 0
         best = (-math.inf, 0, 0, 0)
         spans = windows(len(tokens), stride)
         if len(spans) == 1:  # a prompt-sized text: no copy
-            logit, count = self.window_logit(tokens)
+            logit, count = self.window_logit(tokens, vocabulary)
             return logit, count, 0, len(tokens)
         for start, end in spans:
             logit, count = self.window_logit(tokens[start:end])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import ahocorasick
+from ramparts.detectors.injection.features import tokenize
 
 _PREV = (
     r"(?:previous|prior|above|preceding|earlier|initial|original|old|foregoing|"
@@ -224,74 +224,86 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-# Literal substrings, one of which every match of the rule must contain (spaces
-# are matched against a whitespace-collapsed copy), so that one Aho-Corasick
-# pass skips most regexes on most text.
-_NEEDLES: dict[str, tuple[str, ...]] = {
+# Words (whole tokens of ``features.tokenize``) that every match of a rule must
+# contain: one word from each group. Each rule's regex puts these words between
+# word boundaries or whitespace, so a text without them cannot match, and the
+# check is a few set look-ups on the token set the model needs anyway (an
+# Aho-Corasick pass over the text cost ~20 us per KB). Tests check every rule
+# against its own regex on the whole data set.
+_WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "ignore_previous": (
-        "ignore", "disregard", "forget", "skip", "override", "bypass", "overlook", "neglect",
-        "abandon", "drop",
+        frozenset({"ignore", "disregard", "forget", "skip", "override", "bypass", "overlook",
+                   "neglect", "abandon", "drop"}),
     ),
-    "forget_everything": ("forget", "ignore", "disregard"),
-    "new_instructions": tuple(
-        f"{adjective} {system}instruction"
-        for adjective in ("new", "updated", "real", "actual", "revised")
-        for system in ("", "system ")
+    "forget_everything": (frozenset({"forget", "ignore", "disregard"}),),
+    "new_instructions": (
+        frozenset({"new", "updated", "real", "actual", "revised"}),
+        frozenset({"instruction", "instructions"}),
     ),
     "stop_following": (
-        "stop follow", "not follow", "t follow", "longer follow", "not obey", "t obey", "stop obey",
+        frozenset({"stop", "not", "t", "longer"}),
+        frozenset({"following", "follow", "obey", "obeying"}),
     ),
-    "do_anything_now": (
-        "do anything now", "dan mode", "developer mode", "jailbr", "dude mode", "avoid norms",
+    "do_anything_now": (  # one word of each group in every branch ("do anything now", ...)
+        frozenset({"anything", "mode", "jailbroken", "jailbreken", "avoid"}),
+        frozenset({"now", "dan", "developer", "dude", "stan", "jailbroken", "jailbreken"}),
     ),
-    "dan_persona": tuple(
-        f"{verb} {now}{article}dan"
-        for verb in ("you are", "you're", "act as", "become")
-        for now in ("", "now ")
-        for article in ("", "a ", "the ")
+    "dan_persona": (frozenset({"dan"}),),
+    "ignore_above_and_say": (
+        frozenset({"ignore", "disregard", "forget"}),
+        frozenset({"above", "previous", "prior"}),
     ),
-    "ignore_above_and_say": ("ignore", "disregard", "forget"),
-    "no_restrictions": ("without", "free", "no ", "not bound", "unbound", "outside"),
-    "unfiltered_persona": ("unfiltered", "uncensored", "amoral", "unrestricted", "unethical"),
-    "ignore_policy": ("openai", "anthropic", "content", "safety", "ethical", "usage"),
-    "stay_in_character": ("stay in", "remain in"),
-    "reveal_system_prompt": (
-        "prompt", "instruction", "hidden", "previous", "prior", "above", "preceding", "earlier",
-        "initial", "original", "foregoing", "system", "developer", "safety",
-    ),
-    "repeat_above": ("above", "before", "preceding", "prior", "so far"),
-    "what_is_your_prompt": ("what is your", "what are your", "what were your"),
-    "chat_delimiters": (
-        "<|", "inst]", "sys>>", "##", "end input", "end of input", "end untrusted",
-        "end of untrusted", "end user input", "end of user input",
-    ),
-    "note_to_assistant": (
-        "note to", "note for", "message to", "message for", "instruction to", "instructions to",
-        "instruction for", "instructions for", "reading", "processing", "summari", "parsing",
-    ),
-    "hidden_comment_instruction": ("<!--",),
-    "directs_the_answer": ("respons", "repl", "answer", "output", "summar", "code"),
-}  # fmt: skip
-
-
-# Rules with two independent literal parts: a rule is a candidate only when a
-# needle from _NEEDLES and one from here both occur (broad target words such
-# as "prompt" or "above" alone made these regexes run on most long prompts).
-_ALSO_NEEDED: dict[str, tuple[str, ...]] = {
     "no_restrictions": (
-        "restriction", "filter", "censorship", "limitation", "guideline", "rule", "polic",
-        "constraint",
+        frozenset({"without", "free", "no", "bound", "freed", "unbound", "outside"}),
+        frozenset({"restrictions", "filters", "censorship", "limitations", "guidelines", "rules",
+                   "policies", "constraints"}),
     ),
+    "unfiltered_persona": (
+        frozenset({"unfiltered", "uncensored", "amoral", "unrestricted", "unethical"}),
+    ),
+    "ignore_policy": (
+        frozenset({"ignore", "bypass", "disregard", "violate", "break"}),
+        frozenset({"openai", "anthropic", "content", "safety", "ethical", "usage"}),
+    ),
+    "stay_in_character": (frozenset({"stay", "remain"}), frozenset({"character"})),
     "reveal_system_prompt": (
-        "reveal", "print", "show", "repeat", "output", "display", "leak", "dump", "recite",
-        "tell me", "give me", "write out", "list", "spell out", "share", "disclose",
+        frozenset({"reveal", "print", "show", "repeat", "output", "display", "leak", "dump",
+                   "recite", "tell", "give", "write", "list", "spell", "share", "disclose"}),
+        frozenset({"preprompt", "instruction", "instructions", "prompt", "prompts", "direction",
+                   "directions", "rules", "command", "commands", "guidelines", "directive",
+                   "directives", "context", "programming", "restrictions", "constraints",
+                   "policies", "orders", "text"}),
     ),
     "repeat_above": (
-        "repeat", "print", "output", "echo", "copy", "summari", "translate", "what is",
-        "what was",
+        frozenset({"repeat", "print", "output", "echo", "copy", "summarise", "summarize",
+                   "translate", "what"}),
+        frozenset({"text", "words", "everything", "content", "lines", "instructions", "above",
+                   "written", "said"}),
     ),
-    "ignore_above_and_say": ("above", "previous", "prior"),
+    "what_is_your_prompt": (
+        frozenset({"what"}), frozenset({"your"}), frozenset({"prompt", "instructions"}),
+    ),
+    "chat_delimiters": (frozenset({"end"}), frozenset({"input"})),
+    "note_to_assistant": (
+        frozenset({"note", "message", "instruction", "instructions", "reading", "processing",
+                   "summarising", "summarizing", "parsing"}),
+    ),
+    "directs_the_answer": (
+        frozenset({"response", "responses", "reply", "replies", "answer", "answers", "output",
+                   "outputs", "summary", "summaries", "code"}),
+    ),
 }  # fmt: skip
+# Rules (or branches) made of punctuation: a literal substring instead, any one
+# of which makes the rule a candidate (chat_delimiters also has a word branch).
+# Each mark comes with one of its characters that is rare in prose: looking for
+# one character is a memchr, much cheaper than a substring search.
+_MARKS: tuple[tuple[str, str, str], ...] = (
+    ("chat_delimiters", "<", "<|"),
+    ("chat_delimiters", "]", "inst]"),
+    ("chat_delimiters", ">", "sys>>"),
+    ("chat_delimiters", "#", "##"),
+    ("hidden_comment_instruction", "<", "<!--"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,44 +315,48 @@ class RuleHit:
     end: int
 
 
-def _needle_automaton() -> ahocorasick.Automaton:
-    """One Aho-Corasick pass finds every rule whose needles occur in the text."""
-    owners: dict[str, set[str]] = {}
-    for name, needles in _NEEDLES.items():
-        for needle in needles:
-            owners.setdefault(needle, set()).add(name)
-    for name, needles in _ALSO_NEEDED.items():
-        for needle in needles:
-            owners.setdefault(needle, set()).add(_mark(name))
-    automaton = ahocorasick.Automaton()
-    for needle, names in owners.items():
-        automaton.add_word(needle, frozenset(names))
-    automaton.make_automaton()
-    return automaton
+def _word_groups() -> dict[str, frozenset[tuple[str, int]]]:
+    """For each required word, the (rule, group) pairs it satisfies."""
+    owners: dict[str, set[tuple[str, int]]] = {}
+    for name, groups in _WORDS.items():
+        for index, group in enumerate(groups):
+            for word in group:
+                owners.setdefault(word, set()).add((name, index))
+    return {word: frozenset(pairs) for word, pairs in owners.items()}
 
 
-def _mark(name: str) -> str:
-    return f"{name}:also"
+_WORD_GROUPS = _word_groups()
+_REQUIRED = frozenset(_WORD_GROUPS)
+_GROUP_COUNT = {name: len(groups) for name, groups in _WORDS.items()}
 
 
-_AUTOMATON = _needle_automaton()
+def candidate_rules(view: str, tokens: set[str] | None = None) -> set[str]:
+    """Names of the rules whose required words (or marks) occur in ``view``.
 
-
-def candidate_rules(view: str) -> set[str]:
-    """Names of the rules whose literal needles occur in ``view``."""
+    ``tokens`` is the set of tokens of ``view`` when the caller has it already.
+    """
+    if tokens is None:
+        tokens = set(tokenize(view))
     found: set[str] = set()
-    for _, names in _AUTOMATON.iter(" ".join(view.split())):
-        found.update(names)
-    for name in _ALSO_NEEDED:
-        if name in found and _mark(name) not in found:
-            found.discard(name)
+    present = tokens.intersection(_REQUIRED)  # a handful of words in ordinary text
+    if present:
+        satisfied = set().union(*map(_WORD_GROUPS.__getitem__, present))
+        for name, index in satisfied:
+            if index == 0 and all((name, i) in satisfied for i in range(1, _GROUP_COUNT[name])):
+                found.add(name)
+    for name, rare, mark in _MARKS:
+        if rare in view and mark in view:
+            found.add(name)
     return found
 
 
-def match_rules(view: str, origin: str = "user") -> list[RuleHit]:
-    """Every rule for ``origin`` that matches the lower-case view (first match per rule)."""
+def match_rules(view: str, origin: str = "user", tokens: set[str] | None = None) -> list[RuleHit]:
+    """Every rule for ``origin`` that matches the lower-case view (first match per rule).
+
+    ``tokens`` is the set of ``features.tokenize(view)`` when the caller has it already.
+    """
     hits: list[RuleHit] = []
-    candidates = candidate_rules(view)
+    candidates = candidate_rules(view, tokens)
     if not candidates:
         return hits
     for rule in RULES:
@@ -361,7 +377,7 @@ _FAST_START = frozenset(
     {
         "ignore_previous", "forget_everything", "stop_following", "no_restrictions",
         "unfiltered_persona", "ignore_policy", "stay_in_character", "what_is_your_prompt",
-        "reveal_system_prompt",
+        "reveal_system_prompt", "ignore_above_and_say",
     }
 )  # fmt: skip
 _UNANCHORED = {
