@@ -121,19 +121,21 @@ _ADVERSARIAL: dict[str, Callable[[int], str]] = {
 
 
 def _best_time(text: str) -> float:
+    # CPU time, best of five: other processes on the machine barely move it.
     best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):
+        start = time.process_time()
         for detector in ALL:
             detector.scan(text, CANARY_CTX)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best
 
 
 @pytest.mark.parametrize("name", sorted(_ADVERSARIAL))
 def test_adversarial_input_scales_linearly(name: str) -> None:
-    """10x the input must cost about 10x the time, not 100x (checked by ratio, not clock)."""
+    """20x the input must cost about 20x the time, not 400x (checked by ratio, not clock)."""
     make = _ADVERSARIAL[name]
-    small, large = make(20_000), make(200_000)
+    small, large = make(20_000), make(400_000)
     ratio = _best_time(large) / max(_best_time(small), 1e-4)
-    assert ratio < 30, f"{name}: 10x input took {ratio:.1f}x time"
+    # A wide margin for noise and caches, still far below quadratic growth (400x).
+    assert ratio < 80, f"{name}: 20x input took {ratio:.1f}x time"
