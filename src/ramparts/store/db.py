@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
+from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -37,18 +40,28 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def dump_json(value: Any) -> str:
+    """JSON columns' serializer: orjson (audit records are written on every request),
+    falling back to the standard library for what orjson refuses (huge ints...)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode and its directory created."""
     parsed = make_url(url)
+    codecs: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **codecs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.drivername in {"postgresql", "postgres"}:
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, **codecs)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -1,0 +1,32 @@
+"""JSON columns are written with orjson, and nothing orjson refuses is lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import JSON, Column, MetaData, Table, select
+
+from ramparts.store.db import create_store_engine, dump_json
+
+
+def test_dump_json_matches_the_standard_library_on_what_audit_records_hold() -> None:
+    record = {"input": {"status": "ran", "score": 0.8125, "findings": [{"kind": "email"}]}}
+    assert json.loads(dump_json(record)) == record
+
+
+def test_dump_json_falls_back_for_what_orjson_refuses() -> None:
+    assert json.loads(dump_json({"big": 2**70, 7: "int key"})) == {"big": 2**70, "7": "int key"}
+
+
+def test_json_columns_round_trip_through_sqlite(tmp_path: Path) -> None:
+    table = Table("t", MetaData(), Column("v", JSON))
+    engine = create_store_engine(f"sqlite:///{tmp_path}/j.db")
+    value = {"guardrails": {"score": 0.75, "rules": ["r1"]}, "big": 2**70}
+    try:
+        table.metadata.create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [{"v": value}])
+            assert connection.execute(select(table.c.v)).scalar_one() == value
+    finally:
+        engine.dispose()
