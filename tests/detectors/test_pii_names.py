@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import ScanContext
+from ramparts.detectors.engine import Engine
 from ramparts.detectors.evaluate.pii import join_adjacent, score
 from ramparts.detectors.pii import _tokens, address, gazetteer, person
 
@@ -140,3 +141,18 @@ def test_io_matching_joins_spans_split_by_whitespace() -> None:
     assert score(joined, "overlap")["street_address"].fn == 0
     # A comma between spans keeps them apart.
     assert len(join_adjacent(text, [(3, 28, "street_address"), (30, 35, "street_address")])) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Ask Sven Larsen about it.", "Sven Larsen"),
+        ("Tell John I said hi.", "John"),
+        ("Remind Anna Berg of the deadline.", "Anna Berg"),
+    ],
+)
+def test_an_imperative_verb_starting_the_sentence_is_not_part_of_the_name(
+    text: str, name: str
+) -> None:
+    found = [text[f.start : f.end] for f in Engine().scan(text) if f.detector == "person_name"]
+    assert found == [name]

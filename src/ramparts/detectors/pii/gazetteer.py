@@ -37,6 +37,8 @@ _COMMON_WORDS_TEXT = """
     personal note subject date title url assistant agent client system message reply re
     fwd attachment i'm i'll i've i'd you're you'll you've we're we'll they're it's that's
     there's let's don't can't won't isn't southern northern eastern western central
+    ask tell meet contact invite remind ping text forward introduce greet notify inform
+    schedule remember
 """
 COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
 
