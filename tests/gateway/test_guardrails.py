@@ -163,7 +163,7 @@ def test_resent_history_is_answered_from_the_scan_cache_and_still_redacted(
     gateway: RunningGateway, upstream: FakeUpstream
 ) -> None:
     tag = unique_tag()
-    _, key = tenant_with_policy(gateway, POLICY)
+    tenant, key = tenant_with_policy(gateway, POLICY)
     sdk = openai_client(gateway, key)
     history = [
         {"role": "system", "content": f"{tag} assistant"},
@@ -185,6 +185,13 @@ def test_resent_history_is_answered_from_the_scan_cache_and_still_redacted(
         "mail [EMAIL_1] about card [PAYMENT_CARD_1]",
         "call [PHONE_1]",
     ]
+    # Another key of the same tenant gets no hits: one caller cannot learn from the
+    # cache (or its timing) what another sent.
+    _, other = gateway.identities.create_key(tenant)
+    third = openai_client(gateway, other.secret).chat.completions.with_raw_response.create(
+        model="gpt-ok", messages=history
+    )
+    assert guardrails_of(gateway, third.headers["x-request-id"])["input"]["cached_units"] == 0
 
 
 def test_tool_call_arguments_are_restored_in_both_shapes(

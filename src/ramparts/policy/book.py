@@ -12,6 +12,7 @@ import asyncio
 import gc
 import hashlib
 import hmac
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,6 @@ from ramparts.detectors.registry import default_registry
 from ramparts.errors import ConfigError
 from ramparts.policy.guard import output_engine_config
 from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
-from ramparts.policy.scan_cache import ScanCache
 from ramparts.policy.store import PolicyStore
 from ramparts.store.identity import KeyIdentity
 
@@ -42,8 +42,8 @@ class CompiledPolicy:
     input_versions: dict[str, str] = field(default_factory=dict)
     output_versions: dict[str, str] = field(default_factory=dict)
     skip_reason: str = ""
-    # Input findings per text, so resent conversation history is not scanned again.
-    input_cache: ScanCache | None = None
+    # Names this compilation in scan-cache keys: findings never outlive their policy.
+    cache_scope: bytes = field(default_factory=lambda: os.urandom(16))
 
     @property
     def threshold(self) -> float:
@@ -84,7 +84,6 @@ def compile_policy(
     version: int | None,
     fingerprint_key: bytes,
     reason: str = "",
-    cache_entries: int = 0,
 ) -> CompiledPolicy:
     if policy is None:
         return CompiledPolicy(None, source, version, skip_reason=reason)
@@ -101,7 +100,6 @@ def compile_policy(
         output_engine,
         _versions(input_engine),
         _versions(output_engine),
-        input_cache=ScanCache(input_engine, cache_entries) if cache_entries > 0 else None,
     )
 
 
@@ -174,7 +172,6 @@ class PolicyBook:
                 entry.version,
                 self.fingerprint_key(identity.tenant_id),
                 "no policy applies to this tenant",
-                self._settings.guardrails.scan_cache_entries,
             )
             entry.compiled[team] = compiled
             gc.freeze()  # the new engines live on; spare them from garbage-collector scans

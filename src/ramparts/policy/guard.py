@@ -9,9 +9,9 @@ whole or as a stream with a bounded held-back window.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import Engine, family_of
@@ -28,6 +28,7 @@ from ramparts.gateway.types import (
 from ramparts.policy.decide import Located
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
+from ramparts.policy.scan_cache import Lookup, ScanCache
 
 CHARS_PER_TOKEN = 4
 
@@ -69,18 +70,23 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
     return units
 
 
-class Scanner(Protocol):
-    """An :class:`Engine`, or a :class:`~ramparts.policy.scan_cache.ScanCache` in front of one."""
-
-    def scan(self, text: str, *, origin: str = "user") -> list[Finding]: ...
-
-
-def scan_units(scanner: Scanner, units: list[TextUnit]) -> list[Located]:
+def scan_units(
+    engine: Engine,
+    units: list[TextUnit],
+    cache: ScanCache | None = None,
+    lookups: Sequence[Lookup] = (),
+) -> list[Located]:
+    """Every unit's findings; with ``lookups`` (one per unit, from ``cache``), hits are
+    reused and what is scanned afresh is remembered."""
     found: list[Located] = []
     for index, unit in enumerate(units):
-        found.extend(
-            Located(f, unit.origin, index) for f in scanner.scan(unit.text, origin=unit.origin)
-        )
+        lookup = lookups[index] if lookups else None
+        findings: Sequence[Finding] | None = lookup.findings if lookup else None
+        if findings is None:
+            findings = engine.scan(unit.text, origin=unit.origin)
+            if cache is not None and lookup is not None:
+                cache.store(lookup.key, findings)
+        found.extend(Located(f, unit.origin, index) for f in findings)
     return found
 
 

@@ -35,7 +35,6 @@ from ramparts.gateway.types import (
 from ramparts.policy.book import CompiledPolicy, PolicyBook
 from ramparts.policy.decide import Verdict, decide
 from ramparts.policy.guard import (
-    Scanner,
     StreamOutputGuard,
     TextUnit,
     Violation,
@@ -53,6 +52,7 @@ from ramparts.policy.redaction import (
     load_or_create_key,
     restore,
 )
+from ramparts.policy.scan_cache import Lookup, ScanCache
 from ramparts.policy.store import PolicyStore
 from ramparts.store.db import session_factory
 
@@ -103,6 +103,7 @@ class GuardrailStage:
         self._settings = settings
         self._book = book
         self._vault = vault
+        self._scan_cache = ScanCache(settings.guardrails.scan_cache_entries)
 
     def forget_tenant(self, tenant_id: str) -> None:
         """Drop a tenant's cached policy (after it changed through this process)."""
@@ -147,17 +148,23 @@ class GuardrailStage:
         started = time.perf_counter()
         record: dict[str, Any] = {"detectors": compiled.input_versions}
         exchange.guardrails["input"] = record
-        cache = compiled.input_cache
-        scanner: Scanner = compiled.input_engine if cache is None else cache
+        engine = compiled.input_engine
+        cache = self._scan_cache
+        lookups: list[Lookup] = []
+        if cache.enabled:
+            assert exchange.identity is not None
+            scope = compiled.cache_scope + exchange.identity.key_id.encode()
+            lookups = [cache.lookup(scope, unit.text, unit.origin) for unit in units]
+            record["cached_units"] = sum(1 for lookup in lookups if lookup.findings is not None)
         try:
-            fresh = [
-                u for u in units if cache is None or not cache.contains(u.text, origin=u.origin)
-            ]
-            size = sum(len(unit.text) for unit in fresh)
-            if cache is not None:
-                record["cached_units"] = len(units) - len(fresh)
+            # Only what must be scanned now decides between the event loop and a thread.
+            size = sum(
+                len(unit.text)
+                for index, unit in enumerate(units)
+                if not lookups or lookups[index].findings is None
+            )
             located = await _run_guard(
-                lambda: scan_units(scanner, units), settings.timeout_ms, size
+                lambda: scan_units(engine, units, cache, lookups), settings.timeout_ms, size
             )
         except Exception as exc:
             timed_out = isinstance(exc, GuardTimeout)
