@@ -127,7 +127,7 @@ class GuardrailSettings(_Strict):
     # Policy for tenants that have none of their own: "builtin", "none", or a YAML path.
     default_policy: str = "builtin"
     policy_cache_seconds: float = Field(5.0, ge=0, le=3600)
-    # Texts whose input findings each compiled policy remembers (resent history); 0 turns it off.
+    # Texts whose input findings the process remembers (resent history); 0 turns it off.
     scan_cache_entries: int = Field(4096, ge=0, le=1_000_000)
 
 
