@@ -14,10 +14,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ramparts.detectors.injection import decode
 from ramparts.detectors.injection.features import prepare, tokenize
-from ramparts.detectors.injection.rules import _MARKS, _WORDS, RULES, candidate_rules
+from ramparts.detectors.injection.rules import _MARKS, _WORDS, RULES, Rule, candidate_rules
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "injection"
 BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{16}")
@@ -110,3 +112,19 @@ def test_base64_and_hex_run_checks_agree_with_the_regexes() -> None:
         assert decode._has_base64_run(text) == bool(BASE64_RUN.search(text))
         raw = text.encode("utf-8", "surrogatepass").translate(decode._HEX_MASK)
         assert (decode._RUN_OF_16 in raw) == bool(HEX_RUN.search(text))
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_every_string_a_rule_matches_makes_it_a_candidate(rule: Rule) -> None:
+    """Generated from each rule's own regex, so glued or unusual forms are covered too."""
+
+    @settings(
+        max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(st.from_regex(rule.pattern, alphabet=st.characters(codec="ascii")))
+    def check(text: str) -> None:
+        view = text.lower()
+        if rule.pattern.search(view):
+            assert rule.name in candidate_rules(view)
+
+    check()

@@ -246,13 +246,11 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
     ),
     "do_anything_now": (  # one word of each group in every branch ("do anything now", ...)
         frozenset({"anything", "mode", "jailbroken", "jailbreken", "avoid"}),
-        frozenset({"now", "dan", "developer", "dude", "stan", "jailbroken", "jailbreken"}),
+        frozenset({"now", "dan", "antidan", "developer", "dude", "stan", "jailbroken",
+                   "jailbreken"}),
     ),
     "dan_persona": (frozenset({"dan"}),),
-    "ignore_above_and_say": (
-        frozenset({"ignore", "disregard", "forget"}),
-        frozenset({"above", "previous", "prior"}),
-    ),
+    "ignore_above_and_say": (frozenset({"ignore", "disregard", "forget"}),),  # + _SUBSTRINGS
     "no_restrictions": (
         frozenset({"without", "free", "no", "bound", "freed", "unbound", "outside"}),
         frozenset({"restrictions", "filters", "censorship", "limitations", "guidelines", "rules",
@@ -293,6 +291,11 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
                    "outputs", "summary", "summaries", "code"}),
     ),
 }  # fmt: skip
+# Words a rule's regex also accepts glued to the next word ("aboveandsay"), so they
+# are looked for as substrings of the view, once the rule's whole words are there.
+_SUBSTRINGS: dict[str, tuple[str, ...]] = {
+    "ignore_above_and_say": ("above", "previous", "prior"),
+}
 # Rules (or branches) made of punctuation: a literal substring instead, any one
 # of which makes the rule a candidate (chat_delimiters also has a word branch).
 # Each mark comes with one of its characters that is rare in prose: looking for
@@ -343,7 +346,9 @@ def candidate_rules(view: str, tokens: set[str] | None = None) -> set[str]:
         satisfied = set().union(*map(_WORD_GROUPS.__getitem__, present))
         for name, index in satisfied:
             if index == 0 and all((name, i) in satisfied for i in range(1, _GROUP_COUNT[name])):
-                found.add(name)
+                glued = _SUBSTRINGS.get(name)
+                if glued is None or any(part in view for part in glued):
+                    found.add(name)
     for name, rare, mark in _MARKS:
         if rare in view and mark in view:
             found.add(name)
