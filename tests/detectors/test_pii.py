@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import ScanContext
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.pii import national_id
 
 Found = Callable[..., list[tuple[str, str]]]
 
@@ -67,6 +69,48 @@ def test_nino_and_national_ids(found: Found) -> None:
     assert ("es_dni", "12345678Z") in found("national_id", "DNI 12345678Z")
     assert found("national_id", "reference 12345678Z") == [("es_dni", "12345678Z")]
     assert found("national_id", "order 111222333") == []  # BSN-shaped, no context
+
+
+# A valid value per scheme, in the form with the fewest digits the scheme allows.
+_FEWEST_DIGITS = {
+    "es_dni": "12345678Z",
+    "it_fiscal_code": "RSSMRA85T10A562S",
+    "br_cpf": "111.444.777-35",
+    "nl_bsn": "111222333",
+    "de_tax_id": "36574261809",
+    "fr_nir": "295109912611193",
+    "in_aadhaar": "234123412346",
+    "ca_sin": "123 456 782",
+    "pl_pesel": "44051401359",
+    "se_personnummer": "880320-0016",
+}
+
+
+@pytest.mark.parametrize("scheme", national_id._SCHEMES, ids=lambda scheme: scheme.kind)
+def test_each_national_id_is_found_with_no_other_digits(
+    found: Found, scheme: national_id._Scheme
+) -> None:
+    value = _FEWEST_DIGITS[scheme.kind]
+    assert sum(ch.isdigit() for ch in value) == scheme.digits
+    assert found("national_id", f"national id {value}") == [(scheme.kind, value)]
+
+
+def test_italian_fiscal_code_alone(found: Found) -> None:
+    # Seven digits: fewer than every other scheme needs, and once too few to look at.
+    text = "codice fiscale RSSMRA85T10A562S"
+    assert found("national_id", text) == [("it_fiscal_code", "RSSMRA85T10A562S")]
+    assert [f.kind for f in Engine().scan(text) if f.detector == "national_id"] == [
+        "it_fiscal_code"
+    ]
+
+
+@pytest.mark.parametrize("keyword", ["DOB", "D.OB", "DO.B", "D.O.B", "d.o.b.", "B\u0131RTHDATE"])
+def test_every_spelling_of_dob_introduces_a_date(found: Found, keyword: str) -> None:
+    text = f"{keyword}: 12/03/1985"
+    assert found("date_of_birth", text) == [("date_of_birth", "12/03/1985")]
+    assert [f.kind for f in Engine().scan(text) if f.detector == "date_of_birth"] == [
+        "date_of_birth"
+    ]
 
 
 def test_network_addresses(found: Found) -> None:

@@ -47,6 +47,22 @@ def test_titles_organisations_and_regions_are_not_people(found: Found, text: str
     assert found("person_name", text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Subject: Meeting With Sarah Connor On Friday", ["Sarah Connor"]),
+        ("Re: Call With Dr. Smith", ["Smith"]),
+        ("Lunch With John Smith And Mary Jones", ["John Smith", "Mary Jones"]),
+        ("The Department Of Anna Smith Studies", []),  # an organisation, whole
+        ("Gone With The Wind", []),
+    ],
+)
+def test_title_case_runs_are_split_at_their_joining_words(
+    found: Found, text: str, names: list[str]
+) -> None:
+    assert [value for _, value in found("person_name", text)] == names
+
+
 def test_contractions_are_not_names(found: Found) -> None:
     names = [value for _, value in found("person_name", "Hi Manlio, I'm contacting you")]
     assert names == ["Manlio"]

@@ -20,6 +20,7 @@ from ramparts.detectors.pii import (
     _phone_validity,
     _tokens,
     address,
+    dates,
     national_id,
     network,
 )
@@ -98,6 +99,33 @@ def test_national_id_prefilter_keeps_every_finding(text: str) -> None:
     ):
         full = detector.scan(text, _CONTEXT)
     assert prefiltered == full
+
+
+def _dotted(letters: str) -> st.SearchStrategy[str]:
+    """``letters`` in either case, each followed by a dot or not ("D.oB", "do.b.")."""
+    pairs = [
+        st.tuples(st.sampled_from((ch, ch.upper())), st.sampled_from(("", "."))) for ch in letters
+    ]
+    return st.tuples(*pairs).map(lambda got: "".join(letter + dot for letter, dot in got))
+
+
+_BIRTHY = st.lists(
+    _dotted("dob")
+    | st.sampled_from(
+        ("birth", "BIRTH", "born", "date", "Date of ", "day", " ", ": ", "12/03/1985",
+         "1985-03-12", "3 March 1985", "\u0131", "\u0130", "\n", "x")
+    ),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(_BIRTHY)
+def test_date_of_birth_precheck_skips_only_texts_without_a_match(text: str) -> None:
+    found = dates.DateOfBirthDetector().scan(text, _CONTEXT)
+    assert [(f.start, f.end) for f in found] == [
+        match.span("date") for match in dates._DOB.finditer(text)
+    ]
 
 
 @settings(max_examples=300, deadline=None)

@@ -26,8 +26,10 @@ def test_any_text_gives_valid_spans(own_engine: Engine, text: str) -> None:
         assert 0 <= finding.start < finding.end <= len(text)
         assert 0.0 <= finding.score <= 1.0
         value = text[finding.start : finding.end]
+        # The sensitivity level's own name ("RESTRICTED") is a label, not the value.
+        shown = repr(finding).replace(repr(finding.sensitivity), "")
         if len(value) >= 4:
-            assert value not in repr(finding)
+            assert value not in shown
 
 
 def _elapsed(engine: Engine, text: str) -> float:

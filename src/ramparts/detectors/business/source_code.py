@@ -67,7 +67,6 @@ _SIGNATURE_STARTS = (
     ),
     r"#!/", r"echo \"", r"fi$", r"done$", r"then$", r"sudo ", r"apt-get ", r"chmod ", r"\$\(",
 )  # fmt: skip
-_SHARED = {"javascript": "typescript"}  # a TypeScript file is also JavaScript-shaped
 
 
 class SourceCodeDetector(Detector):
@@ -90,6 +89,7 @@ class SourceCodeDetector(Detector):
         if total < _MIN_SIGNALS:
             return []
         language, hits = counts.most_common(1)[0]
+        # TypeScript is also JavaScript-shaped: any TypeScript-only signal decides it.
         if language == "javascript" and counts["typescript"]:
             language = "typescript"
         line_start = text.rfind("\n", 0, first) + 1

@@ -27,19 +27,32 @@ _DATE = (
 _BIRTH = r"(?:date\s+of\s+birth|birth\s*date|birthday|d\.?o\.?b\.?|born(?:\s+on)?|birth)"
 # Every match starts with one of these (the "d.o.b" spellings start "dob", "d.o", "do.").
 _KEYWORDS = ("date", "birth", "born", "dob", "d.o", "do.")
+# Every match holds one of these: "birth", "born", or one of the four spellings of
+# "d.o.b" that ``d\.?o\.?b`` allows. The pre-check and the trigger both use them.
+_PRESENT = ("birth", "born", "dob", "d.ob", "do.b", "d.o.b")
+# ``re.I`` matches "i" to the dotted capital I and the dotless i, which lower-casing
+# does not turn into "i": a text holding either is searched in full.
+_ODD_I = ("\u0130", "\u0131")
 _DOB = re.compile(rf"\b{_BIRTH}\b[^\n\d]{{0,20}}?(?P<date>{_DATE})(?!\d)", re.IGNORECASE)
+
+
+def _holds_birth_word(text: str) -> bool:
+    """Whether the lower-cased text holds a birth keyword (needed for any match)."""
+    lowered = lowered_text(text)
+    return any(word in lowered for word in _PRESENT)
 
 
 class DateOfBirthDetector(Detector):
     name = "date_of_birth"
     kinds = ("date_of_birth",)
     description = "Dates of birth (a date shortly after 'born', 'DOB', 'date of birth'...)."
-    triggers = (trigger_words("birth", "born", "dob", "d.o.b"),)  # what scan() checks first
+    triggers = (trigger_words(*_PRESENT),)  # what scan() checks first
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        lowered = lowered_text(text)
-        if not any(word in lowered for word in ("birth", "born", "dob", "d.o.b")):
+        odd_i = any(ch in text for ch in _ODD_I)
+        if not odd_i and not _holds_birth_word(text):
             return []
+        matches = _DOB.finditer(text) if odd_i else keyword_matches(_DOB, text, _KEYWORDS)
         return [
             self.finding(
                 context,
@@ -51,5 +64,5 @@ class DateOfBirthDetector(Detector):
                 explanation="date introduced by a birth keyword",
                 sensitivity=Sensitivity.CONFIDENTIAL,
             )
-            for match in keyword_matches(_DOB, text, _KEYWORDS)
+            for match in matches
         ]

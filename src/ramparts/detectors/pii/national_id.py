@@ -55,34 +55,43 @@ class _Scheme:
     is_valid: Callable[[str], bool]
     needs_context: bool
     back_by: tuple[int, ...]
+    digits: int  # the fewest digits a match holds: fewer in the text, and it cannot be there
 
 
 def _scheme(
     kind: str,
     pattern: str,
     module: ModuleType,
+    *,
+    digits: int,
     needs_context: bool,
     back_by: tuple[int, ...] = (),
 ) -> _Scheme:
     compiled = re.compile(rf"(?<![\w\-.]){pattern}(?![\w]|[\-.]\d)")
-    return _Scheme(kind, compiled, module.is_valid, needs_context, back_by)
+    return _Scheme(kind, compiled, module.is_valid, needs_context, back_by, digits)
 
 
 _SCHEMES = (
-    _scheme("es_dni", r"\d{8}-?[A-Za-z]", dni, needs_context=False),
+    _scheme("es_dni", r"\d{8}-?[A-Za-z]", dni, digits=8, needs_context=False),
     _scheme("it_fiscal_code", r"[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]", codicefiscale,
-            needs_context=False, back_by=(6,)),
-    _scheme("br_cpf", r"\d{3}\.\d{3}\.\d{3}-\d{2}", cpf, needs_context=False),
-    _scheme("nl_bsn", r"\d{4}\.?\d{2}\.?\d{3}", bsn, needs_context=True),
-    _scheme("de_tax_id", r"\d{2} ?\d{3} ?\d{3} ?\d{3}", idnr, needs_context=True),
-    _scheme("fr_nir", r"[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}", nir, needs_context=True),
-    _scheme("in_aadhaar", r"[2-9]\d{3} ?\d{4} ?\d{4}", aadhaar, needs_context=True),
-    _scheme("ca_sin", r"\d{3}[ \-]?\d{3}[ \-]?\d{3}", sin, needs_context=True),
-    _scheme("pl_pesel", r"\d{11}", pesel, needs_context=True),
-    _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, needs_context=True),
+            digits=7, needs_context=False, back_by=(6,)),
+    _scheme("br_cpf", r"\d{3}\.\d{3}\.\d{3}-\d{2}", cpf, digits=11, needs_context=False),
+    _scheme("nl_bsn", r"\d{4}\.?\d{2}\.?\d{3}", bsn, digits=9, needs_context=True),
+    _scheme("de_tax_id", r"\d{2} ?\d{3} ?\d{3} ?\d{3}", idnr, digits=11, needs_context=True),
+    _scheme("fr_nir", r"[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}", nir, digits=15,
+            needs_context=True),
+    _scheme("in_aadhaar", r"[2-9]\d{3} ?\d{4} ?\d{4}", aadhaar, digits=12, needs_context=True),
+    _scheme("ca_sin", r"\d{3}[ \-]?\d{3}[ \-]?\d{3}", sin, digits=9, needs_context=True),
+    _scheme("pl_pesel", r"\d{11}", pesel, digits=11, needs_context=True),
+    _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, digits=10,
+            needs_context=True),
 )  # fmt: skip
 _LETTERED = tuple(scheme for scheme in _SCHEMES if scheme.back_by)
 _CLUSTERED = tuple(scheme for scheme in _SCHEMES if not scheme.back_by)
+# A text with fewer digits than every scheme needs holds no identifier (7: the Italian code).
+_MIN_DIGITS = min(scheme.digits for scheme in _SCHEMES)
+# Every clustered scheme's digits sit in one cluster; the fewest any needs (8: a DNI).
+_MIN_CLUSTER_DIGITS = min(scheme.digits for scheme in _CLUSTERED)
 # The Italian code's digits: runs of 2, 2 and 3, one letter apart ("RSSMRA85T10A562S").
 _LETTERED_RUNS = (2, 2, 3)
 
@@ -146,16 +155,21 @@ class NationalIdDetector(Detector):
     description = "National identity and tax numbers validated with python-stdnum."
     # Eight digits in one cluster (every scheme but one), or the Italian fiscal code's
     # digits (its letters are left out: a trigger led by six letters scans slowly).
-    triggers = (cluster_trigger(8), r"[0-9]{2}[A-Za-z][0-9]{2}[A-Za-z][0-9]{3}")
+    triggers = (
+        cluster_trigger(_MIN_CLUSTER_DIGITS),
+        r"[0-9]{2}[A-Za-z][0-9]{2}[A-Za-z][0-9]{3}",
+    )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        if digit_count(text) < 8:
+        digits = digit_count(text)
+        if digits < _MIN_DIGITS:
             return findings
-        # All schemes but the Italian code want eight digits in one cluster; the
+        # All schemes but the Italian code want their digits in one cluster; the
         # Italian code interleaves letters, so it is tried at every digit run, and
         # only when its runs of digits are there at all.
-        clustered = _CLUSTERED if cluster_starts(text, 8) else ()
+        enough = digits >= _MIN_CLUSTER_DIGITS and cluster_starts(text, _MIN_CLUSTER_DIGITS)
+        clustered = _CLUSTERED if enough else ()
         lettered = _LETTERED if has_run_sequence(text, _LETTERED_RUNS, gap=1) else ()
         schemes = _SCHEMES if clustered and lettered else clustered or lettered
         # Most schemes need an identifying word; one search decides whether to try them.
@@ -167,7 +181,7 @@ class NationalIdDetector(Detector):
                 scheme.pattern,
                 text,
                 back_by=scheme.back_by,
-                min_digits=8,
+                min_digits=scheme.digits,
                 clustered=not scheme.back_by,
             ):
                 start, end = match.span()

@@ -278,13 +278,35 @@ def _resolve_ambiguous(words: list[str], classes: list[str]) -> list[str]:
     return classes
 
 
-# Capitalised inside a run, these mark a title or an organisation, not a name:
-# "Carry Me Back To Spain", "Department Of Better Technology", "X And Associates".
+# Capitalised inside a run, these mark Title Case: a song or book title, an
+# organisation or a subject line ("Carry Me Back To Spain", "Department Of Better
+# Technology", "Meeting With Sarah Connor On Friday"). The run is split at them.
 _TITLE_CASE_WORDS = frozenset(("Of", "The", "And", "For", "To", "In", "On", "At", "With", "Me"))
 
 
 def _title_case_phrase(words: list[str]) -> bool:
     return not _TITLE_CASE_WORDS.isdisjoint(words[1:])
+
+
+def _title_case_classes(words: list[str], classes: list[str]) -> list[str]:
+    """``classes`` with the Title Case joining words made common, so segments split there."""
+    return [
+        "common" if word in _TITLE_CASE_WORDS else cls
+        for word, cls in zip(words, classes, strict=True)
+    ]
+
+
+def _name_in_title_case(words: list[str], classes: list[str], first: int, last: int) -> bool:
+    """Whether words ``first:last`` of a Title Case run are a name on their own.
+
+    Every word of a title is capitalised, so one name-like word ("Carry",
+    "Spain") says little; a first name with another name word ("Sarah Connor")
+    or a word after a title ("Dr. Smith") still does.
+    """
+    if first > 0 and _is_title(words[first - 1]):
+        return True
+    piece = classes[first:last]
+    return len(piece) >= 2 and ("first" in piece or "given" in piece)
 
 
 def _segments(classes: list[str]) -> list[tuple[int, int]]:
@@ -378,13 +400,18 @@ class PersonNameDetector(Detector):
                     lone_misses.append((start, end))  # association may still lift it
                 continue
             words = [text[start:end] for start, end in run]
-            if _title_case_phrase(words):
-                continue
             classes = [word_class(word) for word in words]
+            title_case = _title_case_phrase(words)
+            if title_case:
+                if _names_a_non_person(tuple(words)):
+                    continue  # "Department Of Better Technology": an organisation
+                classes = _title_case_classes(words, classes)
             if "common" in classes:
                 segments = _segments(_resolve_ambiguous(words, classes))
             else:
                 segments = [(0, len(classes))]  # no common word: nothing to resolve or split
+            if title_case:
+                segments = [s for s in segments if _name_in_title_case(words, classes, *s)]
             for first, last in segments:
                 if last - first == 1 and _lone_segment_hopeless(
                     text, lowered, run, words, classes[first], first, floor

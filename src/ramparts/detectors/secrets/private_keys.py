@@ -29,7 +29,6 @@ _JWK_MAX = 4096
 # Base64 of "-----BEGIN" and of '"kty"' at each of the three byte alignments.
 _ENCODED_MARKERS = ("LS0tLS1CRUdJ", "0tLS0tQkVH", "tLS0tLUJF", "Imt0eS", "JrdHki", "ia3R5I")
 _B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{100,200000}+")
-_FOOTER_MARKERS = ("-----END", "Private-MAC:")
 _MAX_BLOCK = 20_000
 _MIN_MATERIAL = 64
 _DER_KEY = re.compile(
