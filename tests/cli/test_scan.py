@@ -8,8 +8,13 @@ import pathlib
 import pytest
 from typer.testing import CliRunner
 
+from ramparts.cli import scan as scan_cli
 from ramparts.cli.main import build_app
 from ramparts.detectors import business, pii
+from ramparts.detectors.base import Detector, Finding, ScanContext
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.pii.email import EmailDetector
+from ramparts.detectors.registry import Registry
 
 PII_AND_BUSINESS = ",".join(cls.name for cls in (*pii.DETECTORS, *business.DETECTORS))
 SECRET_TEXT = "Call 905-674-3793, SSN 123-45-6789, mail bob@example.com\n"
@@ -130,3 +135,56 @@ def test_missing_and_binary_files_are_noted_in_json(
         str(sample / "nope.txt"): "no such file",
     }
     assert result.exit_code == 0
+
+
+def test_jsonl_exit_1_only_at_or_above_fail_on(runner: CliRunner) -> None:
+    stdin = json.dumps({"text": "mail bob@example.com"}) + "\n"  # email: confidential
+    for fail_on, code in (("confidential", 1), ("restricted", 0), ("never", 0)):
+        args = ["scan", "--jsonl", "--only", "email", "--fail-on", fail_on]
+        assert runner.invoke(build_app(), args, input=stdin).exit_code == code, fail_on
+
+
+def test_jsonl_lines_that_cannot_be_scanned_exit_3(runner: CliRunner) -> None:
+    args = ["scan", "--jsonl", "--only", "email", "--fail-on", "never"]
+    result = runner.invoke(build_app(), args, input="not json\n[1, 2]\n")
+    assert result.exit_code == scan_cli.NOT_SCANNED_EXIT == 3
+    assert [json.loads(line)["line"] for line in result.stdout.splitlines()] == [1, 2]
+    assert "2 line(s), 0 flagged, 2 not scanned" in result.stderr
+    clean = runner.invoke(build_app(), args, input='{"text": "hi"}\n')
+    assert clean.exit_code == 0
+    assert "1 line(s), 0 flagged, 0 not scanned" in clean.stderr
+
+
+class _Raises(Detector):
+    name = "raises"
+    kinds = ("raises",)
+    description = "test detector whose scan raises, quoting its input"
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        if "boom" in text:
+            raise RuntimeError(f"cannot scan {text}")
+        return []
+
+
+def test_jsonl_a_failed_scan_is_an_error_record_and_exit_3(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def load_engine(config: object, only: object = None) -> Engine:
+        return Engine(registry=Registry([EmailDetector, _Raises]))
+
+    monkeypatch.setattr(scan_cli, "load_engine", load_engine)
+    lines = [{"id": "a", "text": "mail bob@example.com"}, {"id": "b", "text": "boom 123-45-6789"}]
+    stdin = "".join(json.dumps(line) + "\n" for line in lines)
+    result = runner.invoke(build_app(), ["scan", "--jsonl"], input=stdin)
+    assert result.exit_code == 3  # not 1, though line "a" is flagged: the answer is incomplete
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["verdict"] == "flagged"
+    assert records[1] == {"id": "b", "line": 2, "error": "scan failed (RuntimeError)"}
+    assert "123-45-6789" not in result.output
+    assert "Traceback" not in result.output
+    assert "2 line(s), 1 flagged, 1 not scanned" in result.stderr
+
+
+def test_help_documents_the_exit_codes(runner: CliRunner) -> None:
+    words = runner.invoke(build_app(), ["scan", "--help"]).stdout.replace("│", " ").split()
+    assert "3 (--jsonl) some line could not be scanned" in " ".join(words)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pathlib
 
 import orjson
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from ramparts.cli.main import build_app
 from ramparts.detectors import scanning
+from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.engine import Engine
 from ramparts.detectors.pii.email import EmailDetector
 from ramparts.detectors.pii.national_id import UsSsnDetector
@@ -34,10 +37,56 @@ def _lines(count: int) -> list[bytes]:
     return lines
 
 
-def _run(lines: list[bytes], workers: int) -> tuple[bytes, tuple[int, int]]:
+def _run(lines: list[bytes], workers: int) -> tuple[bytes, scanning.JsonlCounts]:
     out = io.BytesIO()
     counts = scanning.scan_jsonl(_engine(), lines, out, workers=workers, make_engine=_engine)
     return out.getvalue(), counts
+
+
+_PARENT = os.getpid()
+_CRASH_ONCE_FLAG: pathlib.Path | None = None  # set by a test before the workers fork
+
+
+class _Sabotage(Detector):
+    """Kills its worker process on "die", once if a flag file is set; raises on "raise"."""
+
+    name = "sabotage"
+    kinds = ("sabotage",)
+    description = "test detector that fails on purpose"
+
+    def scan(self, text: str, context: ScanContext) -> list[Finding]:
+        if "raise" in text:
+            raise ValueError(f"cannot scan {text}")  # the message quotes the input
+        if "die" in text and os.getpid() != _PARENT:
+            if _CRASH_ONCE_FLAG is None:
+                os._exit(17)
+            if not _CRASH_ONCE_FLAG.exists():
+                _CRASH_ONCE_FLAG.touch()
+                os._exit(17)
+        return []
+
+
+def _sabotaged_engine() -> Engine:
+    return Engine(registry=Registry([EmailDetector, _Sabotage]))
+
+
+def _mail_lines(count: int, special: dict[int, str]) -> list[bytes]:
+    """Lines numbered from 1; line n's text is special[n] if given."""
+    return [
+        orjson.dumps({"id": n, "text": special.get(n, f"mail u{n}@example.com" if n % 2 else "hi")})
+        + b"\n"
+        for n in range(1, count + 1)
+    ]
+
+
+def _run_sabotaged(
+    lines: list[bytes], workers: int
+) -> tuple[list[dict[str, object]], scanning.JsonlCounts]:
+    out = io.BytesIO()
+    counts = scanning.scan_jsonl(
+        _sabotaged_engine(), lines, out, workers=workers, make_engine=_sabotaged_engine
+    )
+    return [orjson.loads(line) for line in out.getvalue().splitlines()], counts
 
 
 def test_workers_give_the_same_output_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +97,7 @@ def test_workers_give_the_same_output_in_the_same_order(monkeypatch: pytest.Monk
     assert parallel == serial
     assert parallel_counts == serial_counts
     records = [orjson.loads(line) for line in serial.splitlines()]
-    assert len(records) == serial_counts[0] == 200 - sum(1 for line in lines if not line.strip())
+    assert len(records) == serial_counts.read == 200 - sum(1 for line in lines if not line.strip())
     assert records[1]["id"] == "r1"
     assert records[1]["verdict"] == "flagged"
     assert records[3] == {"id": None, "line": 4, "error": "line is not valid JSON"}
@@ -70,7 +119,48 @@ def test_a_small_input_is_scanned_without_starting_workers(
         raise AssertionError("started worker processes for one batch")
 
     monkeypatch.setattr(scanning, "_scan_batches_parallel", no_pool)
-    assert _run(_lines(20), workers=4)[1][0] > 0
+    assert _run(_lines(20), workers=4)[1].read > 0
+
+
+def test_a_dead_worker_costs_only_the_line_that_kills_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
+    lines = _mail_lines(200, {55: "die here"})
+    records, counts = _run_sabotaged(lines, workers=2)
+    expected, _ = _run_sabotaged(_mail_lines(200, {55: "fine"}), workers=1)
+    assert [record["id"] for record in records] == list(range(1, 201))
+    assert records[54] == {"id": 55, "line": 55, "error": "scan failed (worker process died)"}
+    assert records[:54] + records[55:] == expected[:54] + expected[55:]
+    assert counts == scanning.JsonlCounts(
+        read=200, flagged=99, errors=1, highest=Sensitivity.CONFIDENTIAL
+    )
+
+
+def test_batches_lost_with_a_worker_are_scanned_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
+    monkeypatch.setitem(globals(), "_CRASH_ONCE_FLAG", tmp_path / "crashed")
+    lines = _mail_lines(200, {55: "die once"})
+    records, counts = _run_sabotaged(lines, workers=2)
+    expected, expected_counts = _run_sabotaged(lines, workers=1)  # the parent never dies
+    assert (tmp_path / "crashed").exists()
+    assert records == expected
+    assert counts == expected_counts
+    assert counts.errors == 0
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_detector_that_raises_costs_only_its_line(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
+    lines = _mail_lines(60, {7: "raise 123-45-6789", 42: "raise again"})
+    records, counts = _run_sabotaged(lines, workers=workers)
+    assert [record["id"] for record in records] == list(range(1, 61))
+    assert records[6] == {"id": 7, "line": 7, "error": "scan failed (ValueError)"}
+    assert records[41] == {"id": 42, "line": 42, "error": "scan failed (ValueError)"}
+    assert "123-45-6789" not in json.dumps(records)
+    assert (counts.read, counts.errors) == (60, 2)
 
 
 def test_cli_workers_option_keeps_order() -> None:
@@ -86,3 +176,24 @@ def test_cli_workers_option_keeps_order() -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [record["id"] for record in records] == list(range(count))
     assert [record["verdict"] for record in records[:3]] == ["clean", "flagged", "flagged"]
+
+
+def _engine_that_kills_workers() -> Engine:
+    if os.getpid() != _PARENT:
+        os._exit(18)  # as when workers cannot start or load the engine at all
+    return _sabotaged_engine()
+
+
+def test_workers_that_cannot_start_leave_the_scan_to_the_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
+    lines = _mail_lines(60, {})
+    out = io.BytesIO()
+    counts = scanning.scan_jsonl(
+        _sabotaged_engine(), lines, out, workers=2, make_engine=_engine_that_kills_workers
+    )
+    expected, expected_counts = _run_sabotaged(lines, workers=1)
+    assert [orjson.loads(line) for line in out.getvalue().splitlines()] == expected
+    assert counts == expected_counts
+    assert counts.errors == 0

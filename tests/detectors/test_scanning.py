@@ -56,9 +56,9 @@ def test_jsonl_keeps_order_ids_and_reports_bad_lines(own_engine: Engine) -> None
         b'{"id": 7, "text": 3}\n',
     ]
     out = io.BytesIO()
-    read, flagged = scan_jsonl(own_engine, lines, out)
+    counts = scan_jsonl(own_engine, lines, out)
     records = [orjson.loads(line) for line in out.getvalue().splitlines()]
-    assert (read, flagged) == (4, 1)
+    assert (counts.read, counts.flagged, counts.errors) == (4, 1, 2)
     assert [record.get("id") for record in records] == ["a", None, 4, None]
     assert records[0]["verdict"] == "flagged"
     assert records[0]["findings"][0]["span"] == [5, 20]

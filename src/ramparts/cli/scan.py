@@ -7,7 +7,7 @@ import io
 import json
 import pathlib
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Annotated
 
 import typer
@@ -35,6 +35,8 @@ from ramparts.errors import ConfigError
 FORMATS = ("table", "json", "sarif")
 FAIL_ON = ("never", *(str(level) for level in Sensitivity))
 _PROGRESS_MIN_BYTES = 4 << 20
+# 1 is "found at or above --fail-on" and 2 a usage or settings error (click, RampartsError).
+NOT_SCANNED_EXIT = 3
 
 
 def load_engine(config: pathlib.Path | None, only: str | None = None) -> Engine:
@@ -138,6 +140,29 @@ def _exit_code(levels: Iterable[Sensitivity], fail_on: str) -> int:
     return 1 if any(level >= threshold for level in levels) else 0
 
 
+def _scan_jsonl(
+    engine: Engine, make_engine: Callable[[], Engine], workers: int, fail_on: str
+) -> int:
+    """Answer each stdin line on stdout, summarise on stderr; returns the exit code."""
+    out = sys.stdout.buffer
+    counts = scan_jsonl(
+        engine,
+        sys.stdin.buffer,
+        out,
+        workers=workers or default_workers(),
+        make_engine=make_engine,
+    )
+    out.flush()
+    Console(stderr=True).print(
+        f"{counts.read} line(s), {counts.flagged} flagged, {counts.errors} not scanned",
+        highlight=False,
+    )
+    if counts.errors:
+        return NOT_SCANNED_EXIT  # the verdicts are incomplete, whatever was found
+    levels = [] if counts.highest is None else [counts.highest]
+    return _exit_code(levels, fail_on)
+
+
 def _exit(code: int) -> None:
     if code:
         raise typer.Exit(code)
@@ -160,7 +185,11 @@ def scan(
     ] = "confidential",
     jsonl: Annotated[
         bool,
-        typer.Option("--jsonl", help="Bulk mode: JSON objects {text, id} per stdin line."),
+        typer.Option(
+            "--jsonl",
+            help="Bulk mode: JSON objects {text, id} per stdin line; one answer per "
+            "line, an error record for a line that could not be scanned.",
+        ),
     ] = False,
     config: Annotated[
         pathlib.Path | None,
@@ -175,14 +204,18 @@ def scan(
         typer.Option(
             "--workers",
             min=0,
-            help="With --jsonl: processes scanning in parallel (0: one per CPU). "
-            "Output keeps the input order.",
+            help="With --jsonl: processes scanning in parallel (0: one per CPU, "
+            "at most 8). Output keeps the input order.",
         ),
     ] = 0,
 ) -> None:
     """Scan files, directories or stdin for personal data, secrets and confidential text.
 
     Matched values are never printed: findings show where, what and how sure.
+
+    Exit codes: 0 nothing at or above --fail-on; 1 found at or above it; 2 usage or
+    settings error; 3 (--jsonl) some line could not be scanned: it has an error
+    record, and 3 wins over 1 because the answer is incomplete.
     """
     if output_format not in FORMATS:
         raise ConfigError(
@@ -193,17 +226,7 @@ def scan(
     engine = load_engine(config, only)
     err = Console(stderr=True)
     if jsonl:
-        out = sys.stdout.buffer
-        read, flagged = scan_jsonl(
-            engine,
-            sys.stdin.buffer,
-            out,
-            workers=workers or default_workers(),
-            make_engine=functools.partial(load_engine, config, only),
-        )
-        out.flush()
-        err.print(f"{read} line(s), {flagged} flagged", highlight=False)
-        _exit(1 if flagged and fail_on != "never" else 0)
+        _exit(_scan_jsonl(engine, functools.partial(load_engine, config, only), workers, fail_on))
         return
     sources = _sources(engine, paths, err)
     if output_format == "json":
