@@ -146,5 +146,22 @@ def test_redis_vault_shares_numbering_encrypts_values_and_expires(
     assert 0 < redis_client.ttl("ramparts-test:vault:" + scope) <= 30
     wrong_key = RedisVault(redis_client, b"x" * 32, ttl_seconds=30, prefix="ramparts-test:vault:")
     with pytest.raises(InvalidTag):
-        wrong_key.mapping(scope)
+        wrong_key.mapping(scope)["[EMAIL_1]"]
+    # Restoring fetches only the placeholders an answer names, once each.
+    lazy = vault.mapping(scope)
+    assert restore("to [EMAIL_2] and [EMAIL_2], not [EMAIL_9]", lazy) == (
+        "to ann@example.org and ann@example.org, not [EMAIL_9]"
+    )
+    assert sorted(lazy._seen) == ["[EMAIL_2]", "[EMAIL_9]"]  # type: ignore[attr-defined]
+    assert lazy and not vault.mapping(scope + ":none")
     redis_client.delete("ramparts-test:vault:" + scope)
+
+
+def test_memory_vault_mapping_is_a_live_read_only_view() -> None:
+    vault = MemoryVault(ttl_seconds=60)
+    view = vault.mapping("t:live")
+    assert not view
+    vault.placeholder("t:live", "bob@example.com", "EMAIL")
+    assert view == {"[EMAIL_1]": "bob@example.com"}  # no copy: later values show up
+    with pytest.raises(TypeError):
+        view["[EMAIL_2]"] = "x"  # type: ignore[index]

@@ -17,8 +17,9 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol
 
 import orjson
@@ -42,7 +43,10 @@ class Vault(Protocol):
 
     def placeholder(self, scope: str, value: str, label: str) -> str: ...
 
-    def mapping(self, scope: str) -> dict[str, str]: ...
+    def mapping(self, scope: str) -> Mapping[str, str]:
+        """Placeholder -> value for a conversation: a lookup, not a copy, so restoring an
+        answer costs what its placeholders cost, however many the conversation holds."""
+        ...
 
 
 class _Conversation:
@@ -90,9 +94,10 @@ class MemoryVault:
             conversation.by_placeholder[token] = value
             return token
 
-    def mapping(self, scope: str) -> dict[str, str]:
+    def mapping(self, scope: str) -> Mapping[str, str]:
         with self._lock:
-            return dict(self._get(scope).by_placeholder)
+            # A read-only live view: single look-ups are atomic, nothing is copied.
+            return MappingProxyType(self._get(scope).by_placeholder)
 
     def __repr__(self) -> str:
         return f"<MemoryVault conversations={len(self._conversations)}>"
@@ -155,19 +160,56 @@ class RedisVault:
         )
         return token.decode() if isinstance(token, bytes) else str(token)
 
-    def mapping(self, scope: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        stored: dict[bytes, bytes] = self._redis.hgetall(self._key(scope))  # type: ignore[assignment]
-        for field, sealed in stored.items():
-            name = field.decode()
-            if not name.startswith("p:"):
-                continue
-            raw = base64.b64decode(sealed)
-            out[name[2:]] = self._aead.decrypt(raw[:12], raw[12:], scope.encode()).decode()
-        return out
+    def mapping(self, scope: str) -> Mapping[str, str]:
+        return _RedisPlaceholders(self, scope)
+
+    def value_of(self, scope: str, placeholder: str) -> str | None:
+        """The value behind one placeholder, decrypted; None when unknown."""
+        sealed = self._redis.hget(self._key(scope), "p:" + placeholder)
+        if sealed is None:
+            return None
+        raw = base64.b64decode(sealed)
+        return self._aead.decrypt(raw[:12], raw[12:], scope.encode()).decode()
+
+    def placeholders(self, scope: str) -> list[str]:
+        fields: list[bytes] = self._redis.hkeys(self._key(scope))  # type: ignore[assignment]
+        return [name[2:] for name in (f.decode() for f in fields) if name.startswith("p:")]
+
+    def has_placeholders(self, scope: str) -> bool:
+        return bool(self._redis.exists(self._key(scope)))
 
     def __repr__(self) -> str:
         return "<RedisVault>"
+
+
+class _RedisPlaceholders(Mapping[str, str]):
+    """A conversation's placeholders in Redis, fetched one at a time as an answer names them
+    (and remembered for the rest of the answer), never all at once."""
+
+    def __init__(self, vault: RedisVault, scope: str) -> None:
+        self._vault = vault
+        self._scope = scope
+        self._seen: dict[str, str | None] = {}
+
+    def __getitem__(self, placeholder: str) -> str:
+        if placeholder not in self._seen:
+            self._seen[placeholder] = self._vault.value_of(self._scope, placeholder)
+        value = self._seen[placeholder]
+        if value is None:
+            raise KeyError(placeholder)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._vault.placeholders(self._scope))
+
+    def __len__(self) -> int:
+        return len(self._vault.placeholders(self._scope))
+
+    def __bool__(self) -> bool:  # one EXISTS, not a scan of every field
+        return self._vault.has_placeholders(self._scope)
+
+    def __repr__(self) -> str:
+        return "<RedisPlaceholders>"
 
 
 def conversation_scope(tenant_id: str, key_id: str, first_texts: list[str]) -> str:

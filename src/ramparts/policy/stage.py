@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +66,7 @@ class RequestState:
     prompt_findings: list[Finding] = field(default_factory=list)
     redacted: bool = False
 
-    def mapping(self, vault: Vault) -> dict[str, str]:
+    def mapping(self, vault: Vault) -> Mapping[str, str]:
         return vault.mapping(self.scope) if self.redacted else {}
 
 
