@@ -1,14 +1,15 @@
 """Guardrails benchmark: what tenant policy costs on the request path.
 
 Same layout as ``bench/gateway.py`` (gateway on core 0, mock upstream and load on
-core 1). Two gateways run in turn against the same mock: guardrails off, and
+core 1). Two gateways run against the same mock and are measured in turn, --rounds times
+(medians are reported, so drift of the machine hits both): guardrails off, and
 guardrails on with the built-in policy (which redacts the personal data in the
 1 KB prompt and scans the answer). Every request's prompt is different (an order
 number counts up), so the input guard's scan cache never answers for it. A second
 load, "resent history", sends a three-message conversation plus one new short
 turn each time: the way chat clients talk, and where the scan cache helps.
 
-    python bench/guardrails.py [--seconds 5]
+    python bench/guardrails.py [--seconds 3] [--rounds 3]
 
 Targets: added overhead p50 <= 2 ms at concurrency 1; throughput >= 80% of the
 guardrails-off figure at concurrency 16; stream TTFT <= 5 ms above guardrails off.
@@ -17,10 +18,13 @@ guardrails-off figure at concurrency 16; stream TTFT <= 5 ms above guardrails of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
+import statistics
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +65,7 @@ HISTORY = [
 TURN = "Thanks. Also send a copy to finance{n}@example.com and note ticket {n}."
 
 
-def measure(url: str, key: str, seconds: float, pid: int) -> dict[str, Any]:
+def measure(url: str, key: str, pid: int, *, seconds: float) -> dict[str, Any]:
     auth = {"authorization": f"Bearer {key}"}
     c1 = bench.load(url, auth, 1, seconds, prompt=PROMPT)
     # The gateway's CPU per request is robust to other load on the machine.
@@ -71,21 +75,48 @@ def measure(url: str, key: str, seconds: float, pid: int) -> dict[str, Any]:
     return {"c1": c1, "c16": c16, "history_c16": history, "stream": stream}
 
 
-def run_gateway(upstream_port: int, extra: dict[str, Any], seconds: float) -> dict[str, Any]:
+@contextlib.contextmanager
+def running_gateway(upstream_port: int, extra: dict[str, Any]) -> Iterator[tuple[str, str, int]]:
+    """A gateway on the gateway core: (chat URL, API key, pid)."""
     with tempfile.TemporaryDirectory() as tmp:
         process, port, key = bench.start_gateway(Path(tmp), upstream_port, extra)
         try:
-            return measure(
-                f"http://127.0.0.1:{port}/v1/chat/completions", key, seconds, process.pid
-            )
+            yield f"http://127.0.0.1:{port}/v1/chat/completions", key, process.pid
         finally:
             process.terminate()
             process.wait(30)
 
 
+def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each number's median across rounds (nested dicts of the same shape)."""
+    first = runs[0]
+    if isinstance(first, dict):
+        return {key: medians([run[key] for run in runs]) for key in first}
+    return statistics.median(runs) if isinstance(first, int | float) else first
+
+
+def run_rounds(
+    upstream_port: int, on_settings: dict[str, Any], seconds: float, rounds: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both gateways measured in turn, ``rounds`` times: the machine's drift hits both."""
+    off_settings = {"guardrails": {"enabled": False}}
+    with (
+        running_gateway(upstream_port, off_settings) as off_gateway,
+        running_gateway(upstream_port, on_settings) as on_gateway,
+    ):
+        off_runs, on_runs = [], []
+        for _ in range(rounds):
+            off_runs.append(measure(*off_gateway, seconds=seconds))
+            on_runs.append(measure(*on_gateway, seconds=seconds))
+    return medians(off_runs), medians(on_runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per load, per round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="off/on measured in turn; medians are reported"
+    )
     parser.add_argument(
         "--policy",
         default="builtin",
@@ -99,9 +130,8 @@ def main() -> None:
     )
     bench.wait_port(upstream_port)
     try:
-        off = run_gateway(upstream_port, {"guardrails": {"enabled": False}}, args.seconds)
         on_settings = {"guardrails": {"enabled": True, "default_policy": policy}}
-        on = run_gateway(upstream_port, on_settings, args.seconds)
+        off, on = run_rounds(upstream_port, on_settings, args.seconds, args.rounds)
     finally:
         upstream.terminate()
         upstream.wait(10)
@@ -109,6 +139,7 @@ def main() -> None:
         "benchmark": "guardrails",
         "prompt_bytes": len(PROMPT),
         "policy": policy,
+        "rounds": args.rounds,
         "off": off,
         "on": on,
         "added_p50_c1_ms": on["c1"]["p50_ms"] - off["c1"]["p50_ms"],
