@@ -4,7 +4,14 @@ from typing import ClassVar
 
 import pytest
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    lowered_text,
+    scanned_texts_held,
+)
 from ramparts.detectors.engine import Engine, EngineConfig, resolve_overlaps
 from ramparts.detectors.registry import Registry
 from ramparts.errors import DetectorError
@@ -137,3 +144,11 @@ def test_long_texts_are_scanned_in_windows(
     windowed = [(f.detector, f.start, f.end) for f in Engine(registry=own_registry).scan(text)]
     assert windowed == whole
     assert len(whole) == 900
+
+
+def test_no_scanned_text_outlives_its_scan_in_the_detectors_caches() -> None:
+    text = "Sarah Connor lives at 12 Main Street, call 415 555 0100"
+    lowered_text(text)  # a detector called directly fills a per-scan cache
+    assert scanned_texts_held() >= 1
+    assert Engine().scan(text)
+    assert scanned_texts_held() == 0

@@ -13,9 +13,9 @@ import enum
 import functools
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 
 class Sensitivity(enum.IntEnum):
@@ -196,9 +196,31 @@ def trigger_words(*words: str) -> str:
     return "(?i:" + "|".join(re.escape(word) for word in words) + ")"
 
 
-# The detectors of one scan run one after another on the same text, and many
-# want it lower-cased: a few slots suffice, and only the last few texts stay alive.
-@functools.lru_cache(maxsize=4)
+_T = TypeVar("_T")
+_SCAN_CACHES: list[functools._lru_cache_wrapper[Any]] = []
+
+
+def per_scan_cache(compute: Callable[[str], _T]) -> Callable[[str], _T]:
+    """Memoise ``compute(text)`` for the detectors of one scan, which run one after
+    another on the same text. The engine empties these caches when a scan ends
+    (:func:`forget_scanned_texts`), so no prompt outlives its scan in them."""
+    cached = functools.lru_cache(maxsize=4)(compute)
+    _SCAN_CACHES.append(cached)
+    return cached
+
+
+def forget_scanned_texts() -> None:
+    """Empty every :func:`per_scan_cache` (called by the engine after each scan)."""
+    for cache in _SCAN_CACHES:
+        cache.cache_clear()
+
+
+def scanned_texts_held() -> int:
+    """How many texts the per-scan caches hold right now (0 between engine scans)."""
+    return sum(cache.cache_info().currsize for cache in _SCAN_CACHES)
+
+
+@per_scan_cache
 def lowered_text(text: str) -> str:
     """``text.lower()``, computed once per scanned text."""
     return text.lower()

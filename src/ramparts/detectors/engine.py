@@ -32,7 +32,7 @@ from typing import Any, Literal, NamedTuple
 
 import hyperscan
 
-from ramparts.detectors.base import Detector, Finding, ScanContext
+from ramparts.detectors.base import Detector, Finding, ScanContext, forget_scanned_texts
 from ramparts.detectors.registry import Registry, default_registry
 from ramparts.errors import DetectorError
 
@@ -294,8 +294,14 @@ class Engine:
         Long texts are scanned in overlapping windows, so memory stays bounded by
         the window size (plus the findings) whatever the input size.
         """
-        if len(text) <= WINDOW_CHARS:
-            return self._scan_window(text, origin) if text else []
+        try:
+            if len(text) <= WINDOW_CHARS:
+                return self._scan_window(text, origin) if text else []
+            return self._scan_windows(text, origin)
+        finally:
+            forget_scanned_texts()
+
+    def _scan_windows(self, text: str, origin: str) -> list[Finding]:
         findings: list[Finding] = []
         start = 0
         while start < len(text):

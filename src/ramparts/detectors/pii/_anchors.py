@@ -14,10 +14,11 @@ prose ("in 2023, 3 of 10") that is none at all.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from ramparts.detectors.base import per_scan_cache
 
 # Written ``\d\d*+`` rather than ``\d++``: the same matches, but a pattern that opens
 # with a plain class lets the regex engine skip non-digits faster (about a quarter).
@@ -72,9 +73,7 @@ def _scan(text: str) -> _DigitRuns:
     return _DigitRuns(tuple(starts), tuple(ends), digits, tuple(clusters))
 
 
-# Detectors of one scan run one after another on the same text: a few slots suffice,
-# and only the last few texts are kept alive.
-@functools.lru_cache(maxsize=4)
+@per_scan_cache
 def _runs(text: str) -> _DigitRuns:
     return _scan(text)
 

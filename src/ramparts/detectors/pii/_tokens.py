@@ -7,8 +7,9 @@ candidate names and places. A tiny cache lets both detectors reuse the pass.
 
 from __future__ import annotations
 
-import functools
 import re
+
+from ramparts.detectors.base import per_scan_cache
 
 # The run pattern starts with a character class so the regex engine can skip
 # straight to capital letters; the word-boundary check sits after that first
@@ -93,9 +94,7 @@ def _runs(text: str) -> tuple[Run, ...]:
     return tuple(runs)
 
 
-# Detectors of one scan run one after another on the same text: a few slots suffice,
-# and only the last few texts are kept alive.
-@functools.lru_cache(maxsize=4)
+@per_scan_cache
 def _cached_runs(text: str) -> tuple[Run, ...]:
     return _runs(text)
 
