@@ -8,7 +8,6 @@ windowing keeps memory flat whatever the input size.
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 
@@ -21,6 +20,7 @@ from ramparts.detectors.engine import Engine, resolve_overlaps
 from ramparts.detectors.pii.email import EmailDetector
 from ramparts.detectors.registry import Registry
 from ramparts.detectors.scanning import scan_stream
+from support.timing import best_cpu_seconds
 
 ADVERSARIAL: dict[str, Callable[[int], str]] = {
     "digit_run": lambda n: "7" * n,
@@ -45,12 +45,7 @@ def engine() -> Engine:
 
 
 def _cpu(engine: Engine, text: str) -> float:
-    best = float("inf")
-    for _ in range(2):
-        start = time.process_time()
-        engine.scan(text)
-        best = min(best, time.process_time() - start)
-    return best
+    return best_cpu_seconds(lambda: engine.scan(text), repeats=2)
 
 
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import pytest
@@ -10,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.engine import Engine
+from support.timing import best_cpu_seconds
 
 _PIECES = st.sampled_from(
     [*"0123456789 -.:@+()/\\n\nabcXYZé\u200bİß", "Street", "Mr. ", "SSN ", "John ", "\\n"]
@@ -33,13 +33,7 @@ def test_any_text_gives_valid_spans(own_engine: Engine, text: str) -> None:
 
 
 def _elapsed(engine: Engine, text: str) -> float:
-    # CPU time, best of three: other processes on the machine barely move it.
-    best = float("inf")
-    for _ in range(3):
-        start = time.process_time()
-        engine.scan(text)
-        best = min(best, time.process_time() - start)
-    return best
+    return best_cpu_seconds(lambda: engine.scan(text), repeats=3)
 
 
 ADVERSARIAL: dict[str, Callable[[int], str]] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import string
-import time
 from collections.abc import Callable
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import strategies as st
 from ramparts.detectors.base import Detector, ScanContext
 from ramparts.detectors.output import DETECTORS as OUTPUT_DETECTORS
 from ramparts.detectors.secrets import DETECTORS as SECRET_DETECTORS
+from support.timing import best_cpu_seconds
 
 ALL: list[Detector] = [cls() for cls in (*SECRET_DETECTORS, *OUTPUT_DETECTORS)]
 CTX = ScanContext(options={})
@@ -121,14 +121,7 @@ _ADVERSARIAL: dict[str, Callable[[int], str]] = {
 
 
 def _best_time(text: str) -> float:
-    # CPU time, best of five: other processes on the machine barely move it.
-    best = float("inf")
-    for _ in range(5):
-        start = time.process_time()
-        for detector in ALL:
-            detector.scan(text, CANARY_CTX)
-        best = min(best, time.process_time() - start)
-    return best
+    return best_cpu_seconds(lambda: [d.scan(text, CANARY_CTX) for d in ALL], repeats=5)
 
 
 @pytest.mark.parametrize("name", sorted(_ADVERSARIAL))

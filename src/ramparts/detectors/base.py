@@ -183,6 +183,33 @@ class Detector:
             fingerprint=context.fingerprint(text[start:end]),
         )
 
+    def match_findings(
+        self,
+        context: ScanContext,
+        text: str,
+        matches: Iterable[re.Match[str]],
+        *,
+        group: int | str = 0,
+        kind: str,
+        score: float,
+        explanation: str,
+        sensitivity: Sensitivity,
+    ) -> list[Finding]:
+        """One finding per match (its ``group``), all with the same kind, score and why."""
+        return [
+            self.finding(
+                context,
+                text,
+                match.start(group),
+                match.end(group),
+                kind=kind,
+                score=score,
+                explanation=explanation,
+                sensitivity=sensitivity,
+            )
+            for match in matches
+        ]
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} cost={self.cost}>"
 

@@ -53,16 +53,13 @@ class DateOfBirthDetector(Detector):
         if not odd_i and not _holds_birth_word(text):
             return []
         matches = _DOB.finditer(text) if odd_i else keyword_matches(_DOB, text, _KEYWORDS)
-        return [
-            self.finding(
-                context,
-                text,
-                match.start("date"),
-                match.end("date"),
-                kind="date_of_birth",
-                score=0.85,
-                explanation="date introduced by a birth keyword",
-                sensitivity=Sensitivity.CONFIDENTIAL,
-            )
-            for match in matches
-        ]
+        return self.match_findings(
+            context,
+            text,
+            matches,
+            group="date",
+            kind="date_of_birth",
+            score=0.85,
+            explanation="date introduced by a birth keyword",
+            sensitivity=Sensitivity.CONFIDENTIAL,
+        )

@@ -134,19 +134,15 @@ class UkNinoDetector(Detector):
     triggers = (r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        return [
-            self.finding(
-                context,
-                text,
-                match.start(),
-                match.end(),
-                kind="uk_nino",
-                score=0.85,
-                explanation="National Insurance number with an allowed prefix and suffix",
-                sensitivity=Sensitivity.RESTRICTED,
-            )
-            for match in anchored(_NINO, text, back_by=(3, 2), min_digits=6, clustered=True)
-        ]
+        return self.match_findings(
+            context,
+            text,
+            anchored(_NINO, text, back_by=(3, 2), min_digits=6, clustered=True),
+            kind="uk_nino",
+            score=0.85,
+            explanation="National Insurance number with an allowed prefix and suffix",
+            sensitivity=Sensitivity.RESTRICTED,
+        )
 
 
 class NationalIdDetector(Detector):

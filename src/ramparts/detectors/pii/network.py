@@ -122,16 +122,12 @@ class MacAddressDetector(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if not _may_hold_mac(text):
             return []
-        return [
-            self.finding(
-                context,
-                text,
-                match.start(),
-                match.end(),
-                kind="mac_address",
-                score=0.9,
-                explanation="six hex octets in MAC address notation",
-                sensitivity=Sensitivity.INTERNAL,
-            )
-            for match in _MAC.finditer(text)
-        ]
+        return self.match_findings(
+            context,
+            text,
+            _MAC.finditer(text),
+            kind="mac_address",
+            score=0.9,
+            explanation="six hex octets in MAC address notation",
+            sensitivity=Sensitivity.INTERNAL,
+        )

@@ -31,16 +31,13 @@ class PassportDetector(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if "pass" not in lowered_text(text):
             return []
-        return [
-            self.finding(
-                context,
-                text,
-                match.start("number"),
-                match.end("number"),
-                kind="passport",
-                score=0.8,
-                explanation="document-number shape after a passport keyword",
-                sensitivity=Sensitivity.RESTRICTED,
-            )
-            for match in keyword_matches(_PASSPORT, text, ("pass",))
-        ]
+        return self.match_findings(
+            context,
+            text,
+            keyword_matches(_PASSPORT, text, ("pass",)),
+            group="number",
+            kind="passport",
+            score=0.8,
+            explanation="document-number shape after a passport keyword",
+            sensitivity=Sensitivity.RESTRICTED,
+        )
