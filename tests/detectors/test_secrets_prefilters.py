@@ -17,13 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import Detector, ScanContext
+from ramparts.detectors.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets import (
     DETECTORS,
     HighEntropyDetector,
     PasswordAssignmentDetector,
     ProviderCredentialDetector,
 )
-from ramparts.detectors.secrets.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets.rule import has_sequence, shannon_entropy
 
 CTX = ScanContext()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any, Literal, NamedTuple
 import hyperscan
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, forget_scanned_texts
+from ramparts.detectors.pattern_set import ThreadScratch
 from ramparts.detectors.registry import Registry, default_registry
 from ramparts.errors import DetectorError
 
@@ -188,7 +188,7 @@ class TriggerSet:
         self._ungated = len(triggers)  # the id of the "gate nothing" pattern
         expressions.append((self._ungated, _python_only_matches()))
         self._database = _compile_triggers(tuple(expressions), names)
-        self._local = threading.local()
+        self._scratch = ThreadScratch(self._database)
 
     def fired(self, text: str) -> set[int] | None:
         """Indexes of the detectors whose triggers match; None when gating cannot apply."""
@@ -196,11 +196,10 @@ class TriggerSet:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: not UTF-8, so run every detector
             return None
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self._database)
         fired: set[int] = set()
-        self._database.scan(data, match_event_handler=_note_trigger, context=fired, scratch=scratch)
+        self._database.scan(
+            data, match_event_handler=_note_trigger, context=fired, scratch=self._scratch.get()
+        )
         return None if self._ungated in fired else fired
 
 

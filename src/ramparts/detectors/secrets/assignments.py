@@ -17,7 +17,7 @@ import binascii
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.secrets.pattern_set import PatternSet, escape
+from ramparts.detectors.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets.rule import case_variants, shannon_entropy
 
 # Includes common abbreviations (PSWD, PASWRD...) and Korean words for password.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.secrets.pattern_set import escape
+from ramparts.detectors.pattern_set import escape
 
 # Anchored at '://'; the user part may hold an e-mail address (smtp://me@x.com:pw@host).
 _CREDENTIALS = re.compile(

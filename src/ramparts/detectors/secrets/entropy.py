@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.pattern_set import PatternSet
 from ramparts.detectors.secrets.jwt import decode_segment
 from ramparts.detectors.secrets.media import data_uri_spans, inside
 from ramparts.detectors.secrets.options import number
-from ramparts.detectors.secrets.pattern_set import PatternSet
 from ramparts.detectors.secrets.rule import has_sequence, is_look_alike, shannon_entropy
 
 _RUN_CHARS = r"A-Za-z0-9+/=_\-"

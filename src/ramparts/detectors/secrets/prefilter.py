@@ -17,7 +17,7 @@ from dataclasses import dataclass
 # The stdlib's own regex parser: the one source of truth for match widths.
 from re import _parser  # type: ignore[attr-defined]
 
-from ramparts.detectors.secrets.pattern_set import PatternSet, escape
+from ramparts.detectors.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets.rule import SecretRule
 
 

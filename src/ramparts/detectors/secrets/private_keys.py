@@ -15,7 +15,7 @@ import bisect
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
-from ramparts.detectors.secrets.pattern_set import PatternSet, escape
+from ramparts.detectors.pattern_set import PatternSet, escape
 
 _HEADER = re.compile(
     r"-----BEGIN[ ]((?:[A-Z0-9]{1,12}[ ]){0,3})PRIVATE[ ]KEY(?:[ ]BLOCK)?-----"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ramparts.detectors.base import Sensitivity
-from ramparts.detectors.secrets.pattern_set import PatternSet, escape
+from ramparts.detectors.pattern_set import PatternSet, escape
 
 # Left and right token boundaries shared by the rule tables: a credential must
 # not be glued to more token characters on either side.

@@ -1,6 +1,6 @@
 """Many patterns, one pass: a Hyperscan database that reports where each pattern ends.
 
-Secret detectors use it as their prefilter: one scan finds every keyword (and a
+The secret detectors use it as their prefilter: one scan finds every keyword (and a
 few cheap regexes) at once, in C, so clean text costs about a microsecond per
 kilobyte whatever the number of rules. Python then looks only at the hits.
 
@@ -30,6 +30,21 @@ def escape(literal: str) -> str:
     )
 
 
+class ThreadScratch:
+    """Hyperscan scratch space for one database, one per thread: Hyperscan releases the
+    GIL while it scans, and a scratch must never serve two scans at once."""
+
+    def __init__(self, database: Any) -> None:
+        self._database = database
+        self._local = threading.local()
+
+    def get(self) -> hyperscan.Scratch:
+        scratch: hyperscan.Scratch | None = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self._database)
+        return scratch
+
+
 def _collect(pattern_id: int, _start: int, end: int, _flags: int, hits: Any) -> None:
     hits.append((pattern_id, end))
 
@@ -52,14 +67,7 @@ class PatternSet:
             ids=list(range(len(patterns))),
             flags=flags,
         )
-        self._local = threading.local()
-
-    def _scratch(self) -> hyperscan.Scratch:
-        scratch: hyperscan.Scratch | None = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = hyperscan.Scratch(self._database)
-            self._local.scratch = scratch
-        return scratch
+        self._scratch = ThreadScratch(self._database)
 
     def scan(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
@@ -67,12 +75,12 @@ class PatternSet:
             return hits
         if text.isascii():
             self._database.scan(
-                text.encode("ascii"), _collect, context=hits, scratch=self._scratch()
+                text.encode("ascii"), _collect, context=hits, scratch=self._scratch.get()
             )
             hits.sort(key=operator.itemgetter(1))
             return hits
         data = text.encode("utf-8", "surrogatepass")
-        self._database.scan(data, _collect, context=hits, scratch=self._scratch())
+        self._database.scan(data, _collect, context=hits, scratch=self._scratch.get())
         return _to_characters(data, hits)
 
 
