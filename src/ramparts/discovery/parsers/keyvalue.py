@@ -11,6 +11,7 @@ from ramparts.discovery.parsers.record import (
     ParseContext,
     ParseStats,
     normalise_host,
+    records_by_line,
     split_url,
     to_int,
 )
@@ -39,17 +40,12 @@ class FortinetParser:
     def parse(
         self, lines: Iterable[str], stats: ParseStats, ctx: ParseContext
     ) -> Iterator[LogRecord]:
-        for line in lines:
-            stats.lines += 1
-            if not line.strip():
-                continue
-            fields = {k: v.strip('"') for k, v in _FORTI_PAIR.findall(line)}
-            record = self._record(fields, ctx)
-            if record is None:
-                stats.broken_line(line, "Fortinet line without hostname or destination")
-                continue
-            stats.records += 1
-            yield record
+        return records_by_line(
+            lines,
+            stats,
+            lambda line: self._record({k: v.strip('"') for k, v in _FORTI_PAIR.findall(line)}, ctx),
+            "Fortinet line without hostname or destination",
+        )
 
     @staticmethod
     def _record(f: dict[str, str], ctx: ParseContext) -> LogRecord | None:
@@ -90,16 +86,12 @@ class CefParser:
     def parse(
         self, lines: Iterable[str], stats: ParseStats, ctx: ParseContext
     ) -> Iterator[LogRecord]:
-        for line in lines:
-            stats.lines += 1
-            if not line.strip():
-                continue
-            record = self._record(line, ctx)
-            if record is None:
-                stats.broken_line(line, "not a CEF line with a destination")
-                continue
-            stats.records += 1
-            yield record
+        return records_by_line(
+            lines,
+            stats,
+            lambda line: self._record(line, ctx),
+            "not a CEF line with a destination",
+        )
 
     @staticmethod
     def _record(line: str, ctx: ParseContext) -> LogRecord | None:

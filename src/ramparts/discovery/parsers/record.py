@@ -91,6 +91,26 @@ class LogParser(Protocol):
     ) -> Iterator[LogRecord | SkippedRows]: ...
 
 
+def records_by_line(
+    lines: Iterable[str],
+    stats: ParseStats,
+    record_of: Callable[[str], LogRecord | None],
+    broken_reason: str,
+) -> Iterator[LogRecord]:
+    """The records of a one-record-per-line format: blank lines are skipped, a line
+    ``record_of`` cannot read is counted (and sampled) as broken with ``broken_reason``."""
+    for line in lines:
+        stats.lines += 1
+        if not line.strip():
+            continue
+        record = record_of(line)
+        if record is None:
+            stats.broken_line(line, broken_reason)
+            continue
+        stats.records += 1
+        yield record
+
+
 def to_int(value: str) -> int | None:
     """Parse a byte count; '-', '' and garbage become None (unknown), never an error."""
     # isdecimal, not isdigit: int() rejects superscripts like "²" that isdigit accepts.

@@ -19,6 +19,7 @@ from ramparts.discovery.parsers.record import (
     ParseStats,
     SkippedRows,
     normalise_host,
+    records_by_line,
     to_int,
 )
 
@@ -257,18 +258,18 @@ class ZeekJsonParser:
     def parse(
         self, lines: Iterable[str], stats: ParseStats, ctx: ParseContext
     ) -> Iterator[LogRecord]:
-        for line in lines:
-            stats.lines += 1
-            if not line.strip():
-                continue
-            obj = _json(line)
-            kind = _kind(obj) if obj is not None else None
-            record = build_record(kind, _getter(obj), ctx) if obj and kind else None
-            if record is None:
-                stats.broken_line(line, "not a Zeek http/dns/ssl/conn JSON record")
-                continue
-            stats.records += 1
-            yield record
+        return records_by_line(
+            lines,
+            stats,
+            lambda line: _json_record(line, ctx),
+            "not a Zeek http/dns/ssl/conn JSON record",
+        )
+
+
+def _json_record(line: str, ctx: ParseContext) -> LogRecord | None:
+    obj = _json(line)
+    kind = _kind(obj) if obj is not None else None
+    return build_record(kind, _getter(obj), ctx) if obj and kind else None
 
 
 class _TsvRow:
