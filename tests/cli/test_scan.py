@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -134,7 +136,96 @@ def test_missing_and_binary_files_are_noted_in_json(
         str(sample / "image.png"): "binary file",
         str(sample / "nope.txt"): "no such file",
     }
+    assert result.exit_code == scan_cli.NOT_SCANNED_EXIT  # the answer is incomplete
+
+
+def test_a_binary_file_alone_is_skipped_with_exit_0(
+    runner: CliRunner, sample: pathlib.Path
+) -> None:
+    result = runner.invoke(build_app(), ["scan", str(sample / "image.png"), "-f", "json"])
+    assert json.loads(result.stdout)["results"][0]["skipped"] == "binary file"
     assert result.exit_code == 0
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "sarif"])
+def test_a_missing_file_exits_3_in_every_format(
+    runner: CliRunner, sample: pathlib.Path, output_format: str
+) -> None:
+    args = ["scan", str(sample / "notes.txt"), str(sample / "nope.txt"), "-f", output_format]
+    result = runner.invoke(build_app(), args)
+    assert result.exit_code == scan_cli.NOT_SCANNED_EXIT  # 3 wins over the findings' 1
+    if output_format == "sarif":
+        [invocation] = json.loads(result.stdout)["runs"][0]["invocations"]
+        assert invocation["executionSuccessful"] is False
+
+
+def test_an_unreadable_directory_is_reported_and_exits_3(
+    runner: CliRunner, sample: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locked = sample / "locked"
+    locked.mkdir()
+    (locked / "inner.txt").write_text(SECRET_TEXT, encoding="utf-8")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        # Tests run as root, which chmod cannot lock out: refuse the listing here instead.
+        if pathlib.Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(locked))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = runner.invoke(build_app(), ["scan", str(sample), "-f", "json"])
+    skipped = {e["path"]: e.get("skipped") for e in json.loads(result.stdout)["results"]}
+    assert skipped[str(locked)] == "unreadable directory (Permission denied)"
+    assert result.exit_code == scan_cli.NOT_SCANNED_EXIT
+
+
+def test_paths_with_markup_characters_print_as_they_are(
+    runner: CliRunner, tmp_path: pathlib.Path
+) -> None:
+    odd = tmp_path / "a[" / "]b[bold].bin"  # printed as ".../a[/]b[bold].bin"
+    odd.parent.mkdir()
+    odd.write_bytes(b"x\x00y")
+    result = runner.invoke(build_app(), ["scan", str(tmp_path)], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert "[/]b[bold].bin: binary file" in result.stdout
+
+
+def test_sarif_locations_are_uris(runner: CliRunner, tmp_path: pathlib.Path) -> None:
+    target = tmp_path / "a b%20c.txt"
+    target.write_text(SECRET_TEXT, encoding="utf-8")
+    result = runner.invoke(build_app(), ["scan", str(target), "-f", "sarif"])
+    [run] = json.loads(result.stdout)["runs"]
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert uris == {target.as_uri()}
+    assert "%2520c.txt" in target.as_uri()  # the literal "%20" survives a decode
+    assert run["columnKind"] == "unicodeCodePoints"
+
+
+def _fingerprints(runner: CliRunner, path: pathlib.Path) -> set[str]:
+    result = runner.invoke(build_app(), ["scan", str(path), "-f", "sarif"])
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    return {r["partialFingerprints"]["rampartsValue/v1"] for r in results}
+
+
+def test_fingerprints_use_a_random_key_unless_one_is_configured(
+    runner: CliRunner, sample: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a well-known key, a report's fingerprint of an SSN could be brute-forced back.
+    monkeypatch.delenv(scan_cli.FINGERPRINT_KEY_ENV, raising=False)
+    public = Engine().scan(SECRET_TEXT)
+    first, second = (
+        _fingerprints(runner, sample / "notes.txt"),
+        _fingerprints(runner, sample / "notes.txt"),
+    )
+    assert first and not first & second
+    assert not first & {finding.fingerprint for finding in public}
+    monkeypatch.setenv(scan_cli.FINGERPRINT_KEY_ENV, "ci-key")
+    assert _fingerprints(runner, sample / "notes.txt") == _fingerprints(
+        runner, sample / "notes.txt"
+    )
 
 
 def test_jsonl_exit_1_only_at_or_above_fail_on(runner: CliRunner) -> None:
@@ -169,7 +260,7 @@ class _Raises(Detector):
 def test_jsonl_a_failed_scan_is_an_error_record_and_exit_3(
     runner: CliRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def load_engine(config: object, only: object = None) -> Engine:
+    def load_engine(config: object, only: object = None, key: object = None) -> Engine:
         return Engine(registry=Registry([EmailDetector, _Raises]))
 
     monkeypatch.setattr(scan_cli, "load_engine", load_engine)
@@ -187,4 +278,6 @@ def test_jsonl_a_failed_scan_is_an_error_record_and_exit_3(
 
 def test_help_documents_the_exit_codes(runner: CliRunner) -> None:
     words = runner.invoke(build_app(), ["scan", "--help"]).stdout.replace("│", " ").split()
-    assert "3 (--jsonl) some line could not be scanned" in " ".join(words)
+    text = " ".join(words)
+    assert "3 something could not be scanned (a missing or unreadable file" in text
+    assert "RAMPARTS_FINGERPRINT_KEY" in text

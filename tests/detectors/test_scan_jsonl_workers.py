@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
 import os
 import pathlib
 
@@ -43,8 +44,20 @@ def _run(lines: list[bytes], workers: int) -> tuple[bytes, scanning.JsonlCounts]
     return out.getvalue(), counts
 
 
-_PARENT = os.getpid()
-_CRASH_ONCE_FLAG: pathlib.Path | None = None  # set by a test before the workers fork
+# Workers are forked, or spawned when other threads run (py4j's, once the Spark tests
+# ran): both kinds are child processes and both inherit the environment.
+_CRASH_ONCE_ENV = "RAMPARTS_TEST_CRASH_ONCE_FLAG"  # set by a test before workers start
+
+
+def _in_worker() -> bool:
+    return multiprocessing.parent_process() is not None
+
+
+@pytest.fixture(autouse=True)
+def _importable_in_spawned_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A spawned worker unpickles this module's engine factories by importing
+    # ``tests.detectors...``: it gets the parent's sys.path, which needs the repo root.
+    monkeypatch.syspath_prepend(str(pathlib.Path(__file__).resolve().parents[2]))
 
 
 class _Sabotage(Detector):
@@ -57,11 +70,12 @@ class _Sabotage(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         if "raise" in text:
             raise ValueError(f"cannot scan {text}")  # the message quotes the input
-        if "die" in text and os.getpid() != _PARENT:
-            if _CRASH_ONCE_FLAG is None:
+        if "die" in text and _in_worker():
+            flag = os.environ.get(_CRASH_ONCE_ENV)
+            if flag is None:
                 os._exit(17)
-            if not _CRASH_ONCE_FLAG.exists():
-                _CRASH_ONCE_FLAG.touch()
+            if not pathlib.Path(flag).exists():
+                pathlib.Path(flag).touch()
                 os._exit(17)
         return []
 
@@ -135,11 +149,43 @@ def test_a_dead_worker_costs_only_the_line_that_kills_it(monkeypatch: pytest.Mon
     )
 
 
+def test_lines_that_kill_workers_first_in_a_batch_still_get_error_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Three killers at the head of a batch look like workers that cannot start; a
+    # fresh worker answering an empty batch shows they can, so the lines are at fault.
+    monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
+    killers = {51: "die 1", 52: "die 2", 53: "die 3"}
+    records, counts = _run_sabotaged(_mail_lines(100, killers), workers=2)
+    expected, _ = _run_sabotaged(_mail_lines(100, {}), workers=1)
+    assert [record["id"] for record in records] == list(range(1, 101))
+    for number in killers:
+        assert records[number - 1] == {
+            "id": number,
+            "line": number,
+            "error": "scan failed (worker process died)",
+        }
+    assert records[:50] + records[53:] == expected[:50] + expected[53:]
+    assert counts.errors == 3
+
+
+def test_an_id_beyond_64_bits_gets_an_error_record_not_a_rounded_id() -> None:
+    line = b'{"id": 123456789012345678901234567890, "text": "mail bob@example.com"}'
+    record = scanning.jsonl_record(_engine(), line, 4)
+    assert record == {
+        "id": None,
+        "line": 4,
+        "error": "'id' is an integer beyond 64 bits: send it as a string",
+    }
+    fine = scanning.jsonl_record(_engine(), b'{"id": 2.5, "text": "hi"}', 5)
+    assert fine["id"] == 2.5
+
+
 def test_batches_lost_with_a_worker_are_scanned_again(
     monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
 ) -> None:
     monkeypatch.setattr(scanning, "JSONL_BATCH_LINES", 10)
-    monkeypatch.setitem(globals(), "_CRASH_ONCE_FLAG", tmp_path / "crashed")
+    monkeypatch.setenv(_CRASH_ONCE_ENV, str(tmp_path / "crashed"))
     lines = _mail_lines(200, {55: "die once"})
     records, counts = _run_sabotaged(lines, workers=2)
     expected, expected_counts = _run_sabotaged(lines, workers=1)  # the parent never dies
@@ -179,7 +225,7 @@ def test_cli_workers_option_keeps_order() -> None:
 
 
 def _engine_that_kills_workers() -> Engine:
-    if os.getpid() != _PARENT:
+    if _in_worker():
         os._exit(18)  # as when workers cannot start or load the engine at all
     return _sabotaged_engine()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import random
 import pathlib
 
 import orjson
@@ -65,3 +66,34 @@ def test_jsonl_keeps_order_ids_and_reports_bad_lines(own_engine: Engine) -> None
     assert records[1]["error"] == "line is not valid JSON"
     assert records[2]["verdict"] == "clean"
     assert "bob@example.com" not in out.getvalue().decode()
+
+
+def _positions(text: str, start: int) -> tuple[int, int]:
+    line = text.count("\n", 0, start) + 1
+    return line, start - (text.rfind("\n", 0, start) + 1) + 1
+
+
+_SEGMENTS = (
+    "Her passport number is K12345678 and ",
+    "the SSN 123-45-6789 was on file. ",
+    "DATABASE_URL=postgres://maria.garcia@example.com:S3cr3tPassw0rd!x@db.example.com:5432/prod ",
+    "lorem ipsum dolor sit amet, consectetur adipiscing elit. ",
+    "call 905-674-3793 or mail bob@example.com\n",
+    "\n\n",
+)
+
+
+def test_chunked_scan_keeps_context_words_and_overlapping_families() -> None:
+    # A value right after a chunk cut keeps the context word before it ("passport",
+    # "SSN"), and an email inside a connection string that straddles the cut is kept.
+    engine = Engine()
+    rng = random.Random(7)
+    text = "".join(rng.choice(_SEGMENTS) for _ in range(160))
+    whole = [(f.detector, f.start, f.end, *_positions(text, f.start)) for f in engine.scan(text)]
+    assert {"passport", "us_ssn", "email", "secrets.connection_string"} <= {w[0] for w in whole}
+    for size in (301, 640, 997):
+        located = list(scan_stream(engine, _pieces(text, size), overlap=200))
+        got = [
+            (i.finding.detector, i.finding.start, i.finding.end, i.line, i.column) for i in located
+        ]
+        assert got == whole, size

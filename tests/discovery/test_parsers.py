@@ -18,6 +18,8 @@ from ramparts.discovery.parsers import (
     detect,
     read_records,
 )
+from ramparts.discovery.parsers.detect import parser_for
+from ramparts.discovery.parsers.record import redact_line
 from ramparts.errors import ConfigError, ParseError
 
 SAMPLES: dict[str, list[str]] = {
@@ -194,6 +196,38 @@ def test_broken_lines_are_counted_sampled_and_redacted(tmp_path: Path) -> None:
     stats = sources[0].stats
     assert (len(records), stats.broken, len(stats.broken_samples)) == (2, 8, 5)
     assert not any("SECRET" in s for s in stats.broken_samples)
+    assert stats.broken_samples[0].startswith("line 2: ")  # line 1 is the good one
+    assert stats.broken_samples[4].startswith("line 6: ")
+
+
+@pytest.mark.parametrize(
+    ("line", "kept"),
+    [
+        (
+            'date=2026-01-02 srcip=10.0.0.7 user="alice.smith" msg="login password=Hunter2!"',
+            'date=… srcip=… user="…" msg="…"',
+        ),
+        (
+            "CEF:0|Zscaler|NSS|1|1|n|1|suser=alice@corp.example cs1=Authorization: Bearer sk-ab12",
+            "CEF:0|Zscaler|NSS|1|1|n|1|suser=… cs1=…",
+        ),
+        ("mail from bob.jones@example.com failed, token 'abc'", "mail from [email] failed"),
+    ],
+)
+def test_broken_line_samples_keep_the_shape_not_the_values(line: str, kept: str) -> None:
+    sample = redact_line(line)
+    assert sample.startswith(kept)
+    for value in ("alice", "Hunter2", "10.0.0.7", "sk-ab12", "bob.jones", "abc"):
+        assert value not in sample
+
+
+@pytest.mark.parametrize("fmt", ["fortinet", "cef", "zeek-json"])
+def test_broken_line_samples_name_their_line(fmt: str) -> None:
+    stats = ParseStats(fmt)
+    lines = ["", "{not a record", "garbage user=alice"]
+    list(parser_for(fmt).parse(lines, stats, ParseContext()))
+    assert stats.broken == 2
+    assert [s.split(":")[0] for s in stats.broken_samples] == ["line 2", "line 3"]
 
 
 def _write_variants(tmp_path: Path) -> list[Path]:

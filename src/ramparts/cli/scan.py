@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import os
 import pathlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -13,6 +14,7 @@ from typing import IO, Annotated
 import typer
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -20,6 +22,7 @@ from ramparts.detectors.base import Sensitivity
 from ramparts.detectors.engine import Engine
 from ramparts.detectors.registry import Registry, default_registry
 from ramparts.detectors.scanning import (
+    BINARY_FILE,
     Located,
     SourceResult,
     default_workers,
@@ -39,13 +42,30 @@ _PROGRESS_MIN_BYTES = 4 << 20
 NOT_SCANNED_EXIT = 3
 
 
-def load_engine(config: pathlib.Path | None, only: str | None = None) -> Engine:
-    """The engine with default detectors, or as set by a settings YAML file and ``--only``."""
+# Fingerprints in reports are keyed HMACs of the values; a public key would let anyone
+# holding a report brute-force short values (SSNs, card numbers) back out of them.
+FINGERPRINT_KEY_ENV = "RAMPARTS_FINGERPRINT_KEY"
+
+
+def fingerprint_key() -> bytes:
+    """The key of this run's fingerprints: from the environment, else random for this run."""
+    configured = os.environ.get(FINGERPRINT_KEY_ENV, "")
+    return configured.encode("utf-8") if configured else os.urandom(32)
+
+
+def load_engine(
+    config: pathlib.Path | None, only: str | None = None, key: bytes | None = None
+) -> Engine:
+    """The engine with default detectors, or as set by a settings YAML file and ``--only``.
+
+    ``key`` keys the findings' fingerprints (default: :func:`fingerprint_key`).
+    """
+    key = fingerprint_key() if key is None else key
     registry = default_registry()
     if only:
         registry = Registry(registry.get(name.strip()) for name in only.split(",") if name.strip())
     if config is None:
-        return Engine(registry=registry)
+        return Engine(registry=registry, fingerprint_key=key)
     try:
         data = yaml.safe_load(config.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -55,7 +75,7 @@ def load_engine(config: pathlib.Path | None, only: str | None = None) -> Engine:
         # Accept both a whole policy file (detectors: {threshold, detectors}) and the section.
         if "detectors" in section or "threshold" in section:
             data = section
-    return Engine.from_dict(data, registry=registry)
+    return Engine.from_dict(data, registry=registry, fingerprint_key=key)
 
 
 Source = tuple[str, str | None, Iterator[Located]]
@@ -64,7 +84,8 @@ Source = tuple[str, str | None, Iterator[Located]]
 def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[Source]:
     """(path, skip reason, lazy findings) for each file, directory entry or stdin."""
     named = [p for p in paths or [] if p != "-"]
-    files = list(iter_files(named))
+    unlisted: list[OSError] = []  # directories that could not be listed
+    files = list(iter_files(named, unlisted.append))
     total = sum(path.stat().st_size for path in files if path.is_file())
     show = err.is_terminal and total >= _PROGRESS_MIN_BYTES
     with Progress(
@@ -85,14 +106,26 @@ def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[
                 engine, path, on_progress=lambda n: progress.advance(task, n)
             )
             yield str(path), skipped, findings
+    for error in unlisted:
+        reason = f"unreadable directory ({error.strerror or type(error).__name__})"
+        yield str(error.filename), reason, iter(())
     if not named or "-" in (paths or []):
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
         yield "-", None, scan_stream(engine, iter_chunks(stream))
 
 
-def _stream_json(sources: Iterator[Source], out: IO[str]) -> list[Sensitivity]:
-    """Write the JSON report as findings arrive, so memory stays flat; returns the levels seen."""
+def _not_scanned(skipped: str | None) -> bool:
+    """Whether a source was meant to be scanned and could not be (missing, unreadable)."""
+    return skipped is not None and skipped != BINARY_FILE
+
+
+def _stream_json(sources: Iterator[Source], out: IO[str]) -> tuple[list[Sensitivity], bool]:
+    """Write the JSON report as findings arrive, so memory stays flat.
+
+    Returns the levels seen, and whether some source could not be scanned.
+    """
     levels: set[Sensitivity] = set()
+    incomplete = False
     out.write('{\n  "results": [')
     for index, (path, skipped, findings) in enumerate(sources):
         out.write(("," if index else "") + '\n    {"path": ' + json.dumps(path) + ', "findings": [')
@@ -100,8 +133,9 @@ def _stream_json(sources: Iterator[Source], out: IO[str]) -> list[Sensitivity]:
             levels.add(item.finding.sensitivity)
             out.write(("," if count else "") + "\n      " + json.dumps(item.to_dict()))
         out.write("]" + (', "skipped": ' + json.dumps(skipped) if skipped else "") + "}")
+        incomplete = incomplete or _not_scanned(skipped)
     out.write("\n  ]\n}\n")
-    return sorted(levels)
+    return sorted(levels), incomplete
 
 
 def _print_table(results: list[SourceResult], out: Console) -> None:
@@ -111,7 +145,7 @@ def _print_table(results: list[SourceResult], out: Console) -> None:
     for result in results:
         for item in result.findings:
             table.add_row(
-                result.path,
+                escape(result.path),
                 f"{item.line}:{item.column}",
                 item.finding.detector,
                 item.finding.kind,
@@ -121,7 +155,10 @@ def _print_table(results: list[SourceResult], out: Console) -> None:
     out.print(table)
     for result in results:
         if result.skipped:
-            out.print(f"[yellow]skipped[/yellow] {result.path}: {result.skipped}", soft_wrap=True)
+            out.print(
+                f"[yellow]skipped[/yellow] {escape(result.path)}: {escape(result.skipped)}",
+                soft_wrap=True,
+            )
     count = sum(len(result.findings) for result in results)
     out.print(f"{count} finding(s) in {len(results)} source(s)")
 
@@ -133,7 +170,9 @@ def _render(results: list[SourceResult], output_format: str, out: Console) -> No
     sys.stdout.write(json.dumps(to_sarif(results, default_registry()), indent=2) + "\n")
 
 
-def _exit_code(levels: Iterable[Sensitivity], fail_on: str) -> int:
+def _exit_code(levels: Iterable[Sensitivity], fail_on: str, *, incomplete: bool = False) -> int:
+    if incomplete:
+        return NOT_SCANNED_EXIT  # the verdict is incomplete, whatever was found
     if fail_on == "never":
         return 0
     threshold = Sensitivity.parse(fail_on)
@@ -214,8 +253,12 @@ def scan(
     Matched values are never printed: findings show where, what and how sure.
 
     Exit codes: 0 nothing at or above --fail-on; 1 found at or above it; 2 usage or
-    settings error; 3 (--jsonl) some line could not be scanned: it has an error
-    record, and 3 wins over 1 because the answer is incomplete.
+    settings error; 3 something could not be scanned (a missing or unreadable file
+    or directory; with --jsonl, a line, which has an error record): 3 wins over 1
+    because the answer is incomplete. Binary files are skipped with a note.
+
+    Fingerprints (JSON, SARIF) are keyed by $RAMPARTS_FINGERPRINT_KEY when it is
+    set, so runs can be compared; otherwise by a random key, new each run.
     """
     if output_format not in FORMATS:
         raise ConfigError(
@@ -223,22 +266,26 @@ def scan(
         )
     if fail_on not in FAIL_ON:
         raise ConfigError(f"unknown severity '{fail_on}'", key="--fail-on", allowed=list(FAIL_ON))
-    engine = load_engine(config, only)
+    key = fingerprint_key()
+    engine = load_engine(config, only, key)
     err = Console(stderr=True)
     if jsonl:
-        _exit(_scan_jsonl(engine, functools.partial(load_engine, config, only), workers, fail_on))
+        make_engine = functools.partial(load_engine, config, only, key)
+        _exit(_scan_jsonl(engine, make_engine, workers, fail_on))
         return
     sources = _sources(engine, paths, err)
     if output_format == "json":
-        _exit(_exit_code(_stream_json(sources, sys.stdout), fail_on))
+        levels, incomplete = _stream_json(sources, sys.stdout)
+        _exit(_exit_code(levels, fail_on, incomplete=incomplete))
         return
     results = [
         SourceResult(path, findings=list(findings), skipped=skipped)
         for path, skipped, findings in sources
     ]
     _render(results, output_format, Console())
-    levels = (item.finding.sensitivity for result in results for item in result.findings)
-    _exit(_exit_code(levels, fail_on))
+    seen = (item.finding.sensitivity for result in results for item in result.findings)
+    incomplete = any(_not_scanned(result.skipped) for result in results)
+    _exit(_exit_code(seen, fail_on, incomplete=incomplete))
 
 
 def register(app: typer.Typer) -> None:

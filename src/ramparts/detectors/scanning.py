@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import itertools
+import json
 import multiprocessing
 import os
 import pathlib
@@ -24,11 +25,13 @@ from typing import IO, Any
 import orjson
 
 from ramparts.detectors.base import Finding, Sensitivity
-from ramparts.detectors.engine import Engine
+from ramparts.detectors.engine import CONTEXT_CHARS, Engine
+from ramparts.detectors.windowing import reported
 
 CHUNK_CHARS = 1 << 18
 OVERLAP_CHARS = 8192  # longer than any single value we detect (PEM keys, addresses)
 _SNIFF_BYTES = 8192
+BINARY_FILE = "binary file"  # the one skip reason that is not a failure to scan
 _SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
 
 
@@ -60,12 +63,17 @@ class SourceResult:
         return data
 
 
-def iter_files(paths: Iterable[str]) -> Iterator[pathlib.Path]:
-    """Files named directly, and files under directories (skipping VCS and caches)."""
+def iter_files(
+    paths: Iterable[str], on_error: Callable[[OSError], None] | None = None
+) -> Iterator[pathlib.Path]:
+    """Files named directly, and files under directories (skipping VCS and caches).
+
+    ``on_error`` hears of each directory that could not be listed.
+    """
     for raw in paths:
         path = pathlib.Path(raw)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            for root, dirs, files in os.walk(path, onerror=on_error):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
                 for name in sorted(files):
                     yield pathlib.Path(root) / name
@@ -92,46 +100,60 @@ def scan_stream(
     on_progress: Callable[[int], None] | None = None,
     overlap: int = OVERLAP_CHARS,
 ) -> Iterator[Located]:
-    """Findings over a text given in pieces, with offsets relative to the whole text."""
-    carry = ""
+    """Findings over a text given in pieces, with offsets relative to the whole text.
+
+    Each window is the look-back context (up to ``CONTEXT_CHARS`` already
+    reported), the text not yet reported, and the next chunk; see
+    :mod:`ramparts.detectors.windowing` for which findings it reports.
+    """
+    context = ""  # text before ``offset``, already reported: context words only
+    carry = ""  # text from ``offset`` on, not reported yet
     offset = 0  # absolute offset of ``carry``'s first character
-    line = 1  # line number at ``offset``
-    line_start = 0  # absolute offset where that line starts
+    lines = _LineCounter()
     pending: Iterator[str] = iter(chunks)
     chunk = next(pending, None)
     while chunk is not None:
         following = next(pending, None)
-        window = carry + chunk
-        final = following is None
-        # Findings starting in the overlap tail are reported by the next window, which
-        # starts after the last reported finding so a value is never seen twice.
-        limit = len(window) if final else _cut(window, overlap)
-        findings = [finding for finding in engine.scan(window) if finding.start < limit]
-        if findings:
-            limit = max(limit, *(finding.end for finding in findings))
-        # Findings come sorted by start: count newlines incrementally, not from zero each time.
-        newlines, counted_to, last_newline = 0, 0, -1
+        window = context + carry + chunk
+        first = len(context)
+        nominal = len(window) if following is None else max(_cut(window, overlap), first)
+        findings, limit = reported(engine.scan(window), first, nominal)
+        base = offset - first  # absolute offset of ``window``'s first character
         for finding in findings:
-            if finding.start > counted_to:
-                added = window.count("\n", counted_to, finding.start)
-                if added:
-                    newlines += added
-                    last_newline = window.rfind("\n", counted_to, finding.start)
-                counted_to = finding.start
-            if newlines:
-                column = finding.start - last_newline
-            else:
-                column = offset + finding.start - line_start + 1
-            yield Located(_shift(finding, offset), line + newlines, column)
-        line += window.count("\n", 0, limit)
-        last_newline = window.rfind("\n", 0, limit)
-        if last_newline >= 0:
-            line_start = offset + last_newline + 1
+            line, column = lines.position(window, base, finding.start)
+            yield Located(_shift(finding, base), line, column)
+        lines.advance(window, base, limit)
+        context = window[max(0, limit - CONTEXT_CHARS) : limit]
         carry = window[limit:]
-        offset += limit
+        offset = base + limit
         if on_progress is not None:
             on_progress(len(chunk))
         chunk = following
+
+
+class _LineCounter:
+    """Line and column (1-based) of absolute offsets, counted once over the text."""
+
+    def __init__(self) -> None:
+        self.counted_to = 0  # absolute offset up to which newlines are counted
+        self.line = 1  # line number at ``counted_to``
+        self.line_start = 0  # absolute offset where that line starts
+
+    def position(self, window: str, base: int, start: int) -> tuple[int, int]:
+        """Position of ``window[start]``, which is at or after everything counted so far."""
+        self.advance(window, base, start)
+        return self.line, base + start - self.line_start + 1
+
+    def advance(self, window: str, base: int, to: int) -> None:
+        """Count the newlines of ``window`` (at absolute ``base``) up to window offset ``to``."""
+        since = self.counted_to - base
+        if to <= since:
+            return
+        added = window.count("\n", since, to)
+        if added:
+            self.line += added
+            self.line_start = base + window.rfind("\n", since, to) + 1
+        self.counted_to = base + to
 
 
 def _cut(window: str, overlap: int) -> int:
@@ -161,7 +183,7 @@ def file_findings(
     try:
         with path.open("rb") as raw:
             if looks_binary(raw.read(_SNIFF_BYTES)):
-                return "binary file", iter(())
+                return BINARY_FILE, iter(())
         stream = path.open(encoding="utf-8", errors="replace", newline="")
     except OSError as exc:
         return f"unreadable ({exc.strerror or type(exc).__name__})", iter(())
@@ -222,6 +244,8 @@ def jsonl_record(engine: Engine, line: bytes, number: int) -> dict[str, Any]:
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         return _error_record(None, number, "expected an object with a string 'text'")
     identifier = item.get("id", number)
+    if isinstance(identifier, float) and _is_big_integer_id(line):
+        return _error_record(None, number, "'id' is an integer beyond 64 bits: send it as a string")
     try:
         findings = engine.scan(item["text"])
     except Exception as exc:  # one line's failure must not cost the other lines their answers
@@ -243,6 +267,12 @@ def jsonl_record(engine: Engine, line: bytes, number: int) -> dict[str, Any]:
         "verdict": "flagged" if findings else "clean",
         "sensitivity": None if level is None else str(level),
     }
+
+
+def _is_big_integer_id(line: bytes) -> bool:
+    """Whether the line's id is an integer literal too big for 64 bits (orjson reads a float)."""
+    # The exact parser runs only for float ids, which are rare.
+    return isinstance(json.loads(line).get("id"), int)
 
 
 def _error_record(identifier: Any, number: int, error: str) -> dict[str, Any]:
@@ -469,8 +499,9 @@ def _scan_in_pool(
 def _rescue(make_engine: Callable[[], Engine], batch: Batch) -> tuple[bytes, JsonlCounts] | None:
     """A batch a dead worker took down: again in a fresh worker, else line by line.
 
-    None when fresh workers die on the first lines without answering any: then the
-    workers themselves are broken (they cannot start, or load the engine), not a line.
+    None when fresh workers die on the first lines without answering any and a
+    fresh worker cannot answer even an empty batch: then the workers themselves are
+    broken (they cannot start, or load the engine), not the lines.
     """
     try:
         with _pool(make_engine, 1) as pool:
@@ -480,6 +511,7 @@ def _rescue(make_engine: Callable[[], Engine], batch: Batch) -> tuple[bytes, Jso
     parts: list[bytes] = []
     counts = JsonlCounts()
     deaths = 0
+    healthy = False  # a fresh worker was seen to start and answer
     pool = _pool(make_engine, 1)
     try:
         for item in batch:
@@ -487,16 +519,29 @@ def _rescue(make_engine: Callable[[], Engine], batch: Batch) -> tuple[bytes, Jso
                 data, line_counts = pool.submit(_worker_batch, [item]).result()
             except BrokenProcessPool:
                 deaths += 1
-                if deaths >= _WORKERS_BROKEN_AFTER and deaths == counts.read + 1:
-                    return None
-                data, line_counts = _error_batch([item], _DEAD_WORKER)
                 pool.shutdown()
+                if deaths == counts.read + 1 >= _WORKERS_BROKEN_AFTER and not healthy:
+                    # Every line so far killed its worker: the lines, or the workers?
+                    if not _worker_starts(make_engine):
+                        return None
+                    healthy = True
+                data, line_counts = _error_batch([item], _DEAD_WORKER)
                 pool = _pool(make_engine, 1)
             parts.append(data)
             counts.add(line_counts)
     finally:
         pool.shutdown()
     return b"".join(parts), counts
+
+
+def _worker_starts(make_engine: Callable[[], Engine]) -> bool:
+    """Whether a fresh worker starts and answers an empty batch."""
+    try:
+        with _pool(make_engine, 1) as pool:
+            pool.submit(_worker_batch, []).result()
+    except BrokenProcessPool:
+        return False
+    return True
 
 
 def _write(result: tuple[bytes, JsonlCounts], out: IO[bytes], counts: JsonlCounts) -> None:

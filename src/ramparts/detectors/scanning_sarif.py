@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
+import urllib.parse
 from collections.abc import Iterable
 from typing import Any
 
 from ramparts import __version__
 from ramparts.detectors.base import Sensitivity
 from ramparts.detectors.registry import Registry
-from ramparts.detectors.scanning import SourceResult
+from ramparts.detectors.scanning import BINARY_FILE, SourceResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {
@@ -17,6 +20,13 @@ _LEVELS = {
     Sensitivity.CONFIDENTIAL: "warning",
     Sensitivity.RESTRICTED: "error",
 }
+
+
+def artifact_uri(path: str) -> str:
+    """A path as a SARIF artifact URI: ``file://`` when absolute, else percent-encoded."""
+    if os.path.isabs(path):
+        return pathlib.Path(path).as_uri()
+    return urllib.parse.quote(path.replace(os.sep, "/"))
 
 
 def to_sarif(results: Iterable[SourceResult], registry: Registry) -> dict[str, Any]:
@@ -42,7 +52,7 @@ def to_sarif(results: Iterable[SourceResult], registry: Registry) -> dict[str, A
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": result.path},
+                        "artifactLocation": {"uri": artifact_uri(result.path)},
                         "region": {"startLine": item.line, "startColumn": item.column},
                     }
                 }
@@ -69,9 +79,16 @@ def to_sarif(results: Iterable[SourceResult], registry: Registry) -> dict[str, A
                         "rules": rules,
                     }
                 },
+                # Columns count code points, as Python strings do (SARIF's default is UTF-16).
+                "columnKind": "unicodeCodePoints",
                 "results": sarif_results,
                 "invocations": [
-                    {"executionSuccessful": True, "toolExecutionNotifications": notifications}
+                    {
+                        "executionSuccessful": all(
+                            result.skipped in (None, BINARY_FILE) for result in results
+                        ),
+                        "toolExecutionNotifications": notifications,
+                    }
                 ],
             }
         ],

@@ -42,7 +42,12 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def dump_json(value: Any) -> str:
     """JSON columns' serializer: orjson (audit records are written on every request),
-    falling back to the standard library for what orjson refuses (huge ints...)."""
+    falling back to the standard library for what orjson refuses (huge ints...).
+
+    Columns are read back with the standard library (:func:`json.loads`), which reads
+    everything either writes exactly (orjson would read a 70-bit integer as a float,
+    and refuse a NaN the fallback wrote); reads are rare next to writes.
+    """
     try:
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
     except TypeError:
@@ -52,7 +57,7 @@ def dump_json(value: Any) -> str:
 def create_store_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode and its directory created."""
     parsed = make_url(url)
-    codecs: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": orjson.loads}
+    codecs: dict[str, Any] = {"json_serializer": dump_json, "json_deserializer": json.loads}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -58,7 +58,7 @@ def read_records(
                 stats = ParseStats(UNRECOGNISED)
                 for line in lines:
                     stats.lines += 1
-                    stats.broken_line(line, "unrecognised log format")
+                    stats.broken_line(line, "unrecognised log format", stats.lines)
                 if sources is not None:
                     sources.append(SourceStats(path, stats))
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
@@ -32,10 +33,15 @@ class ParseStats:
     broken: int = 0
     broken_samples: list[str] = field(default_factory=list)
 
-    def broken_line(self, line: str, reason: str) -> None:
+    def broken_line(self, line: str, reason: str, number: int | None = None) -> None:
+        """Count a line no record could be made of; sample the first few, values masked.
+
+        ``number`` is the line's number in its file, when the parser knows it.
+        """
         self.broken += 1
         if len(self.broken_samples) < MAX_BROKEN_SAMPLES:
-            self.broken_samples.append(f"{reason}: {redact_line(line)}")
+            where = f"line {number}: " if number is not None else ""
+            self.broken_samples.append(f"{where}{reason}: {redact_line(line)}")
 
 
 class SkippedRows(NamedTuple):
@@ -70,12 +76,26 @@ class ParseContext:
     prefilter: Prefilter | None = None
 
 
+# What a broken-line sample keeps is its shape (which fields, in what order), never
+# values that may be personal data or credentials: quoted strings, key=value values,
+# credentials after an auth scheme, and e-mail addresses are masked.
+_MASKS = (
+    (re.compile(r'"[^"]*"?'), '"…"'),
+    (re.compile(r"'[^']*'?"), "'…'"),
+    (re.compile(r"\b(Bearer|Basic|Token|Digest)\s+\S+", re.IGNORECASE), r"\1 …"),
+    (re.compile(r"([\w.-]+)=(?![\"'])[^\s&;,|]+"), r"\1=…"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+)
+
+
 def redact_line(line: str) -> str:
-    """A broken-line sample safe for a report: no query strings, no quoted values, short."""
+    """A broken-line sample safe for a report: no query strings or values, short."""
     text = line.strip().replace("\t", " ")
     cut = text.find("?")
     if cut != -1:
         text = text[:cut] + "?[query removed]"
+    for pattern, mask in _MASKS:
+        text = pattern.sub(mask, text)
     return text[:_SAMPLE_CHARS] + ("..." if len(text) > _SAMPLE_CHARS else "")
 
 
@@ -105,7 +125,7 @@ def records_by_line(
             continue
         record = record_of(line)
         if record is None:
-            stats.broken_line(line, broken_reason)
+            stats.broken_line(line, broken_reason, stats.lines)
             continue
         stats.records += 1
         yield record

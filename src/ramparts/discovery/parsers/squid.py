@@ -104,7 +104,7 @@ class SquidNativeParser:
                 except (ValueError, IndexError):
                     record = None
                 if record is None:
-                    stats.broken_line(line, "not a Squid native line")
+                    stats.broken_line(line, "not a Squid native line", stats.lines + count)
                     continue
                 good += 1
                 yield record
@@ -168,11 +168,11 @@ class SquidCommonParser:
             found = _COMMON.match(line)
             ts = self._time(found["time"]) if found else None
             if found is None or ts is None:
-                stats.broken_line(line, "not a common/combined log line")
+                stats.broken_line(line, "not a common/combined log line", stats.lines)
                 continue
             host, path = split_url(found["url"])
             if not host:
-                stats.broken_line(line, "common/combined log line without a host")
+                stats.broken_line(line, "common/combined log line without a host", stats.lines)
                 continue
             if found["method"] == "CONNECT":
                 path = None

@@ -139,7 +139,7 @@ class MappedParser:
                 continue
             record = record_from_row(row, ctx) if isinstance(row, dict) else None
             if record is None:
-                stats.broken_line(line, f"{self.name} line without a usable host")
+                stats.broken_line(line, f"{self.name} line without a usable host", stats.lines)
                 continue
             stats.records += 1
             yield record

@@ -152,11 +152,15 @@ class ZeekTsvParser:
                         batched = http is not None and ctx.prefilter is not None and vectorised
                     continue
                 if kind is None:
-                    stats.broken_line(line, "zeek data before a usable #fields header")
+                    stats.broken_line(
+                        line, "zeek data before a usable #fields header", stats.lines + count
+                    )
                     continue
                 if batched:
                     if line.count(sep) != len(index) - 1:
-                        stats.broken_line(line, "zeek line with the wrong number of fields")
+                        stats.broken_line(
+                            line, "zeek line with the wrong number of fields", stats.lines + count
+                        )
                         continue
                     batch.append(line)
                     if len(batch) >= BATCH_LINES:
@@ -164,7 +168,9 @@ class ZeekTsvParser:
                     continue
                 parts = line.split(sep)
                 if len(parts) != len(index):
-                    stats.broken_line(line, "zeek line with the wrong number of fields")
+                    stats.broken_line(
+                        line, "zeek line with the wrong number of fields", stats.lines + count
+                    )
                     continue
                 record: LogRecord | None
                 if http is not None and parts[host_at] not in _UNSET:
@@ -196,7 +202,8 @@ class ZeekTsvParser:
                     row.parts = parts
                     record = build_record(kind, row.get, ctx)
                 if record is None:
-                    stats.broken_line(line, f"zeek {kind} line without a host or address")
+                    reason = f"zeek {kind} line without a host or address"
+                    stats.broken_line(line, reason, stats.lines + count)
                     continue
                 good += 1
                 yield record
