@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import io
-import random
 import pathlib
+import random
 
 import orjson
 
