@@ -7,6 +7,7 @@ candidate names and places. A tiny cache lets both detectors reuse the pass.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ramparts.detectors.base import per_scan_cache
@@ -18,7 +19,11 @@ _AFTER_BOUNDARY = r"(?:(?<=\\[nrt](?s:.))|(?<![\w'\u2019\-.@](?s:.)))"
 _REST_OF_WORD = r"[^\W\d_]*+(?:['\u2019\-][^\W\d_]++)*+(?![@\w]|\.\w)"
 _PARTICLES = "van|von|de|der|den|da|di|du|del|della|la|le|bin|ibn|al|el|ter|ten|dos|das"
 # A dot joins only after an initial ("Katrine T. Jørgensen") or a title ("Dr. Smith").
-_DOT_JOIN = r"(?:(?<![^\W\d_]{2})|(?<=Mr|Dr|Ms|St|Mx|MR|DR|MS)|(?<=Mrs|Rev|MRS)|(?<=Prof))\. ?"
+# The lookahead tests for the dot first: most words end without one, and the
+# lookbehinds (zero-width too, so their order does not matter) are slower.
+_DOT_JOIN = (
+    r"(?=\.)(?:(?<![^\W\d_]{2})|(?<=Mr|Dr|Ms|St|Mx|MR|DR|MS)|(?<=Mrs|Rev|MRS)|(?<=Prof))\. ?"
+)
 # The first character is found by two cheap ranges (ASCII capitals, or any
 # non-ASCII character), then checked exactly with a lookbehind: the exact class
 # needs a Unicode-category test per character, three times slower to scan with.
@@ -27,9 +32,67 @@ _RUN = re.compile(
     rf"{_FIRST}{_AFTER_BOUNDARY}{_REST_OF_WORD}"
     rf"(?:(?: | (?:{_PARTICLES}) (?:den |der )?|{_DOT_JOIN})[^\W\d_a-z]{_REST_OF_WORD}){{0,4}}"
 )
-# The same pattern for ASCII-only text (most chat): a plain first-character class
-# that the regex engine scans faster; tested to match exactly like ``_RUN`` there.
-_RUN_ASCII = re.compile(_RUN.pattern.replace(_FIRST, "[A-Z]", 1), re.ASCII)
+# The same pattern for ASCII-only text (most chat), with plain ranges for the
+# letter classes (what they mean under re.ASCII), which the regex engine tests
+# faster than character categories; tested to match exactly like ``_RUN`` there.
+_ASCII_CLASSES = (
+    (_FIRST, "[A-Z]"),
+    (r"[^\W\d_a-z]", "[A-Z]"),
+    (r"[^\W\d_]", "[A-Za-z]"),
+    (r"[\w'\u2019\-.@]", r"[A-Za-z0-9_'\u2019\-.@]"),
+    (r"(?![@\w]|\.\w)", r"(?![@A-Za-z0-9_]|\.[A-Za-z0-9_])"),
+)
+_ascii_pattern = _RUN.pattern
+for _class, _ascii_class in _ASCII_CLASSES:
+    _ascii_pattern = _ascii_pattern.replace(_class, _ascii_class)
+_RUN_ASCII = re.compile(_ascii_pattern, re.ASCII)
+# Most other text (European names, dashes, curly quotes) has no character from
+# U+2070 up. For it the classes are spelt out as ranges over U+0000..U+206F,
+# listed from what ``re`` itself says of each character, so they match alike
+# there; the regex engine tests ranges faster than categories.
+_LISTED_LIMIT = 0x2070
+_BEYOND_LISTED = re.compile(r"[^\x00-\u206f]")
+
+
+def _listed_class(pattern: str) -> str:
+    """The one-character class ``pattern`` as explicit ranges over U+0000..U+206F."""
+    members = [code for code in range(_LISTED_LIMIT) if re.fullmatch(pattern, chr(code))]
+    ranges: list[tuple[int, int]] = []
+    for code in members:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    spell = [
+        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+    ]
+    return "[" + "".join(spell) + "]"
+
+
+@functools.cache
+def _run_listed() -> re.Pattern[str]:
+    """``_RUN`` with listed classes, for text without characters from U+2070 up."""
+    upper, letter = _listed_class(r"[^\W\d_a-z]"), _listed_class(r"[^\W\d_]")
+    word = _listed_class(r"\w")[1:-1]
+    classes = (
+        (_FIRST, upper),
+        (r"[^\W\d_a-z]", upper),
+        (r"[^\W\d_]", letter),
+        (r"[\w'\u2019\-.@]", f"[{word}'\\u2019\\-.@]"),
+        (r"(?![@\w]|\.\w)", f"(?![@{word}]|\\.[{word}])"),
+    )
+    pattern = _RUN.pattern
+    for general, listed in classes:
+        pattern = pattern.replace(general, listed)
+    return re.compile(pattern)
+
+
+def _run_pattern(text: str) -> re.Pattern[str]:
+    if text.isascii():
+        return _RUN_ASCII
+    return _RUN if _BEYOND_LISTED.search(text) else _run_listed()
+
+
 _RUN_WORD = re.compile(r"[^\W\d_]++(?:['\u2019\-][^\W\d_]++)*+")
 _PARTICLE_SET = frozenset(_PARTICLES.split("|")) | {"den", "der"}
 
@@ -42,13 +105,13 @@ def _plain_run(value: str, start: int) -> Run | None:
     The usual multi-word run: letters only, so no particle, initial, title or
     possessive to handle, and splitting at the spaces gives the same words.
     """
-    words = value.split(" ")
     spans = []
-    for word in words:
+    for word in value.split(" "):
         if not (word.isalpha() and word[0].isupper()):
             return None
-        spans.append((start, start + len(word)))
-        start += len(word) + 1
+        end = start + len(word)
+        spans.append((start, end))
+        start = end + 1
     return tuple(spans)
 
 
@@ -82,15 +145,23 @@ def _split_words(text: str, start: int, end: int) -> list[Run]:
 def _runs(text: str) -> tuple[Run, ...]:
     runs: list[Run] = []
     append = runs.append
-    for match in (_RUN_ASCII if text.isascii() else _RUN).finditer(text):
+    for match in _run_pattern(text).finditer(text):
         value = match.group()
+        if value.isalpha():  # the usual case: one word of letters only ("The", "I")
+            if value[0].isupper():
+                append((match.span(),))
+            continue
         if " " not in value and "." not in value and len(value) > 1:
             if value[0].isupper():  # the usual case: one word
                 start = match.start()
                 end = start + len(value)
                 append(((start, end - 2 if value.endswith(("'s", "\u2019s")) else end),))
             continue
-        runs.extend(_split_run(text, match.start(), match.end()))
+        plain = _plain_run(value, match.start())  # _split_run, with the value at hand
+        if plain is not None:
+            append(plain)
+        else:
+            runs.extend(_split_words(text, match.start(), match.end()))
     return tuple(runs)
 
 

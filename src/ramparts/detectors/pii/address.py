@@ -266,8 +266,15 @@ def _may_open_core(text: str, number_start: int, number_end: int) -> bool:
 def _cores(text: str) -> list[tuple[int, int]]:
     """Street cores (possibly overlapping), leftmost and then longest first."""
     spans: list[tuple[int, int]] = []
+    size = len(text)
     for number_start, number_end in digit_runs(text):
-        if number_end - number_start <= 6 and _may_open_core(text, number_start, number_end):
+        # _may_open_core, inlined: it runs for every number.
+        if number_end - number_start <= 6 and number_end < size:
+            after = text[number_end]
+            may_open = after.isspace() or after.isalpha() or after == "-"
+        else:
+            may_open = False
+        if may_open:
             match = _DIGIT_CORE.match(text, number_start)
             if match and (match.group("nnn") is None or not _has_common_word(match.group("nnn"))):
                 spans.append(match.span())

@@ -7,6 +7,7 @@ few MB of memory.
 from __future__ import annotations
 
 import functools
+import string
 from importlib import resources
 
 # Capitalised words that are also first names, surnames or places but are far
@@ -147,3 +148,105 @@ def places() -> frozenset[str]:
         for place in _read("places.txt")
         if len(place) > 2 and place.lower() not in COMMON_WORDS
     )
+
+
+# Word classes: what a capitalised word is to the person-name scoring.
+
+# Post-nominal letters and generation suffixes belong to the name before them.
+NAME_SUFFIXES = frozenset(
+    ("jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "dvm", "esq", "cpa", "rn")
+)
+# Surname endings across European languages; a capitalised unknown word with one
+# (or with non-ASCII letters) counts as a surname.
+SURNAME_ENDINGS = (
+    "sson", "dóttir", "dottir", "sen", "ová", "ski", "ska", "sky", "cki", "cka", "ović", "ovic",
+    "vić", "enko", "escu", "opoulos", "akis", "idis", "stein", "berg", "mann", "ström", "qvist",
+    "shvili", "adze", "yan", "ian", "ova", "eva", "ov", "ev", "ez", "elli", "etti",
+)  # fmt: skip
+# The last two letters of every ending: most words fail this one set lookup.
+_SURNAME_TAILS = frozenset(ending[-2:] for ending in SURNAME_ENDINGS)
+
+
+def classify_word(word: str) -> str:
+    """The class of one capitalised word by the rules: "common", "suffix", "caps",
+    "first", "last", "given" or "unknown" (:class:`WordClasses` answers the same, faster)."""
+    if word.lower() in COMMON_WORDS:
+        return "common"
+    if word.lower() in NAME_SUFFIXES:
+        return "suffix"  # "Aimee McGregor DVM", "Felix Biermann III"
+    if word.isupper() and len(word) > 1:
+        return "caps"  # an all-caps word is an acronym or a heading more often than a name
+    if word in first_names() or word.capitalize() in first_names():
+        return "first"
+    if word in last_names() or word.capitalize() in last_names():
+        return "last"
+    if word in given_names():
+        return "given"  # exact case only: "IDs" is not "Ids"
+    if len(word) > 3 and (word.lower().endswith(SURNAME_ENDINGS) or not word.isascii()):
+        return "last"  # "Szöllösy", "Kowalska", "Sigurmundsson": shaped like a surname
+    return "unknown"
+
+
+class WordClasses:
+    """:func:`classify_word` from tables built once over the lists, holding no prompt word.
+
+    ``table`` has the class of every first name and capitalised list word ("The",
+    "Inc"), and is kept small so that its lookups stay in the CPU caches. A word
+    not in it is a surname if in ``last``, else a given name if in ``given``
+    (the few listed names with another class are in ``table``), else it is left
+    to :meth:`unlisted`. Nothing is remembered per word: a per-scan memo costs
+    more than these few lookups.
+    """
+
+    __slots__ = ("given", "last", "table")
+
+    def __init__(self) -> None:
+        lists = (COMMON_WORDS, NAME_SUFFIXES, NOT_PERSON_WORDS, TITLES, string.ascii_lowercase)
+        forms = (
+            form for words in lists for word in words for form in (word.capitalize(), word.upper())
+        )
+        self.table = {word: classify_word(word) for word in (*forms, *first_names())}
+        self.last, self.given = last_names(), given_names()
+        for names, usual in ((self.last, "last"), (self.given - self.last, "given")):
+            for name in names:
+                if name not in self.table and classify_word(name) != usual:
+                    self.table[name] = classify_word(name)  # an all-caps entry, say
+
+    def classify(self, word: str) -> str:
+        """:func:`classify_word` (the scan loops inline this)."""
+        return self.table.get(word) or (
+            "last" if word in self.last else "given" if word in self.given else self.unlisted(word)
+        )
+
+    @staticmethod
+    def unlisted(word: str) -> str:
+        """:func:`classify_word` for a word in no list as it is (first names included):
+        only its lower-case and capitalised forms are left to look up."""
+        lowered = word.lower()
+        if lowered in COMMON_WORDS:
+            return "common"
+        if lowered in NAME_SUFFIXES:
+            return "suffix"
+        if word.isupper() and len(word) > 1:
+            return "caps"
+        capitalized = word.capitalize()
+        if capitalized != word:  # "McDONALD": its capitalised form may be listed
+            if capitalized in first_names():
+                return "first"
+            if capitalized in last_names():
+                return "last"
+        if len(word) > 3 and (
+            not word.isascii()
+            or (lowered[-2:] in _SURNAME_TAILS and lowered.endswith(SURNAME_ENDINGS))
+        ):
+            return "last"
+        return "unknown"
+
+
+@functools.cache
+def word_classes() -> WordClasses:
+    # The lists the name scoring reads lazily are loaded here too, so no scan pays for them.
+    common_word_first_names()
+    common_word_last_names()
+    name_words()
+    return WordClasses()

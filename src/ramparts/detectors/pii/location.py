@@ -15,11 +15,11 @@ _PLACE_CUE = re.compile(
 _MAX_WORDS = 4
 
 
-@functools.lru_cache(maxsize=65536)
-def _is_place_word(word: str) -> bool:
-    """Whether one capitalised word is a place name on its own ("Paris")."""
-    folded = word.casefold()
-    return folded in gazetteer.place_lengths() and folded in gazetteer.places()
+@functools.cache
+def _one_word_places() -> frozenset[str]:
+    """The places that are one word ("paris"), case-folded: built once from the
+    gazetteer, so it holds no prompt word."""
+    return frozenset(first for first in gazetteer.place_lengths() if first in gazetteer.places())
 
 
 # Words that make a capitalised run an organisation, whose place words ("Tokyo",
@@ -49,30 +49,35 @@ class LocationDetector(Detector):
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
         places, lengths = gazetteer.places(), gazetteer.place_lengths()
+        one_word = _one_word_places()
         for run in capitalized_runs(text):
             if len(run) == 1:
-                # Most runs are one word: one cached lookup decides.
+                # Most runs are one word: one lookup decides.
                 start, end = run[0]
-                if _is_place_word(text[start:end]):
+                if text[start:end].casefold() in one_word:
                     findings.append(self._place(context, text, start, end))
                 continue
-            found_before = len(findings)
-            index = 0
-            while index < len(run):
-                start = run[index][0]
-                longest = lengths.get(text[start : run[index][1]].casefold(), 0)
+            spans: list[tuple[int, int]] = []
+            index, count = 0, len(run)
+            while index < count:
+                start, word_end = run[index]
+                longest = lengths.get(text[start:word_end].casefold(), 0)
+                if not longest:
+                    index += 1  # the usual case: no place starts with this word
+                    continue
                 # Longest place name that starts at this word wins ("New York City").
-                for size in range(min(longest, _MAX_WORDS, len(run) - index), 0, -1):
+                for size in range(min(longest, _MAX_WORDS, count - index), 0, -1):
                     end = run[index + size - 1][1]
                     if " ".join(text[start:end].split()).casefold() in places:
-                        findings.append(self._place(context, text, start, end))
+                        spans.append((start, end))
                         index += size
                         break
                 else:
                     index += 1
-            # "Tokyo Cosmos Electric Co.", "Mango Transit": part of an organisation's name.
-            if len(findings) > found_before and _names_an_organisation(text, run):
-                del findings[found_before:]
+            # "Tokyo Cosmos Electric Co.", "Mango Transit": part of an organisation's name
+            # (tested before building the findings, which it would discard).
+            if spans and not _names_an_organisation(text, run):
+                findings.extend(self._place(context, text, start, end) for start, end in spans)
         return findings
 
     def _place(self, context: ScanContext, text: str, start: int, end: int) -> Finding:

@@ -8,7 +8,6 @@ and by what comes before it (titles such as 'Dr.', cues such as 'my name is').
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
@@ -22,10 +21,9 @@ from ramparts.detectors.pii._names_context import (
     TITLE_CUES,
     VERB_AFTER,
     WEAK,
+    WINDOW,
     aligned_lower,
-    at_line_start,
     layout_bonus,
-    strip_end,
     window_before,
 )
 from ramparts.detectors.pii._tokens import capitalized_runs
@@ -34,13 +32,7 @@ _STREET_ENDINGS = (
     "strasse", "straße", "straat", "laan", "gatan", "katu", "vej", "veien", "weg", "plaats",
     "plads", "gade", "väg", "vägen", "torget", "utca", "platz", "plein", "gasse",
 )  # fmt: skip
-# Surname endings across European languages; a capitalised unknown word with one
-# (or with non-ASCII letters) counts as a surname.
-_SURNAME_ENDINGS = (
-    "sson", "dóttir", "dottir", "sen", "ová", "ski", "ska", "sky", "cki", "cka", "ović", "ovic",
-    "vić", "enko", "escu", "opoulos", "akis", "idis", "stein", "berg", "mann", "ström", "qvist",
-    "shvili", "adze", "yan", "ian", "ova", "eva", "ov", "ev", "ez", "elli", "etti",
-)  # fmt: skip
+_STREET_TAILS = frozenset(ending[-2:] for ending in _STREET_ENDINGS)  # a cheap test first
 _AMBIGUOUS_NAMES_TEXT = (
     "mark bill will grant rich joy hope grace faith art dawn summer june april may august chase"
     " guy page rose ray bell major sunny young king white black green brown long hall price"
@@ -63,33 +55,6 @@ _PAIR_GIVEN = 0.8
 _REPEAT_SCORE = 0.7
 _LISTED_SCORE = 0.6
 _ANCHOR_SCORE = 0.5  # the least confident name that makes its neighbours in a list names
-
-
-# Post-nominal letters and generation suffixes belong to the name before them.
-_SUFFIXES = frozenset(
-    ("jr", "sr", "ii", "iii", "iv", "phd", "md", "dds", "dvm", "esq", "cpa", "rn")
-)
-
-
-@functools.lru_cache(maxsize=65536)
-def _word_class(word: str) -> str:
-    if word.lower() in gazetteer.COMMON_WORDS:
-        return "common"
-    if word.lower() in _SUFFIXES:
-        return "suffix"  # "Aimee McGregor DVM", "Felix Biermann III"
-    if word.isupper() and len(word) > 1:
-        return "caps"  # an all-caps word is an acronym or a heading more often than a name
-    if word in gazetteer.first_names() or word.capitalize() in gazetteer.first_names():
-        return "first"
-    if word in gazetteer.last_names() or word.capitalize() in gazetteer.last_names():
-        return "last"
-    if word in gazetteer.given_names():
-        return "given"  # exact case only: "IDs" is not "Ids"
-    if word.isupper() and len(word) > 1:
-        return "caps"  # an all-caps word is an acronym or a heading more often than a name
-    if len(word) > 3 and (word.lower().endswith(_SURNAME_ENDINGS) or not word.isascii()):
-        return "last"  # "Szöllösy", "Kowalska", "Sigurmundsson": shaped like a surname
-    return "unknown"
 
 
 def base_score(classes: list[str]) -> float:
@@ -154,14 +119,28 @@ def _lone_word_hopeless(
     cue (tested as bare suffixes, a superset of whole words) could lift any
     word, so it gives up only when neither is there.
     """
-    window, low, high = window_before(text, lowered, start)
-    cue_end = strip_end(window, low, high, " \t\n,:")
-    if window.endswith(STRONG_CUES, low, cue_end) or window.endswith(
-        TITLE_CUES, low, strip_end(window, low, high, " \t.")
-    ):
-        return False  # a title or strong cue (as bare suffixes: a superset) can lift any word
+    # window_before and strip_end inlined: this runs for most capitalised words.
+    if lowered is None:
+        window, low, high = window_before(text, lowered, start)
+    else:
+        window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
+    cue_end = high
+    while cue_end > low and window[cue_end - 1] in " \t\n,:":
+        cue_end -= 1
+    if window.endswith(STRONG_CUES, low, cue_end):
+        return False  # a strong cue (as a bare suffix: a superset) can lift any word
+    title_end = high
+    while title_end > low and window[title_end - 1] in " \t.":
+        title_end -= 1
+    if window.endswith(TITLE_CUES, low, title_end):
+        return False  # and so can a title
     # Layout counts only at a line start or before "'s".
-    layout_possible = at_line_start(text, start) or text.startswith(("'s", "\u2019s"), end)
+    layout_possible = (
+        start == 0
+        or text[start - 1] == "\n"
+        or text.endswith(("\\n", "\\t"), 0, start)
+        or text.startswith(("'s", "\u2019s"), end)
+    )
     if not layout_possible and base + 0.3 < floor - 0.02:
         return True  # even a weak cue and a verb after it leave it short
     best = min(base + 0.15, 0.9) if window.endswith(CUES, low, cue_end) else base
@@ -206,14 +185,12 @@ def _listed_next_to(
     """The name-like candidates (sorted, with their ``starts``) joined to one of
     ``names`` by a comma, "and", "or" or "&" within eight characters."""
     listed: set[tuple[int, int]] = set()
+    classify = gazetteer.word_classes().classify
     for name_start, name_end in names:
         index = bisect.bisect_left(starts, name_end)
         while index < len(starts) and starts[index] <= name_end + 8:
             start, end = candidates[index]
-            if (
-                _LIST_JOINER.match(text[name_end:start])
-                and _word_class(text[start:end]) != "common"
-            ):
+            if _LIST_JOINER.match(text[name_end:start]) and classify(text[start:end]) != "common":
                 listed.add((start, end))
             index += 1
         index = bisect.bisect_left(starts, name_start - 40)  # a candidate word is short
@@ -221,11 +198,7 @@ def _listed_next_to(
             start, end = candidates[index]
             if name_start - 8 <= end <= name_start:
                 joiner = _LIST_JOINER_AFTER.match(text, end, name_start)
-                if (
-                    joiner
-                    and joiner.end() == name_start
-                    and _word_class(text[start:end]) != "common"
-                ):
+                if joiner and joiner.end() == name_start and classify(text[start:end]) != "common":
                     listed.add((start, end))
             index += 1
     return listed
@@ -237,23 +210,26 @@ def _is_title(word: str) -> bool:
 
 def _not_a_person(text: str, words: list[str], end: int) -> bool:
     """Organisations, streets and known places are not people."""
-    if _names_a_non_person(tuple(words)):
+    if _names_a_non_person(words):
         return True
     if text[end : end + 3].strip().startswith("&"):
         return True  # "H. J. Wilson & Company"
     return _NUMBER_AFTER.match(text, end) is not None  # "Celso Emilio Ferreiro 23": a street
 
 
-@functools.lru_cache(maxsize=16384)
-def _names_a_non_person(words: tuple[str, ...]) -> bool:
-    """Whether the words alone say organisation, street or place (cached: runs recur)."""
+def _names_a_non_person(words: list[str]) -> bool:
+    """Whether the words alone say organisation, street or place."""
+    not_person = gazetteer.NOT_PERSON_WORDS
     for word in words:
         lowered = word.lower().rstrip(".")
-        if lowered in gazetteer.NOT_PERSON_WORDS or lowered.endswith(_STREET_ENDINGS):
+        if lowered in not_person or (
+            lowered[-2:] in _STREET_TAILS and lowered.endswith(_STREET_ENDINGS)
+        ):
             return True
+    longest = min(gazetteer.place_lengths().get(words[0].casefold(), 0), len(words))
+    if longest < 2:
+        return False  # the usual case: no place of two words or more starts with it
     places = gazetteer.places()
-    first = words[0].casefold()
-    longest = min(gazetteer.place_lengths().get(first, 0), len(words))
     # "San Giovanni Di Casarsa", "Saint Kitts": the run starts with a known place.
     return any(" ".join(words[:size]).casefold() in places for size in range(longest, 1, -1))
 
@@ -374,7 +350,10 @@ class PersonNameDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        word_class = _word_class
+        # WordClasses.classify, inlined: it runs for every capitalised word.
+        word_classes = gazetteer.word_classes()
+        table, surnames, given = word_classes.table, word_classes.last, word_classes.given
+        unlisted = word_classes.unlisted
         # Names from 0.5 up anchor the association pass below, so they are always built;
         # anything under min_score is dropped at the end.
         floor = max(_MIN_SCORE, min(context.min_score, _ANCHOR_SCORE))
@@ -385,7 +364,9 @@ class PersonNameDetector(Detector):
                 # Most runs are one word ("The", "Linux"): no ambiguity or segments to resolve.
                 start, end = run[0]
                 word = text[start:end]
-                single = word_class(word)
+                single = table.get(word) or (
+                    "last" if word in surnames else "given" if word in given else unlisted(word)
+                )
                 if single == "caps" or single == "suffix":
                     continue
                 if single == "common" or _lone_word_hopeless(
@@ -400,10 +381,14 @@ class PersonNameDetector(Detector):
                     lone_misses.append((start, end))  # association may still lift it
                 continue
             words = [text[start:end] for start, end in run]
-            classes = [word_class(word) for word in words]
+            classes = [
+                table.get(word)
+                or ("last" if word in surnames else "given" if word in given else unlisted(word))
+                for word in words
+            ]
             title_case = _title_case_phrase(words)
             if title_case:
-                if _names_a_non_person(tuple(words)):
+                if _names_a_non_person(words):
                     continue  # "Department Of Better Technology": an organisation
                 classes = _title_case_classes(words, classes)
             if "common" in classes:
@@ -513,14 +498,32 @@ class PersonNameDetector(Detector):
             return None
         start, end = run[first][0], run[last - 1][1]
         base = base_score(segment)
-        window, low, high = window_before(text, lowered, start)
-        cue_end = strip_end(window, low, high, " \t\n,:")
-        titled = (first > 0 and _is_title(words[first - 1])) or TITLE.ends(
-            window, low, strip_end(window, low, high, " \t.")
-        )
+        # window_before, strip_end and layout_bonus's usual case inlined: this runs for
+        # most names.
+        if lowered is None:
+            window, low, high = window_before(text, lowered, start)
+        else:
+            window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
+        cue_end = high
+        while cue_end > low and window[cue_end - 1] in " \t\n,:":
+            cue_end -= 1
+        titled = first > 0 and _is_title(words[first - 1])
+        if not titled:
+            title_end = high
+            while title_end > low and window[title_end - 1] in " \t.":
+                title_end -= 1
+            titled = TITLE.ends(window, low, title_end)
         # A title overrides the cues and a strong cue a weak one: test only what can count.
         strongly_cued = not titled and STRONG.ends(window, low, cue_end)
-        layout = layout_bonus(text, start, end, last - first)
+        if (
+            start == 0
+            or text[start - 1] == "\n"
+            or text.endswith(("\\n", "\\t"), 0, start)
+            or text.startswith(("'s", "\u2019s"), end)
+        ):
+            layout = layout_bonus(text, start, end, last - first)
+        else:
+            layout = 0.0  # what layout_bonus says inside a line, without a possessive
         verb_after = VERB_AFTER.match(text, end) is not None
         if titled or strongly_cued:
             score = _cued_score(
@@ -532,7 +535,10 @@ class PersonNameDetector(Detector):
             if len(run) > 1 and _final_score(weak_best, layout, verb_after, False) < floor:
                 return None
             score = weak_best if WEAK.ends(window, low, cue_end) else base
-        if PLACE.ends(window, low, strip_end(window, low, high, " \t")):
+        place_end = high
+        while place_end > low and window[place_end - 1] in " \t":
+            place_end -= 1
+        if PLACE.ends(window, low, place_end):
             score -= 0.25  # "in", "at", "near": a place more likely
         place_word = last - first == 1 and _place_first(
             text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
