@@ -31,9 +31,16 @@ from typing import Any, Literal, NamedTuple
 
 import hyperscan
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, forget_scanned_texts
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    forget_scanned_texts,
+    new_finding,
+)
 from ramparts.detectors.pattern_set import ThreadScratch
 from ramparts.detectors.registry import Registry, default_registry
+from ramparts.detectors.windowing import reported
 from ramparts.errors import DetectorError
 
 DEFAULT_THRESHOLD = 0.5
@@ -307,13 +314,10 @@ class Engine:
             end = min(len(text), start + WINDOW_CHARS)
             left = max(0, start - CONTEXT_CHARS)  # detectors look back for context words
             right = min(len(text), end + OVERLAP_CHARS)  # values that straddle ``end``
-            reported_to = end
-            for finding in self._scan_window(text[left:right], origin):
-                absolute = finding.start + left
-                if start <= absolute < end:
-                    findings.append(_shifted(finding, left))
-                    reported_to = max(reported_to, finding.end + left)
-            start = reported_to
+            window = self._scan_window(text[left:right], origin)
+            kept, reported_to = reported(window, start - left, end - left)
+            findings.extend(_shifted(finding, left) for finding in kept)
+            start = reported_to + left
         return findings
 
     def _scan_window(self, text: str, origin: str) -> list[Finding]:
@@ -388,7 +392,7 @@ def _shifted(finding: Finding, offset: int) -> Finding:
     if not offset:
         return finding
     # Built directly: dataclasses.replace costs several times more, once per finding.
-    return Finding(
+    return new_finding(
         finding.detector,
         finding.kind,
         finding.start + offset,
@@ -418,7 +422,8 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
             cluster_end = finding.end
         else:
             cluster.append(finding)
-            cluster_end = max(cluster_end, finding.end)
+            if finding.end > cluster_end:
+                cluster_end = finding.end
     kept.extend(_resolve_cluster(cluster) if len(cluster) > 1 else cluster)
     return kept
 
@@ -427,24 +432,40 @@ _START = operator.attrgetter("start")
 _END = operator.attrgetter("end")
 
 
+def _confidence(finding: Finding) -> tuple[float, int]:
+    """Most confident first, then longest first."""
+    return (-finding.score, finding.start - finding.end)
+
+
 def _resolve_cluster(cluster: list[Finding]) -> list[Finding]:
     if len(cluster) == 1:
         return cluster
-    survivors = [
-        inner
-        for inner in cluster
-        if not any(
-            outer is not inner
-            and outer.start <= inner.start
-            and inner.end <= outer.end
-            and (outer.end - outer.start) > (inner.end - inner.start)
-            and inner.score < outer.score + _CONTAINMENT_MARGIN
-            for outer in cluster
-        )
-    ]
-    survivors.sort(key=lambda finding: (-finding.score, finding.start - finding.end))
+    # Plain loops rather than any()/all() over generators: clusters are small (two
+    # or three findings) and there are a few per dense text, so set-up costs dominate.
+    survivors: list[Finding] = []
+    for inner in cluster:
+        start, end, score = inner.start, inner.end, inner.score
+        size = end - start
+        for outer in cluster:
+            if (
+                outer.start <= start
+                and end <= outer.end
+                and (outer.end - outer.start) > size
+                and score < outer.score + _CONTAINMENT_MARGIN
+                and outer is not inner
+            ):
+                break  # inside a larger, nearly as confident finding
+        else:
+            survivors.append(inner)
+    if len(survivors) < 2:
+        return survivors
+    survivors.sort(key=_confidence)
     accepted: list[Finding] = []
     for finding in survivors:
-        if all(finding.end <= other.start or other.end <= finding.start for other in accepted):
+        start, end = finding.start, finding.end
+        for other in accepted:
+            if not (end <= other.start or other.end <= start):
+                break  # overlaps a more confident one
+        else:
             accepted.append(finding)
     return accepted

@@ -23,8 +23,9 @@ from ramparts.detectors.base import per_scan_cache
 # Written ``\d\d*+`` rather than ``\d++``: the same matches, but a pattern that opens
 # with a plain class lets the regex engine skip non-digits faster (about a quarter).
 _DIGITS = re.compile(r"\d\d*+")
-# Digit runs joined by at most three of the separators number-shaped values allow.
-_CLUSTER = re.compile(r"\d\d*+(?:[ .\-()+]{1,3}\d++)*+")
+# Digit runs joined by at most three of the separators number-shaped values allow;
+# the group holds what follows the first run (empty for a lone run).
+_CLUSTER = re.compile(r"\d\d*+((?:[ .\-()+]{1,3}\d++)*+)")
 
 
 @dataclass(slots=True)
@@ -35,6 +36,10 @@ class _DigitRuns:
     # (digits in the cluster, offsets of its runs), in text order
     clusters: tuple[tuple[int, tuple[int, ...]], ...]
     by_size: dict[tuple[int, int], tuple[int, ...]] = field(default_factory=dict)
+    clusters_by_size: dict[int, tuple[tuple[int, tuple[int, ...]], ...]] = field(
+        default_factory=dict
+    )
+    sizes: dict[int, int] | None = None  # run length by start, once asked for
 
 
 def cluster_trigger(min_digits: int) -> str:
@@ -53,9 +58,9 @@ def _scan(text: str) -> _DigitRuns:
     clusters: list[tuple[int, tuple[int, ...]]] = []
     digits = 0
     for cluster in _CLUSTER.finditer(text):
-        value = cluster.group()
-        if value.isdigit():  # the usual case: a lone run ("2023")
-            start, end = cluster.span()
+        end, tail = cluster.span(1)
+        if end == tail:  # the usual case: a lone run ("2023")
+            start = cluster.start()
             starts.append(start)
             ends.append(end)
             digits += end - start
@@ -63,7 +68,7 @@ def _scan(text: str) -> _DigitRuns:
             continue
         members = []
         size = 0
-        for run in _DIGITS.finditer(text, cluster.start(), cluster.end()):
+        for run in _DIGITS.finditer(text, cluster.start(), tail):
             members.append(run.start())
             ends.append(run.end())
             size += run.end() - run.start()
@@ -108,6 +113,25 @@ def cluster_starts(text: str, min_digits: int, min_runs: int = 1) -> tuple[int, 
         )
         runs.by_size[key] = found
     return found
+
+
+def clusters_with(text: str, min_digits: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """``(digits, run offsets)`` of each cluster holding ``min_digits`` digits, in text
+    order: for a detector trying several patterns over the same clusters."""
+    runs = _runs(text)
+    found = runs.clusters_by_size.get(min_digits)
+    if found is None:
+        found = tuple(cluster for cluster in runs.clusters if cluster[0] >= min_digits)
+        runs.clusters_by_size[min_digits] = found
+    return found
+
+
+def run_sizes(text: str) -> dict[int, int]:
+    """The length of the digit run starting at each offset of :func:`digit_starts`."""
+    runs = _runs(text)
+    if runs.sizes is None:
+        runs.sizes = {start: end - start for start, end in zip(runs.starts, runs.ends, strict=True)}
+    return runs.sizes
 
 
 def has_run_sequence(text: str, lengths: tuple[int, ...], gap: int) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import phonenumbers
 from phonenumbers import PhoneNumber
@@ -73,10 +73,29 @@ class _Region:
     international_prefix: re.Pattern[str] | None
     national_prefix: re.Pattern[str] | None
     transforms_prefix: bool
+    # Per number length, the patterns of the types allowing it as one alternation
+    # (None: no type does); filled on first use. One fullmatch of ``(?:a)|(?:b)``
+    # succeeds exactly when one of ``a`` and ``b`` fullmatches.
+    by_length: dict[int, re.Pattern[str] | None] = field(default_factory=dict, compare=False)
 
     def has_type(self, number: str) -> bool:
         """phonenumbers' ``_number_type_helper(...) != UNKNOWN``."""
-        return _matches(number, self.general) and any(_matches(number, d) for d in self.types)
+        if not _matches(number, self.general):
+            return False
+        size = len(number)
+        try:
+            types = self.by_length[size]
+        except KeyError:
+            types = self.by_length[size] = self._types_of_length(size)
+        return types is not None and types.fullmatch(number) is not None
+
+    def _types_of_length(self, size: int) -> re.Pattern[str] | None:
+        patterns = [
+            f"(?:{desc[1].pattern})"
+            for desc in self.types
+            if desc is not None and (not desc[0] or size in desc[0])
+        ]
+        return re.compile("|".join(patterns)) if patterns else None
 
 
 @functools.cache
@@ -127,9 +146,27 @@ def _valid_national(country_code: int, national: str) -> bool | None:
     regions = _country_regions(country_code)
     if regions is None:
         return None
+    lengths = _general_lengths(country_code)
+    if lengths is not None and len(national) not in lengths:
+        return False  # no region of the code has a number this long
     region = regions[0] if len(regions) == 1 else _region_of(national, regions)
     rules = _region(region) if region is not None else None
     return rules is not None and rules.country_code == country_code and rules.has_type(national)
+
+
+@functools.cache
+def _general_lengths(country_code: int) -> frozenset[int] | None:
+    """Every length a valid number of the code's regions can have (``has_type`` needs
+    the general description's lengths); None when one region does not limit them."""
+    lengths: set[int] = set()
+    for code in _country_regions(country_code) or ():
+        rules = _region(code)
+        if rules is None or rules.general is None:
+            continue  # never valid: adds no length
+        if not rules.general[0]:
+            return None
+        lengths |= rules.general[0]
+    return frozenset(lengths)
 
 
 def _region_of(national: str, regions: tuple[str, ...]) -> str | None:
@@ -183,16 +220,81 @@ def _region_steps(regions: tuple[str, ...]) -> tuple[_Step, ...]:
     return tuple(steps)
 
 
+@dataclass(frozen=True)
+class _Prefix:
+    """What parse needs to strip a region's national prefix, read once from metadata."""
+
+    metadata: PhoneMetadata
+    pattern: re.Pattern[str] | None  # national prefix for parsing; None: nothing to strip
+    general: re.Pattern[str] | None  # general national number pattern
+    lengths: tuple[int, ...]  # general possible lengths, sorted
+    local_lengths: frozenset[int]
+    modelled: bool  # False: no transform-free rule here, ask phonenumbers
+
+
+@functools.cache
+def _prefix(code: str) -> _Prefix | None:
+    metadata = PhoneMetadata.metadata_for_region(code, None)
+    if metadata is None:
+        return None
+    general = metadata.general_desc
+    prefix = metadata.national_prefix_for_parsing
+    pattern = general.national_number_pattern if general is not None else None
+    lengths = tuple(general.possible_length or ()) if general is not None else ()
+    return _Prefix(
+        metadata=metadata,
+        pattern=re.compile(prefix) if prefix else None,
+        general=re.compile(pattern) if pattern else None,
+        lengths=lengths,
+        local_lengths=frozenset(general.possible_length_local_only or ())
+        if general
+        else frozenset(),
+        modelled=general is not None
+        and bool(lengths)
+        and list(lengths) == sorted(lengths)
+        and not metadata.national_prefix_transform_rule,
+    )
+
+
+def _strip_prefix(number: str, rules: _Prefix) -> str:
+    """phonenumbers' ``_maybe_strip_national_prefix_carrier_code`` (no transform rule):
+    the prefix goes unless the number was viable with it and is not without it."""
+    match = rules.pattern.match(number) if rules.pattern is not None and number else None
+    if match is None:
+        return number
+    stripped = number[match.end() :]
+    general = rules.general
+    if general is not None and general.fullmatch(number) and not general.fullmatch(stripped):
+        return number
+    return stripped
+
+
+def _strips_to_possible(size: int, rules: _Prefix) -> bool:
+    """``_test_number_length`` of a number of ``size`` digits is not one of
+    ``_TOO_SHORT_TO_STRIP`` (it is possible, or too long)."""
+    if size in rules.local_lengths:
+        return False
+    lengths = rules.lengths
+    if size <= lengths[0]:
+        return size == lengths[0]
+    return size > lengths[-1] or size in lengths
+
+
 def _national_number(normalized: str, code: str) -> str | None:
     """The national significant number ``phonenumbers.parse`` keeps from the digits
     after the country code (national prefix stripped when what is left is a
     possible length); None where parse would raise."""
-    metadata = PhoneMetadata.metadata_for_region(code, None)
-    if metadata is None or len(normalized) < _MIN_NSN:
+    rules = _prefix(code)
+    if rules is None or len(normalized) < _MIN_NSN:
         return None
-    _, stripped, _ = _strip_national_prefix(normalized, metadata)
-    if _test_number_length(stripped, metadata) not in _TOO_SHORT_TO_STRIP:
-        normalized = stripped
+    if rules.modelled:
+        stripped = _strip_prefix(normalized, rules)
+        if _strips_to_possible(len(stripped), rules):
+            normalized = stripped
+    else:
+        _, stripped, _ = _strip_national_prefix(normalized, rules.metadata)
+        if _test_number_length(stripped, rules.metadata) not in _TOO_SHORT_TO_STRIP:
+            normalized = stripped
     return normalized if _MIN_NSN <= len(normalized) <= _MAX_NSN else None
 
 
@@ -212,7 +314,7 @@ def valid_with_regions(candidate: str, regions: tuple[str, ...]) -> bool:
     """Whether ``candidate`` parses as a valid number for one of ``regions``, tried in
     order; a parse error ends the search (False), as it always has."""
     plain = _PLAIN_CHARS.issuperset(candidate)
-    digits = "".join(ch for ch in candidate if ch.isdigit()) if plain else ""
+    digits = "".join(filter(str.isdigit, candidate)) if plain else ""
     for code in regions:
         verdict = _plain_national_verdict(digits, code) if plain else None
         if verdict is None:

@@ -37,6 +37,18 @@ _ISSUERS: tuple[tuple[str, tuple[tuple[int, int, int], ...], frozenset[int]], ..
 )
 
 
+# Luhn doubles every second digit from the right; this is the digit sum of each double.
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_valid(digits: str) -> bool:
+    """``stdnum.luhn.is_valid(digits)``, without its per-digit alphabet lookups."""
+    if not digits.isascii() or not digits.isdigit():
+        return bool(luhn.is_valid(digits))  # other scripts' digits: stdnum decides
+    total = sum(map(int, digits[::-2])) + sum(map(_DOUBLED.__getitem__, map(int, digits[-2::-2])))
+    return total % 10 == 0
+
+
 def card_issuer(digits: str) -> str | None:
     """The issuer whose prefix range and length fit ``digits``, if any."""
     for issuer, ranges, lengths in _ISSUERS:
@@ -59,7 +71,7 @@ class PaymentCardDetector(Detector):
         for match in anchored(_CANDIDATE, text, min_digits=12, clustered=True):
             digits = digits_only(match.group())
             issuer = card_issuer(digits)
-            if issuer is None or not luhn.is_valid(digits):
+            if issuer is None or not luhn_valid(digits):
                 continue
             start, end = match.span()
             score = 1.0 if has_context(text, start, end, _CONTEXT) else 0.9

@@ -8,7 +8,7 @@ reported when an identifying word is nearby.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -29,8 +29,10 @@ from ramparts.detectors.pii._anchors import (
     anchored,
     cluster_starts,
     cluster_trigger,
+    clusters_with,
     digit_count,
     has_run_sequence,
+    run_sizes,
 )
 from ramparts.detectors.pii._context import contains_word, has_context, words_pattern
 
@@ -56,6 +58,9 @@ class _Scheme:
     needs_context: bool
     back_by: tuple[int, ...]
     digits: int  # the fewest digits a match holds: fewer in the text, and it cannot be there
+    # How long the digit run a match opens with can be: up to the first separator the
+    # pattern takes, or all its digits (tests derive these from the patterns).
+    first_runs: frozenset[int]
 
 
 def _scheme(
@@ -66,25 +71,33 @@ def _scheme(
     digits: int,
     needs_context: bool,
     back_by: tuple[int, ...] = (),
+    first_runs: tuple[int, ...] = (),
 ) -> _Scheme:
     compiled = re.compile(rf"(?<![\w\-.]){pattern}(?![\w]|[\-.]\d)")
-    return _Scheme(kind, compiled, module.is_valid, needs_context, back_by, digits)
+    return _Scheme(
+        kind, compiled, module.is_valid, needs_context, back_by, digits, frozenset(first_runs)
+    )
 
 
 _SCHEMES = (
-    _scheme("es_dni", r"\d{8}-?[A-Za-z]", dni, digits=8, needs_context=False),
+    _scheme("es_dni", r"\d{8}-?[A-Za-z]", dni, digits=8, needs_context=False, first_runs=(8,)),
     _scheme("it_fiscal_code", r"[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]", codicefiscale,
             digits=7, needs_context=False, back_by=(6,)),
-    _scheme("br_cpf", r"\d{3}\.\d{3}\.\d{3}-\d{2}", cpf, digits=11, needs_context=False),
-    _scheme("nl_bsn", r"\d{4}\.?\d{2}\.?\d{3}", bsn, digits=9, needs_context=True),
-    _scheme("de_tax_id", r"\d{2} ?\d{3} ?\d{3} ?\d{3}", idnr, digits=11, needs_context=True),
+    _scheme("br_cpf", r"\d{3}\.\d{3}\.\d{3}-\d{2}", cpf, digits=11, needs_context=False,
+            first_runs=(3,)),
+    _scheme("nl_bsn", r"\d{4}\.?\d{2}\.?\d{3}", bsn, digits=9, needs_context=True,
+            first_runs=(4, 6, 9)),
+    _scheme("de_tax_id", r"\d{2} ?\d{3} ?\d{3} ?\d{3}", idnr, digits=11, needs_context=True,
+            first_runs=(2, 5, 8, 11)),
     _scheme("fr_nir", r"[12] ?\d{2} ?\d{2} ?\d{2} ?\d{3} ?\d{3} ?\d{2}", nir, digits=15,
-            needs_context=True),
-    _scheme("in_aadhaar", r"[2-9]\d{3} ?\d{4} ?\d{4}", aadhaar, digits=12, needs_context=True),
-    _scheme("ca_sin", r"\d{3}[ \-]?\d{3}[ \-]?\d{3}", sin, digits=9, needs_context=True),
-    _scheme("pl_pesel", r"\d{11}", pesel, digits=11, needs_context=True),
+            needs_context=True, first_runs=(1, 3, 5, 7, 10, 13, 15)),
+    _scheme("in_aadhaar", r"[2-9]\d{3} ?\d{4} ?\d{4}", aadhaar, digits=12, needs_context=True,
+            first_runs=(4, 8, 12)),
+    _scheme("ca_sin", r"\d{3}[ \-]?\d{3}[ \-]?\d{3}", sin, digits=9, needs_context=True,
+            first_runs=(3, 6, 9)),
+    _scheme("pl_pesel", r"\d{11}", pesel, digits=11, needs_context=True, first_runs=(11,)),
     _scheme("se_personnummer", r"(?:\d{2})?\d{6}[\-+]\d{4}", personnummer, digits=10,
-            needs_context=True),
+            needs_context=True, first_runs=(6, 8)),
 )  # fmt: skip
 _LETTERED = tuple(scheme for scheme in _SCHEMES if scheme.back_by)
 _CLUSTERED = tuple(scheme for scheme in _SCHEMES if not scheme.back_by)
@@ -168,18 +181,26 @@ class NationalIdDetector(Detector):
         clustered = _CLUSTERED if enough else ()
         lettered = _LETTERED if has_run_sequence(text, _LETTERED_RUNS, gap=1) else ()
         schemes = _SCHEMES if clustered and lettered else clustered or lettered
-        # Most schemes need an identifying word; one search decides whether to try them.
-        any_context = len(schemes) > 1 and contains_word(lowered_text(text), _ID_WORDS)
+        found = (
+            _clustered_matches(text, clusters_with(text, _MIN_CLUSTER_DIGITS)) if clustered else {}
+        )
+        # Most schemes need an identifying word somewhere in the text. Looking for
+        # one costs more than trying the schemes, and most texts with long digit
+        # clusters hold no match of those schemes: look only once one matches.
+        any_context: bool | None = None
         for scheme in schemes:
-            if scheme.needs_context and not any_context:
+            if scheme.needs_context and any_context is False:
                 continue
-            for match in anchored(
-                scheme.pattern,
-                text,
-                back_by=scheme.back_by,
-                min_digits=scheme.digits,
-                clustered=not scheme.back_by,
-            ):
+            matches: Iterable[re.Match[str]] | None = found.get(scheme.kind)
+            if matches is None:  # the Italian code
+                matches = anchored(
+                    scheme.pattern, text, back_by=scheme.back_by, min_digits=scheme.digits
+                )
+            for match in matches:
+                if scheme.needs_context and any_context is None:
+                    any_context = len(schemes) > 1 and contains_word(lowered_text(text), _ID_WORDS)
+                if scheme.needs_context and not any_context:
+                    break
                 start, end = match.span()
                 in_context = has_context(text, start, end, _ID_CONTEXT)
                 if scheme.needs_context and not in_context:
@@ -199,3 +220,31 @@ class NationalIdDetector(Detector):
                     )
                 )
         return findings
+
+
+def _clustered_matches(
+    text: str, clusters: tuple[tuple[int, tuple[int, ...]], ...]
+) -> dict[str, list[re.Match[str]]]:
+    """Each clustered scheme's matches, as ``anchored(..., clustered=True)`` finds them
+    (non-overlapping, tried at the runs of clusters holding its digits), in one walk
+    over the clusters instead of one per scheme."""
+    found: dict[str, list[re.Match[str]]] = {scheme.kind: [] for scheme in _CLUSTERED}
+    ends = dict.fromkeys(found, 0)
+    run_size = run_sizes(text)
+    for size, members in clusters:
+        for scheme in _CLUSTERED:
+            if size < scheme.digits:
+                continue
+            kind = scheme.kind
+            match_at = scheme.pattern.match
+            first_runs = scheme.first_runs
+            pos = ends[kind]
+            for start in members:
+                # A run of another length cannot open this scheme's value: skip the regex.
+                if start >= pos and run_size[start] in first_runs:
+                    match = match_at(text, start)
+                    if match:
+                        pos = match.end()
+                        found[kind].append(match)
+            ends[kind] = pos
+    return found

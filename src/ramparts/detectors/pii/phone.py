@@ -51,27 +51,33 @@ _STREET_AFTER = re.compile(
     r"[ \t]+(?:(?-i:[^\W\d_a-z])[^\W\d_]+|rue|via|calle|rua|ul\.|str\.)", re.IGNORECASE
 )
 _REGIONS = ("US", "GB", "DE", "FR")
+_SEPARATORS = frozenset(" .-()")
 
 
 def phone_score(candidate: str, context_check: Callable[[], bool]) -> float:
     """How likely a phone-shaped candidate is a phone number (0 when it is not one)."""
-    core = _EXTENSION.sub("", candidate)
+    # Every extension spelling holds an "x": without one there is nothing to cut.
+    core = _EXTENSION.sub("", candidate) if "x" in candidate else candidate
     digits = digits_only(core)
     if not 6 <= len(digits) <= 15 or _DATE_LIKE.match(core) or _IPV4_LIKE.match(core):
         return 0.0
     if _DECIMAL.match(core):
         return 0.0
-    in_context = context_check()
-    separated = any(ch in core for ch in " .-()")
-    international = core.startswith("+") or core.startswith("00")
-    if international:
+    # The context window is looked at only where the score depends on it: most
+    # valid numbers score the same with or without a phone word nearby.
+    if core.startswith(("+", "00")):  # international
         if valid_international(core):
             return 0.95
-        return 0.7 if in_context else 0.5
-    if not separated and not in_context:
-        return 0.0
+        return 0.7 if context_check() else 0.5
+    in_context: bool | None = None
+    if _SEPARATORS.isdisjoint(core):  # one bare run of digits needs a phone word
+        in_context = context_check()
+        if not in_context:
+            return 0.0
     if len(digits) >= 9 and valid_with_regions(core, _REGIONS):
-        return 0.85 if separated or in_context else 0.5
+        return 0.85  # separated, or in context
+    if in_context is None:
+        in_context = context_check()
     if in_context:
         return 0.7
     return 0.55 if len(digits) >= 7 else 0.4
