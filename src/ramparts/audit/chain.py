@@ -56,8 +56,16 @@ def _canonical_value(value: Any) -> Any:
     return value
 
 
+# Types _canonical_value returns unchanged (exact types, not subclasses): skipping the call
+# for them is the hot path of every audit write and of verification.
+_AS_IS = frozenset({str, int, bool, type(None), dict, list})
+
+
 def record_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
-    payload = {name: _canonical_value(fields.get(name)) for name in HASHED_FIELDS}
+    payload: dict[str, Any] = {}
+    for name in HASHED_FIELDS:
+        value = fields.get(name)
+        payload[name] = value if value.__class__ in _AS_IS else _canonical_value(value)
     body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 

@@ -13,15 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import operator
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ramparts.audit.chain import GENESIS, record_hash
@@ -65,10 +66,46 @@ class AuditEvent:
 
     def as_row(self) -> dict[str, Any]:
         # dataclasses.asdict deep-copies every value; a flat read is enough here.
-        return {name: getattr(self, name) for name in _EVENT_FIELDS}
+        return dict(zip(_EVENT_FIELDS, _read_fields(self), strict=True))
 
 
 _EVENT_FIELDS = tuple(f.name for f in fields(AuditEvent))
+_read_fields = operator.attrgetter(*_EVENT_FIELDS)
+
+
+# Core statements built once: the ORM's unit of work and bulk-insert bookkeeping cost more
+# per record than hashing it, and the audit writer runs for every request.
+_RECORDS = cast(Table, AuditRecord.__table__)
+_HEADS = cast(Table, AuditHead.__table__)
+_INSERT_RECORDS = insert(_RECORDS)
+_SELECT_HEAD = (
+    select(_HEADS.c.seq, _HEADS.c.hash)
+    .where(_HEADS.c.tenant_key == bindparam("key"))
+    .with_for_update()
+)
+_INSERT_HEAD = insert(_HEADS)
+_UPDATE_HEAD = (
+    update(_HEADS)
+    .where(_HEADS.c.tenant_key == bindparam("key"))
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def _chain_rows(
+    tenant_key: str, events: list[AuditEvent], seq: int, prev: str
+) -> list[dict[str, Any]]:
+    """Number and hash-chain one tenant's events after (``seq``, ``prev``)."""
+    rows = []
+    for event in events:
+        seq += 1
+        row = event.as_row()
+        row["tenant_key"] = tenant_key
+        row["seq"] = seq
+        row["created_at"] = event.created_at.replace(tzinfo=None)
+        row["prev_hash"] = prev
+        row["hash"] = prev = record_hash(row, prev)
+        rows.append(row)
+    return rows
 
 
 def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> None:
@@ -77,26 +114,22 @@ def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> No
     for event in events:
         by_tenant[event.tenant_key].append(event)
     with sessions.begin() as session:
+        connection = session.connection()
         rows: list[dict[str, Any]] = []
         for tenant_key in sorted(by_tenant):
-            head = session.scalar(
-                select(AuditHead).where(AuditHead.tenant_key == tenant_key).with_for_update()
-            )
-            seq, prev = (head.seq, head.hash) if head else (0, GENESIS)
-            for event in by_tenant[tenant_key]:
-                seq += 1
-                row = event.as_row()
-                row["tenant_key"] = tenant_key
-                row["seq"] = seq
-                row["created_at"] = event.created_at.replace(tzinfo=None)
-                row["prev_hash"] = prev
-                row["hash"] = prev = record_hash(row, prev)
-                rows.append(row)
+            # Locked, so gateways sharing the store extend each chain one at a time.
+            head = connection.execute(_SELECT_HEAD, {"key": tenant_key}).first()
+            seq, prev = (head[0], head[1]) if head is not None else (0, GENESIS)
+            tenant_rows = _chain_rows(tenant_key, by_tenant[tenant_key], seq, prev)
+            rows.extend(tenant_rows)
+            last = tenant_rows[-1]
             if head is None:
-                session.add(AuditHead(tenant_key=tenant_key, seq=seq, hash=prev))
+                new_head = {"tenant_key": tenant_key, "seq": last["seq"], "hash": last["hash"]}
+                connection.execute(_INSERT_HEAD, new_head)
             else:
-                head.seq, head.hash = seq, prev
-        session.execute(insert(AuditRecord), rows)
+                moved = {"key": tenant_key, "new_seq": last["seq"], "new_hash": last["hash"]}
+                connection.execute(_UPDATE_HEAD, moved)
+        connection.execute(_INSERT_RECORDS, rows)
 
 
 class AuditWriter:

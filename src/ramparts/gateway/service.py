@@ -72,19 +72,21 @@ class Gateway:
         tenant = exchange.identity.tenant_id if exchange.identity else "none"
         model = exchange.model or "none"
         metrics = self.metrics
-        metrics.requests.labels(tenant, model, exchange.api, exchange.status).inc()
-        metrics.latency.labels(tenant, model).observe(exchange.latency)
+        child = metrics.child
+        child(metrics.requests, tenant, model, exchange.api, exchange.status).inc()
+        child(metrics.latency, tenant, model).observe(exchange.latency)
         if exchange.ttft is not None:
-            metrics.ttft.labels(tenant, model).observe(exchange.ttft)
-        if exchange.usage.input_tokens or exchange.usage.output_tokens:
-            metrics.tokens.labels(tenant, model, "input").inc(exchange.usage.input_tokens)
-            metrics.tokens.labels(tenant, model, "output").inc(exchange.usage.output_tokens)
-            metrics.cost.labels(tenant, model).inc(exchange.cost_usd)
+            child(metrics.ttft, tenant, model).observe(exchange.ttft)
+        usage = exchange.usage
+        if usage.input_tokens or usage.output_tokens:
+            child(metrics.tokens, tenant, model, "input").inc(usage.input_tokens)
+            child(metrics.tokens, tenant, model, "output").inc(usage.output_tokens)
+            child(metrics.cost, tenant, model).inc(exchange.cost_usd)
         if exchange.status != "success":
-            metrics.errors.labels(tenant, model, exchange.error_code or exchange.status).inc()
+            child(metrics.errors, tenant, model, exchange.error_code or exchange.status).inc()
         attempts = exchange.route.attempts if exchange.route else 0
         if attempts > 1:
-            metrics.upstream_retries.labels(model).inc(attempts - 1)
+            child(metrics.upstream_retries, model).inc(attempts - 1)
         if self.settings.server.access_log:
             access_log.info(
                 "request",

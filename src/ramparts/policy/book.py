@@ -22,6 +22,7 @@ from ramparts.config import Settings
 from ramparts.detectors.engine import DEFAULT_THRESHOLD, Engine
 from ramparts.detectors.registry import default_registry
 from ramparts.errors import ConfigError
+from ramparts.policy.decide import CompiledRule, compile_rules
 from ramparts.policy.guard import output_engine_config
 from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
 from ramparts.policy.store import PolicyStore
@@ -44,6 +45,9 @@ class CompiledPolicy:
     skip_reason: str = ""
     # Names this compilation in scan-cache keys: findings never outlive their policy.
     cache_scope: bytes = field(default_factory=lambda: os.urandom(16))
+    # The policy's rules compiled for matching, once rather than per request (None: not
+    # compiled here, decide() compiles them itself).
+    rules: tuple[CompiledRule, ...] | None = None
 
     @property
     def threshold(self) -> float:
@@ -100,6 +104,7 @@ def compile_policy(
         output_engine,
         _versions(input_engine),
         _versions(output_engine),
+        rules=compile_rules(policy),
     )
 
 
@@ -140,6 +145,10 @@ class PolicyBook:
             default_policy(settings) if self._enabled else (None, "none")
         )
         self._entries: dict[str, _Entry] = {}
+        # One shared answer while guardrails are off: it holds no engines and is never changed.
+        self._disabled = CompiledPolicy(
+            None, "none", skip_reason="guardrails are disabled in settings"
+        )
 
     def fingerprint_key(self, tenant_id: str) -> bytes:
         """Per-tenant key for finding fingerprints: comparable within a tenant, not across."""
@@ -153,7 +162,7 @@ class PolicyBook:
 
     async def for_identity(self, identity: KeyIdentity) -> CompiledPolicy:
         if not self._enabled:
-            return CompiledPolicy(None, "none", skip_reason="guardrails are disabled in settings")
+            return self._disabled
         entry = self._entries.get(identity.tenant_id)
         now = time.monotonic()
         if entry is None or now - entry.checked > self._ttl:

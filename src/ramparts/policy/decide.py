@@ -10,6 +10,7 @@ strongest action wins: block > reroute > redact > alert > allow. Rules in
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,17 @@ from ramparts.detectors.registry import default_registry
 from ramparts.errors import DetectorError
 from ramparts.policy.model import ACTION_STRENGTH, Policy, Rule
 
+# str() of each level, looked up rather than rebuilt for every finding of every audit record.
+SENSITIVITY_NAMES = {level: str(level) for level in Sensitivity}
+# Sensitivity.parse of the level names policies and settings use (anything else is parsed,
+# and rejected, by Sensitivity.parse itself).
+_LEVELS = {str(level): level for level in Sensitivity}
+
+
+def _level(name: str) -> Sensitivity:
+    level = _LEVELS.get(name)
+    return Sensitivity.parse(name) if level is None else level
+
 
 @dataclass(frozen=True, slots=True)
 class Located:
@@ -28,6 +40,22 @@ class Located:
     finding: Finding
     origin: str
     unit: int
+
+
+# ``Located(...)`` sets each field of the frozen class through ``object.__setattr__``;
+# writing the slots through their descriptors costs about half, once per finding.
+_SET_FINDING, _SET_ORIGIN, _SET_UNIT = (
+    Located.__dict__[name].__set__ for name in ("finding", "origin", "unit")
+)
+
+
+def new_located(finding: Finding, origin: str, unit: int) -> Located:
+    """``Located(finding, origin, unit)``, built without the dataclass ``__init__``."""
+    located: Located = object.__new__(Located)
+    _SET_FINDING(located, finding)
+    _SET_ORIGIN(located, origin)
+    _SET_UNIT(located, unit)
+    return located
 
 
 @dataclass(slots=True)
@@ -47,7 +75,7 @@ class Outcome:
             "kind": f.kind,
             "origin": self.located.origin,
             "score": round(f.score, 4),
-            "sensitivity": str(f.sensitivity),
+            "sensitivity": SENSITIVITY_NAMES[f.sensitivity],
             "fingerprint": f.fingerprint,
             "rule": self.rule_id,
             "action": self.action,
@@ -89,11 +117,66 @@ def matches(rule: Rule, located: Located) -> bool:
         return False
     if m.kinds is not None and f.kind not in m.kinds:
         return False
-    if m.sensitivity is not None and f.sensitivity < Sensitivity.parse(m.sensitivity):
+    if m.sensitivity is not None and f.sensitivity < _level(m.sensitivity):
         return False
     if m.origins is not None and located.origin not in m.origins:
         return False
     return m.min_score is None or f.score >= m.min_score
+
+
+def _set(values: Sequence[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule's match conditions as sets and levels, for matching without re-reading them."""
+
+    rule: Rule
+    detectors: frozenset[str] | None
+    families: frozenset[str] | None
+    kinds: frozenset[str] | None
+    level: Sensitivity | None
+    origins: frozenset[str] | None
+    min_score: float | None
+
+
+def _compile_rule(rule: Rule) -> CompiledRule:
+    m = rule.match
+    level = None if m.sensitivity is None else _level(m.sensitivity)
+    return CompiledRule(
+        rule,
+        _set(m.detectors),
+        _set(m.families),
+        _set(m.kinds),
+        level,
+        _set(m.origins),
+        m.min_score,
+    )
+
+
+def compile_rules(policy: Policy) -> tuple[CompiledRule, ...]:
+    """``policy.rules`` ready for :func:`decide` (compile once per policy, reuse per request)."""
+    return tuple(_compile_rule(rule) for rule in policy.rules)
+
+
+def _first_rule(rules: tuple[CompiledRule, ...], located: Located) -> Rule | None:
+    """The first rule that matches (what :func:`matches` decides, condition by condition)."""
+    f = located.finding
+    for r in rules:
+        if r.detectors is not None and f.detector not in r.detectors:
+            continue
+        if r.families is not None and _family(f.detector) not in r.families:
+            continue
+        if r.kinds is not None and f.kind not in r.kinds:
+            continue
+        if r.level is not None and f.sensitivity < r.level:
+            continue
+        if r.origins is not None and located.origin not in r.origins:
+            continue
+        if r.min_score is None or f.score >= r.min_score:
+            return r.rule
+    return None
 
 
 def _describe(f: Finding, origin: str) -> str:
@@ -103,7 +186,7 @@ def _describe(f: Finding, origin: str) -> str:
 
 def tier_of(policy: Policy, settings: Settings, model: ModelSettings) -> Sensitivity:
     name = policy.trust.get(model.name) or settings.trust_tier(model)
-    return Sensitivity.parse(name)
+    return _level(name)
 
 
 def trusted_models(
@@ -126,11 +209,15 @@ def decide(
     settings: Settings,
     model: ModelSettings,
     allowed_models: frozenset[str] | None,
+    rules: tuple[CompiledRule, ...] | None = None,
 ) -> Verdict:
+    """The verdict on ``findings``; ``rules`` is ``compile_rules(policy)``, when the caller
+    keeps it."""
     verdict = Verdict()
     tier = tier_of(policy, settings, model)
+    compiled = compile_rules(policy) if rules is None else rules
     for located in findings:
-        rule = next((r for r in policy.rules if matches(r, located)), None)
+        rule = _first_rule(compiled, located)
         if rule is not None:
             mode = rule.mode or policy.mode
             outcome = Outcome(located, rule.action, rule.id, mode == "enforce", rule.message or "")

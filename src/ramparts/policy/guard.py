@@ -25,7 +25,7 @@ from ramparts.gateway.types import (
     ToolCall,
     ToolResult,
 )
-from ramparts.policy.decide import Located
+from ramparts.policy.decide import SENSITIVITY_NAMES, Located, new_located
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
 from ramparts.policy.scan_cache import Lookup, ScanCache
@@ -86,8 +86,13 @@ def scan_units(
             findings = engine.scan(unit.text, origin=unit.origin)
             if cache is not None and lookup is not None:
                 cache.store(lookup.key, findings)
-        found.extend(Located(f, unit.origin, index) for f in findings)
+        origin = unit.origin
+        found.extend([new_located(f, origin, index) for f in findings])
     return found
+
+
+def _start(finding: Finding) -> int:
+    return finding.start
 
 
 def apply_redactions(
@@ -97,22 +102,37 @@ def apply_redactions(
     by_unit: dict[int, list[Finding]] = {}
     for located in redactions:
         by_unit.setdefault(located.unit, []).append(located.finding)
-    changed = 0
+    # Each unit's spans from the last one back (a span overlapping one already taken stays
+    # as it is), and their values in that order: the vault numbers placeholders as it meets
+    # values, so they are asked for all at once, in the order one at a time would have.
+    plans: list[tuple[TextUnit, list[Finding]]] = []
+    wanted: list[tuple[str, str]] = []
     for index, findings in by_unit.items():
         unit = units[index]
         text = unit.text
         last_start = len(text) + 1
-        for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+        taken = []
+        for finding in sorted(findings, key=_start, reverse=True):
             if finding.end > last_start:
                 continue  # overlaps a span already replaced
-            value = text[finding.start : finding.end]
-            token = vault.placeholder(scope, value, label_for(finding.kind))
-            text = text[: finding.start] + token + text[finding.end :]
+            taken.append(finding)
+            wanted.append((text[finding.start : finding.end], label_for(finding.kind)))
             last_start = finding.start
-            changed += 1
+        plans.append((unit, taken))
+    tokens = iter(vault.placeholders_for(scope, wanted)) if wanted else iter(())
+    for unit, taken in plans:
+        text = unit.text
+        pieces = []  # the new text, back to front
+        end = len(text)
+        for finding in taken:
+            pieces.append(text[finding.end : end])
+            pieces.append(next(tokens))
+            end = finding.start
+        pieces.append(text[:end])
+        text = "".join(reversed(pieces))
         unit.replace(text)
         unit.text = text
-    return changed
+    return len(wanted)
 
 
 def output_engine_config(policy: Policy) -> dict[str, Any]:
@@ -146,7 +166,7 @@ class Violation:
             "detector": f.detector,
             "kind": f.kind,
             "score": round(f.score, 4),
-            "sensitivity": str(f.sensitivity),
+            "sensitivity": SENSITIVITY_NAMES[f.sensitivity],
             "fingerprint": f.fingerprint,
             "reason": self.reason,
         }
@@ -157,6 +177,8 @@ def output_violations(
 ) -> list[Violation]:
     """Which answer findings the output guard must stop."""
     found: list[Violation] = []
+    if not findings:
+        return found
     fresh = {id(f) for f in new_sensitive_findings(prompt_findings, findings)}
     for finding in findings:
         name = finding.detector

@@ -11,13 +11,14 @@ chunks (:class:`StreamRestorer`), and inside JSON tool-call arguments.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
@@ -32,6 +33,7 @@ _PARTIAL = re.compile(r"\[[A-Z0-9_]*$")
 _LABEL_CLEAN = re.compile(r"[^A-Z0-9]+")
 
 
+@functools.lru_cache(maxsize=1024)  # kinds come from detectors, a small fixed set; no values
 def label_for(kind: str) -> str:
     """The placeholder label of a finding kind: ``payment_card`` -> ``PAYMENT_CARD``."""
     label = _LABEL_CLEAN.sub("_", kind.upper()).strip("_")[:40]
@@ -42,6 +44,10 @@ class Vault(Protocol):
     """Remembers value <-> placeholder for each (tenant, conversation)."""
 
     def placeholder(self, scope: str, value: str, label: str) -> str: ...
+
+    def placeholders_for(self, scope: str, wanted: Sequence[tuple[str, str]]) -> list[str]:
+        """``placeholder(scope, value, label)`` for each (value, label), in order."""
+        ...
 
     def mapping(self, scope: str) -> Mapping[str, str]:
         """Placeholder -> value for a conversation: a lookup, not a copy, so restoring an
@@ -57,6 +63,19 @@ class _Conversation:
         self.by_placeholder: dict[str, str] = {}
         self.counters: dict[str, int] = {}
         self.expires = expires
+
+
+def _assign(conversation: _Conversation, value: str, label: str) -> str:
+    """The value's placeholder in this conversation, numbered per label on first sight."""
+    existing = conversation.by_value.get(value)
+    if existing is not None:
+        return existing
+    number = conversation.counters.get(label, 0) + 1
+    conversation.counters[label] = number
+    token = f"[{label}_{number}]"
+    conversation.by_value[value] = token
+    conversation.by_placeholder[token] = value
+    return token
 
 
 class MemoryVault:
@@ -83,16 +102,13 @@ class MemoryVault:
 
     def placeholder(self, scope: str, value: str, label: str) -> str:
         with self._lock:
+            return _assign(self._get(scope), value, label)
+
+    def placeholders_for(self, scope: str, wanted: Sequence[tuple[str, str]]) -> list[str]:
+        # One lock and one conversation look-up for all of a request's values.
+        with self._lock:
             conversation = self._get(scope)
-            existing = conversation.by_value.get(value)
-            if existing is not None:
-                return existing
-            number = conversation.counters.get(label, 0) + 1
-            conversation.counters[label] = number
-            token = f"[{label}_{number}]"
-            conversation.by_value[value] = token
-            conversation.by_placeholder[token] = value
-            return token
+            return [_assign(conversation, value, label) for value, label in wanted]
 
     def mapping(self, scope: str) -> Mapping[str, str]:
         with self._lock:
@@ -159,6 +175,9 @@ class RedisVault:
             keys=[self._key(scope)], args=[f"v:{digest}", f"n:{label}", label, sealed, self._ttl]
         )
         return token.decode() if isinstance(token, bytes) else str(token)
+
+    def placeholders_for(self, scope: str, wanted: Sequence[tuple[str, str]]) -> list[str]:
+        return [self.placeholder(scope, value, label) for value, label in wanted]
 
     def mapping(self, scope: str) -> Mapping[str, str]:
         return _RedisPlaceholders(self, scope)

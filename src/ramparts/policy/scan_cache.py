@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -44,7 +45,9 @@ class ScanCache:
         self.max_entries = max_entries
         self.max_findings = max_findings if max_findings is not None else 16 * max_entries
         self._key = os.urandom(32)  # digests mean nothing outside this process
-        self._entries: dict[bytes, tuple[Finding, ...]] = {}
+        # Ordered oldest first. An OrderedDict evicts its oldest entry in constant time; a
+        # plain dict would walk over the slots of every entry popped since it last resized.
+        self._entries: OrderedDict[bytes, tuple[Finding, ...]] = OrderedDict()
         self._held = 0  # findings held across all entries
         # Large texts are scanned in worker threads while the event loop serves others.
         self._lock = threading.Lock()
@@ -73,12 +76,12 @@ class ScanCache:
         """The key for ``text`` and its remembered findings, if any (a hit refreshes it)."""
         key = self.key(scope, text, origin)
         with self._lock:
-            found = self._entries.pop(key, None)
+            found = self._entries.get(key)
             if found is None:
                 self.misses += 1
             else:
                 self.hits += 1
-                self._entries[key] = found  # re-inserted: dicts keep order, newest last
+                self._entries.move_to_end(key)  # now the newest
         return Lookup(key, found)
 
     def store(self, key: bytes, findings: Sequence[Finding]) -> None:
@@ -93,8 +96,7 @@ class ScanCache:
             self._entries[key] = kept
             self._held += len(kept)
             while len(self._entries) > self.max_entries or self._held > self.max_findings:
-                oldest = next(iter(self._entries))
-                self._held -= len(self._entries.pop(oldest))
+                self._held -= len(self._entries.popitem(last=False)[1])
 
     def __repr__(self) -> str:
         return (

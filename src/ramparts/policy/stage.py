@@ -185,7 +185,12 @@ class GuardrailStage:
         assert model is not None
         assert exchange.identity is not None
         verdict = decide(
-            located, compiled.policy, self._settings, model, exchange.identity.allowed_models
+            located,
+            compiled.policy,
+            self._settings,
+            model,
+            exchange.identity.allowed_models,
+            compiled.rules,
         )
         self._record_verdict(record, verdict, compiled, started)
         if verdict.action == "block":

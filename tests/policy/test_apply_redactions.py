@@ -1,0 +1,69 @@
+"""Redaction asks the vault for all of a request's placeholders at once, with the same result
+as asking span by span from the end of each text."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from ramparts.detectors.base import Finding, Sensitivity
+from ramparts.policy.decide import Located
+from ramparts.policy.guard import TextUnit, apply_redactions
+from ramparts.policy.redaction import MemoryVault, label_for
+
+KINDS = ("email", "phone", "payment_card")
+
+
+def one_at_a_time(
+    texts: list[str], redactions: list[Located], vault: MemoryVault, scope: str
+) -> tuple[list[str], int]:
+    """The span-by-span algorithm, for comparison."""
+    out = list(texts)
+    by_unit: dict[int, list[Finding]] = {}
+    for located in redactions:
+        by_unit.setdefault(located.unit, []).append(located.finding)
+    changed = 0
+    for index, findings in by_unit.items():
+        text = out[index]
+        last_start = len(text) + 1
+        for finding in sorted(findings, key=lambda f: f.start, reverse=True):
+            if finding.end > last_start:
+                continue
+            value = text[finding.start : finding.end]
+            token = vault.placeholder(scope, value, label_for(finding.kind))
+            text = text[: finding.start] + token + text[finding.end :]
+            last_start = finding.start
+            changed += 1
+        out[index] = text
+    return out, changed
+
+
+def setter(texts: list[str], index: int) -> Callable[[str], None]:
+    def put(value: str) -> None:
+        texts[index] = value
+
+    return put
+
+
+def test_batched_redaction_matches_span_by_span() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        texts = ["".join(rng.choice("ab c") for _ in range(rng.randint(0, 40))) for _ in range(3)]
+        redactions = []
+        for _ in range(rng.randint(1, 8)):
+            unit = rng.randrange(3)
+            size = len(texts[unit])
+            start = rng.randint(0, size)
+            end = rng.randint(start, min(size, start + 6))
+            kind = rng.choice(KINDS)
+            finding = Finding(kind, kind, start, end, 0.9, "t", Sensitivity.CONFIDENTIAL, "f")
+            redactions.append(Located(finding, "user", unit))
+        expected_vault, vault = MemoryVault(60), MemoryVault(60)
+        expected, expected_count = one_at_a_time(texts, redactions, expected_vault, "t:c")
+        seen: list[str] = list(texts)
+        units = [TextUnit("user", text, setter(seen, i)) for i, text in enumerate(texts)]
+        count = apply_redactions(units, redactions, vault, "t:c")
+        assert count == expected_count
+        assert [u.text for u in units] == expected
+        assert seen == expected
+        assert dict(vault.mapping("t:c")) == dict(expected_vault.mapping("t:c"))
