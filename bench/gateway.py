@@ -116,9 +116,14 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+# One counter for every load of this process: a gateway measured in several loads
+# (rounds, concurrency levels) never sees a prompt twice, so no cache answers for one.
+_PROMPT_NUMBERS = itertools.count()
+
+
 def request_bodies(prompt: str, stream: bool, history: list[dict[str, str]]) -> Iterator[bytes]:
     """Request bodies; a ``{n}`` in the prompt becomes a counter, so no two are the same."""
-    for n in itertools.count():
+    for n in _PROMPT_NUMBERS:
         messages = [*history, {"role": "user", "content": prompt.replace("{n}", str(n))}]
         yield json.dumps({"model": "bench", "messages": messages, "stream": stream}).encode()
 
