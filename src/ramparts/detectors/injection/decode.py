@@ -11,6 +11,7 @@ import binascii
 import codecs
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
 # A run of 16 base64 characters, found without the regex engine: bytes.translate
@@ -21,6 +22,7 @@ _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z
 _BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _BASE64_MASK = bytes(0x61 if byte in _BASE64_CHARS else 0x20 for byte in range(256))
 _RUN_OF_16 = b"a" * 16  # 16 masked characters in a row
+_BASE64_BYTES = re.compile(_BASE64.pattern.encode("ascii"))  # same pattern, on UTF-8 bytes
 # Every pair must start with 2-7 (printable ASCII), which also keeps the regex from
 # trying every run of hex-looking letters in ordinary prose ("added", "face").
 _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:\\x|0x)?[2-7][0-9A-Fa-f][ :]?){8,}(?![0-9A-Fa-f])")
@@ -34,7 +36,7 @@ _HEX_MASK = bytes(0x61 if byte in _HEX_CHARS else 0x20 for byte in range(256))
 _HEX_HINT = re.compile(
     r"[2-7][0-9A-Fa-f][ :]?(?:\\x|0x)?[2-7][0-9A-Fa-f][ :]?(?:\\x|0x)?[2-7][0-9A-Fa-f]"
 )
-_WORD3_BYTES = re.compile(rb"[a-z]{3,}")
+_HEX_HINT_BYTES = re.compile(_HEX_HINT.pattern.encode("ascii"))
 _WORD3_ANY_CASE = re.compile(r"[A-Za-z]{3,}")
 _ROT13_MENTION = re.compile(r"rot[ -]?13|caesar|rotate (?:each|every|the) letter")
 _ROT13 = str.maketrans(
@@ -197,6 +199,24 @@ _COMMON = frozenset(
 )
 _COMMON_BYTES = frozenset(word.encode() for word in _COMMON)
 _ROT13_BYTES = bytes.maketrans(b"abcdefghijklmnopqrstuvwxyz", b"nopqrstuvwxyzabcdefghijklm")
+# The words (maximal runs of a-z) of the lower-case ASCII bytes are counted with one
+# split and one dict look-up each, adding up three counts in one int, 21 bits
+# apiece: 1 for a common word of 3+ letters; 1 << 21 for a word whose rot13 is
+# common and which is not common itself (rot13 maps a word to one of the same
+# length, so rot13(w) is common exactly when w is a rot13 of a common word); and
+# 1 << 42 for a word of one or two letters (not counted as a word).
+_LETTERS_ONLY = bytes(byte if 0x61 <= byte <= 0x7A else 0x20 for byte in range(256))
+_FIELD = 21
+_FIELD_MASK = (1 << _FIELD) - 1
+_COMMON3 = frozenset(word for word in _COMMON_BYTES if len(word) >= 3)
+_SHORT_WORDS = [bytes([a]) for a in range(0x61, 0x7B)] + [
+    bytes([a, b]) for a in range(0x61, 0x7B) for b in range(0x61, 0x7B)
+]
+_WORD_HITS = {
+    **dict.fromkeys(_SHORT_WORDS, 1 << (2 * _FIELD)),
+    **{word.translate(_ROT13_BYTES): 1 << _FIELD for word in _COMMON3},
+    **dict.fromkeys(_COMMON3, 1),  # a common word counts as common, never as rot13
+}
 _MAX_SEGMENTS = 8
 _MAX_DECODE_CHARS = 8192
 
@@ -232,52 +252,89 @@ def _has_base64_run(text: str) -> bool:
     return _RUN_OF_16 in raw.translate(_BASE64_MASK)
 
 
-def _base64_segments(text: str) -> list[Decoded]:
+def _runs_of_16(masked: bytes) -> list[tuple[int, int]]:
+    """Maximal runs of 16 or more ``a`` in a mask (``_BASE64_MASK``/``_HEX_MASK``),
+    as byte spans: two substring searches per run, no regex over the text."""
+    runs: list[tuple[int, int]] = []
+    start = masked.find(_RUN_OF_16)
+    while start >= 0:
+        end = masked.find(b" ", start + 16)
+        if end < 0:
+            runs.append((start, len(masked)))
+            break
+        runs.append((start, end))
+        start = masked.find(_RUN_OF_16, end)
+    return runs
+
+
+def _char_offset(text: str, raw: bytes, offset: int) -> int:
+    """The character offset of byte ``offset`` of ``raw`` (``text`` in UTF-8), which
+    must fall between two characters (as the ASCII runs found in masks do)."""
+    if len(raw) == len(text):
+        return offset  # ASCII: bytes are characters
+    return len(raw[:offset].decode("utf-8", "surrogatepass"))
+
+
+def _base64_segments(text: str, raw: bytes | None = None) -> list[Decoded]:
+    """``_BASE64`` matches that decode to readable text.
+
+    A match can only start where a maximal run of 16+ base64 characters starts (the
+    lookbehind excludes every other position), so the pattern is tried only there,
+    on the UTF-8 bytes (the same characters: base64 is ASCII, and other characters
+    encode as bytes >= 0x80 that no part of the pattern accepts).
+    """
     found: list[Decoded] = []
-    if not _has_base64_run(text):
-        return found
-    for match in _BASE64.finditer(text):
+    if raw is None:
+        raw = text.encode("utf-8", "surrogatepass")
+    for run_start, _ in _runs_of_16(raw.translate(_BASE64_MASK)):
+        match = _BASE64_BYTES.match(raw, run_start)
+        if match is None:
+            continue  # "=" before the run, or "=" / a third "=" after it
         segment = match.group(0)
         if segment.isalpha() and (segment.islower() or segment.isupper()):
             continue  # a long word, not base64
-        body = segment.rstrip("=")[:_MAX_DECODE_CHARS]
-        padded = body + "=" * (-len(body) % 4)
+        body = segment.rstrip(b"=")[:_MAX_DECODE_CHARS]
+        padded = body + b"=" * (-len(body) % 4)
         try:
-            raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+            data = base64.b64decode(padded.replace(b"-", b"+").replace(b"_", b"/"), validate=True)
         except (binascii.Error, ValueError):
             continue
-        decoded = _readable(raw)
+        decoded = _readable(data)
         if decoded:
-            found.append(Decoded("base64", match.start(), match.end(), decoded))
+            start = _char_offset(text, raw, match.start())
+            found.append(Decoded("base64", start, start + len(segment), decoded))
         if len(found) >= _MAX_SEGMENTS:
             break
     return found
 
 
-def _hex_segments(text: str) -> list[Decoded]:
+def _hex_segments(text: str, raw: bytes | None = None) -> list[Decoded]:
+    """``_HEX`` matches inside each ``_HEX_RUN`` run that decode to readable text.
+
+    The runs come from the mask; a run without ``_HEX_HINT`` (three printable pairs,
+    part of every ``_HEX`` match) cannot hold a match, so most runs of digits and
+    spaces (phone and card numbers) stop at one bytes search.
+    """
     found: list[Decoded] = []
-    if _RUN_OF_16 not in text.encode("utf-8", "surrogatepass").translate(_HEX_MASK):
-        return found
-    if not _HEX_HINT.search(text):
-        return found
-    matches = (
-        match
-        for run in _HEX_RUN.finditer(text)
-        for match in _HEX.finditer(text, run.start(), run.end())
-    )
-    for match in matches:
-        digits = re.sub(r"\\x|0x|[ :]", "", match.group(0))[:_MAX_DECODE_CHARS]
-        if len(digits) % 2:
-            digits = digits[:-1]
-        try:
-            raw = bytes.fromhex(digits)
-        except ValueError:
+    if raw is None:
+        raw = text.encode("utf-8", "surrogatepass")
+    for run_start, run_end in _runs_of_16(raw.translate(_HEX_MASK)):
+        if not _HEX_HINT_BYTES.search(raw, run_start, run_end):
             continue
-        decoded = _readable(raw)
-        if decoded:
-            found.append(Decoded("hex", match.start(), match.end(), decoded))
-        if len(found) >= _MAX_SEGMENTS:
-            break
+        start = _char_offset(text, raw, run_start)
+        for match in _HEX.finditer(text, start, start + run_end - run_start):
+            digits = re.sub(r"\\x|0x|[ :]", "", match.group(0))[:_MAX_DECODE_CHARS]
+            if len(digits) % 2:
+                digits = digits[:-1]
+            try:
+                data = bytes.fromhex(digits)
+            except ValueError:
+                continue
+            decoded = _readable(data)
+            if decoded:
+                found.append(Decoded("hex", match.start(), match.end(), decoded))
+            if len(found) >= _MAX_SEGMENTS:
+                return found
     return found
 
 
@@ -288,16 +345,35 @@ _FREQUENT = (" the ", " and ")
 
 
 def _plainly_english(lower: str) -> bool:
-    words = lower.count(" ") + 1
-    return sum(map(lower.count, _FREQUENT)) >= 0.03 * words
+    frequent = sum(map(lower.count, _FREQUENT))
+    # None at all is never enough, however few the words: no need to count them.
+    return frequent > 0 and frequent >= 0.03 * (lower.count(" ") + 1)
 
 
 def _rot13_mentioned(lower: str) -> bool:
     # Each branch of the regex needs one of these substrings; "rot" alone is in
     # "wrote" and "protect", so it would run the regex on much ordinary prose.
-    if not (("13" in lower and "rot" in lower) or "caesar" in lower or "rotate" in lower):
+    # ("rotate" contains "rot": one search rules out both branches that need it.)
+    if not (("rot" in lower and ("13" in lower or "rotate" in lower)) or "caesar" in lower):
         return False
     return _ROT13_MENTION.search(lower) is not None
+
+
+def _word_counts(raw: bytes) -> tuple[int, int, int]:
+    """Words of 3+ letters (maximal runs of a-z) in lower-case ASCII ``raw``, how many
+    are common words and how many are not but their rot13 is."""
+    words = raw.translate(_LETTERS_ONLY).split()
+    if len(words) > _FIELD_MASK:  # a count could overflow its field: count apart
+        short = sum(1 for word in words if len(word) < 3)
+        plain = sum(map(_COMMON3.__contains__, words))
+        rot = sum(_WORD_HITS.get(word) == 1 << _FIELD for word in words)
+        return len(words) - short, plain, rot
+    hits = sum(map(_WORD_HITS.get, words, repeat(0)))
+    return (
+        len(words) - (hits >> (2 * _FIELD)),
+        hits & _FIELD_MASK,
+        (hits >> _FIELD) & _FIELD_MASK,
+    )
 
 
 def _rot13_segment(text: str, lower: str) -> list[Decoded]:
@@ -309,19 +385,12 @@ def _rot13_segment(text: str, lower: str) -> list[Decoded]:
     mentioned = _rot13_mentioned(lower)
     if not mentioned and _plainly_english(lower):
         return []
-    raw = lower.encode("ascii", "replace")
+    words, plain_hits, rot_hits = _word_counts(lower.encode("ascii", "replace"))
     # One- and two-letter words ("a" <-> "n") prove nothing either way.
-    words = _WORD3_BYTES.findall(raw)
-    if len(words) < 3 and not mentioned:
+    if words < 3 and not mentioned:
         return []
-    common = _COMMON_BYTES
-    plain_hits = sum(map(common.__contains__, words))
-    if plain_hits > 0.2 * len(words) and not mentioned:
+    if plain_hits > 0.2 * words and not mentioned:
         return []  # ordinary prose
-    rotated = _WORD3_BYTES.findall(raw.translate(_ROT13_BYTES))  # same word boundaries
-    rot_hits = sum(
-        1 for w, r in zip(words, rotated, strict=True) if r in common and w not in common
-    )
     if not ((rot_hits >= 3 and rot_hits * 2 >= plain_hits) or (mentioned and rot_hits >= 1)):
         return []
     spans = [
@@ -336,12 +405,17 @@ def _rot13_segment(text: str, lower: str) -> list[Decoded]:
     return [Decoded("rot13", first, last, text[first:last].translate(_ROT13))]
 
 
-def decode_segments(text: str, lower: str | None = None) -> list[Decoded]:
+def decode_segments(
+    text: str, lower: str | None = None, encoded: bytes | None = None
+) -> list[Decoded]:
     """Every embedded encoded segment of ``text`` that decodes to readable text.
 
-    ``lower`` may pass an already lower-cased copy of ``text`` to save work.
+    ``lower`` may pass an already lower-cased copy of ``text`` and ``encoded``
+    ``text.encode("utf-8", "surrogatepass")`` to save work.
     """
-    found = _base64_segments(text) + _hex_segments(text)
+    if encoded is None:
+        encoded = text.encode("utf-8", "surrogatepass")
+    found = _base64_segments(text, encoded) + _hex_segments(text, encoded)
     if not found:
         found = _rot13_segment(text, text.lower() if lower is None else lower)
     return found

@@ -14,12 +14,22 @@ from itertools import pairwise
 from ramparts.detectors.injection.decode import Decoded, decode_segments
 from ramparts.detectors.injection.normalize import Normalized, normalize
 
-# Words, and short runs of punctuation (delimiters such as "###", "<|", "]]").
-_TOKEN = re.compile(r"\w+|[^\w\s]{1,3}")
-_TOKEN_ASCII = re.compile(r"\w+|[^\w\s]{1,3}", re.ASCII)  # same tokens, faster on ASCII
+# Words, and short runs of punctuation (delimiters such as "###", "<|", "]]"):
+# the tokens of TOKENS_PATTERN. _FAST_TOKEN finds the same tokens faster: it starts
+# with one class (a token's first character, then the rest of the word or up to
+# two more marks), so re skips whitespace without trying two branches at every
+# position; and listing the ASCII word characters before \w spares the Unicode
+# database look-ups for them in non-ASCII text (tests compare the patterns).
+TOKENS_PATTERN = r"\w+|[^\w\s]{1,3}"
+_WORD = r"[0-9A-Za-z_\w]"
+_MARK = r"[^0-9A-Za-z_\w\s]"
+_FAST_TOKEN = rf"\S(?:(?<={_WORD}){_WORD}*|(?<!{_WORD}){_MARK}{{0,2}})"
+_TOKEN = re.compile(_FAST_TOKEN)
+_TOKEN_ASCII = re.compile(_FAST_TOKEN, re.ASCII)  # same tokens, faster on ASCII
 # Scoring window in tokens: long documents are scored piecewise so one
 # injected paragraph is not diluted by pages of benign text.
 WINDOW = 256
+ONE_WINDOW = WINDOW + WINDOW // 2  # up to this many tokens, one window: a 1 KB prompt
 
 
 @dataclass(slots=True)
@@ -44,8 +54,9 @@ def tokenize(view: str) -> list[str]:
 
 def prepare(text: str) -> Prepared:
     """Normalise ``text``, decode embedded payloads and tokenise the result."""
-    normalized = normalize(text)
-    decoded = decode_segments(text, normalized.view)
+    encoded = text.encode("utf-8", "surrogatepass")  # for the byte-level checks of both
+    normalized = normalize(text, encoded)
+    decoded = decode_segments(text, normalized.view, encoded)
     view = normalized.view
     if decoded:
         view = "\n".join([view, *(segment.text.lower() for segment in decoded)])
@@ -55,7 +66,7 @@ def prepare(text: str) -> Prepared:
 
 def windows(count: int, stride: int) -> list[tuple[int, int]]:
     """Token windows ``[start, end)`` of :data:`WINDOW` tokens covering ``count`` tokens."""
-    if count <= WINDOW + WINDOW // 2:
+    if count <= ONE_WINDOW:
         return [(0, count)]  # one window up to 1.5x: a 1 KB prompt is scored once
     starts = list(range(0, count - WINDOW + 1, stride))
     if starts[-1] + WINDOW < count:

@@ -22,7 +22,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-from ramparts.detectors.injection.features import WINDOW, windows
+from ramparts.detectors.injection.features import ONE_WINDOW, WINDOW, windows
 from ramparts.errors import DetectorError
 
 MODEL_FILE = "injection_model.json.gz"
@@ -125,11 +125,11 @@ class InjectionModel:
     ) -> tuple[float, int, int, int]:
         if not tokens:
             return self.bias, 0, 0, 0
-        best = (-math.inf, 0, 0, 0)
-        spans = windows(len(tokens), stride)
-        if len(spans) == 1:  # a prompt-sized text: no copy
+        if len(tokens) <= ONE_WINDOW:  # a prompt-sized text: one window, no copy
             logit, count = self.window_logit(tokens, vocabulary)
             return logit, count, 0, len(tokens)
+        best = (-math.inf, 0, 0, 0)
+        spans = windows(len(tokens), stride)
         for start, end in spans:
             logit, count = self.window_logit(tokens[start:end])
             if logit > best[0]:

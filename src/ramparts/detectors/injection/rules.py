@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 
 from ramparts.detectors.injection.features import tokenize
 
@@ -26,6 +27,19 @@ _ASSISTANT = r"(?:ai|assistant|chatbot|llm|language model|model|agent|bot|gpt|co
 
 
 INDIRECT = frozenset({"tool", "document"})
+
+# The branches of the chat_delimiters rule, each with a substring all its matches
+# contain. No two branches can match at the same position (they start with
+# different characters), so the rule's match is the leftmost of the branches'
+# matches: searched apart, only the branches whose substring occurs run, and a
+# markdown "##" no longer runs five alternatives at every position (~7x faster).
+_CHAT_DELIMITERS: tuple[tuple[str, str], ...] = (
+    ("<|", r"<\|(?:im_start|im_end|system|endoftext|start_header_id)\|>"),
+    ("inst]", r"\[/?inst\]"),
+    ("sys>>", r"<</?sys>>"),
+    ("##", r"^\s*#{2,}\s*system\s*(?:prompt|message)?\s*:?\s*$"),
+    ("input", r"\bend (?:of )?(?:untrusted )?(?:user )?input\b"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,11 +190,7 @@ RULES: tuple[Rule, ...] = (
         "chat_delimiters",
         "indirect_injection",
         0.9,
-        (
-            r"<\|(?:im_start|im_end|system|endoftext|start_header_id)\|>|\[/?inst\]|<</?sys>>|"
-            r"^\s*#{2,}\s*system\s*(?:prompt|message)?\s*:?\s*$|"
-            r"\bend (?:of )?(?:untrusted )?(?:user )?input\b"
-        ),
+        "|".join(pattern for _, pattern in _CHAT_DELIMITERS),
     ),
     _rule(
         "note_to_assistant",
@@ -230,10 +240,18 @@ RULES: tuple[Rule, ...] = (
 # check is a few set look-ups on the token set the model needs anyway (an
 # Aho-Corasick pass over the text cost ~20 us per KB). Tests check every rule
 # against its own regex on the whole data set.
+_PREV_WORDS = frozenset(_PREV[3:-1].split("|"))  # each between whitespace in the rules
+_INSTR_WORDS = frozenset(
+    {"instruction", "instructions", "prompt", "prompts", "direction", "directions", "rules",
+     "command", "commands", "guidelines", "directive", "directives", "context", "programming",
+     "restrictions", "constraints", "policies", "orders", "text"}
+)  # fmt: skip
 _WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "ignore_previous": (
         frozenset({"ignore", "disregard", "forget", "skip", "override", "bypass", "overlook",
                    "neglect", "abandon", "drop"}),
+        _PREV_WORDS,
+        _INSTR_WORDS,
     ),
     "forget_everything": (frozenset({"forget", "ignore", "disregard"}),),
     "new_instructions": (
@@ -243,6 +261,7 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "stop_following": (
         frozenset({"stop", "not", "t", "longer"}),
         frozenset({"following", "follow", "obey", "obeying"}),
+        _INSTR_WORDS,
     ),
     "do_anything_now": (  # one word of each group in every branch ("do anything now", ...)
         frozenset({"anything", "mode", "jailbroken", "jailbreken", "avoid"}),
@@ -255,6 +274,7 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
         frozenset({"without", "free", "no", "bound", "freed", "unbound", "outside"}),
         frozenset({"restrictions", "filters", "censorship", "limitations", "guidelines", "rules",
                    "policies", "constraints"}),
+        frozenset({"ai", "assistant", "chatbot", "model", "you"}),
     ),
     "unfiltered_persona": (
         frozenset({"unfiltered", "uncensored", "amoral", "unrestricted", "unethical"}),
@@ -267,10 +287,10 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "reveal_system_prompt": (
         frozenset({"reveal", "print", "show", "repeat", "output", "display", "leak", "dump",
                    "recite", "tell", "give", "write", "list", "spell", "share", "disclose"}),
-        frozenset({"preprompt", "instruction", "instructions", "prompt", "prompts", "direction",
-                   "directions", "rules", "command", "commands", "guidelines", "directive",
-                   "directives", "context", "programming", "restrictions", "constraints",
-                   "policies", "orders", "text"}),
+        _INSTR_WORDS | {"preprompt"},
+        # What ends a match: "system prompt", "pre-prompt", "instructions", or an
+        # instruction word after "hidden" or one of _PREV.
+        _PREV_WORDS | {"prompt", "preprompt", "instructions", "hidden"},
     ),
     "repeat_above": (
         frozenset({"repeat", "print", "output", "echo", "copy", "summarise", "summarize",
@@ -295,6 +315,8 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
 # are looked for as substrings of the view, once the rule's whole words are there.
 _SUBSTRINGS: dict[str, tuple[str, ...]] = {
     "ignore_above_and_say": ("above", "previous", "prior"),
+    # The last words of repeat_above, which may start a longer word ("beforehand").
+    "repeat_above": ("above", "before", "preceding", "prior", "so far"),
 }
 # Rules (or branches) made of punctuation: a literal substring instead, any one
 # of which makes the rule a candidate (chat_delimiters also has a word branch).
@@ -318,19 +340,17 @@ class RuleHit:
     end: int
 
 
-def _word_groups() -> dict[str, frozenset[tuple[str, int]]]:
-    """For each required word, the (rule, group) pairs it satisfies."""
-    owners: dict[str, set[tuple[str, int]]] = {}
+def _leads() -> dict[str, tuple[str, ...]]:
+    """For each word of a rule's first group, the rules it may start."""
+    leads: dict[str, list[str]] = {}
     for name, groups in _WORDS.items():
-        for index, group in enumerate(groups):
-            for word in group:
-                owners.setdefault(word, set()).add((name, index))
-    return {word: frozenset(pairs) for word, pairs in owners.items()}
+        for word in groups[0]:
+            leads.setdefault(word, []).append(name)
+    return {word: tuple(names) for word, names in leads.items()}
 
 
-_WORD_GROUPS = _word_groups()
-_REQUIRED = frozenset(_WORD_GROUPS)
-_GROUP_COUNT = {name: len(groups) for name, groups in _WORDS.items()}
+_LEADS = _leads()
+_REQUIRED = frozenset().union(*(group for groups in _WORDS.values() for group in groups))
 
 
 def candidate_rules(view: str, tokens: set[str] | None = None) -> set[str]:
@@ -343,9 +363,11 @@ def candidate_rules(view: str, tokens: set[str] | None = None) -> set[str]:
     found: set[str] = set()
     present = tokens.intersection(_REQUIRED)  # a handful of words in ordinary text
     if present:
-        satisfied = set().union(*map(_WORD_GROUPS.__getitem__, present))
-        for name, index in satisfied:
-            if index == 0 and all((name, i) in satisfied for i in range(1, _GROUP_COUNT[name])):
+        for name in set().union(*map(_LEADS.get, present, repeat(()))):
+            for group in _WORDS[name][1:]:
+                if group.isdisjoint(present):
+                    break
+            else:
                 glued = _SUBSTRINGS.get(name)
                 if glued is None or any(part in view for part in glued):
                     found.add(name)
@@ -390,10 +412,23 @@ _UNANCHORED = {
     for rule in RULES
     if rule.name in _FAST_START
 }
+_BRANCHES: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {
+    "chat_delimiters": tuple(
+        (needle, re.compile(pattern, re.MULTILINE)) for needle, pattern in _CHAT_DELIMITERS
+    ),
+}
 
 
 def _search(rule: Rule, view: str) -> re.Match[str] | None:
     """``rule.pattern.search(view)``, the fast way where that is measured faster."""
+    branches = _BRANCHES.get(rule.name)
+    if branches is not None:
+        first: re.Match[str] | None = None
+        for needle, branch in branches:
+            found = branch.search(view) if needle in view else None
+            if found and (first is None or found.start() < first.start()):
+                first = found
+        return first
     fast = _UNANCHORED.get(rule.name)
     if fast is None:
         return rule.pattern.search(view)
