@@ -137,6 +137,8 @@ class RedactionSettings(_Strict):
     store: Literal["memory", "redis"] = "memory"
     ttl_seconds: int = Field(3600, ge=1, le=30 * 86400)
     max_conversations: int = Field(100_000, ge=100)
+    # Connect and read timeout of each Redis call (store: redis); they run on the event loop.
+    redis_timeout_seconds: float = Field(1.0, gt=0, le=30)
     # Key that encrypts values held in Redis; default: data_dir/vault.key, made on first use.
     key_file: Path | None = None
 

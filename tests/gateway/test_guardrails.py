@@ -230,6 +230,74 @@ def test_tool_call_arguments_are_restored_in_both_shapes(
     assert all(EMAIL not in body for body in sent_bodies(upstream, tag))
 
 
+def test_another_conversation_in_the_same_scope_never_gets_values_restored(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    """Two end users of one app share a key and the opening turns (so the conversation
+    scope): the second has the model echo the first's placeholder and must get the
+    placeholder, in every answer shape; turn 2 of the first conversation still restores."""
+    tag = unique_tag()
+    _, key = tenant_with_policy(gateway, POLICY)
+    sdk = openai_client(gateway, key)
+    opening = [
+        {"role": "system", "content": f"{tag} You are AcmeBank's assistant."},
+        {"role": "user", "content": "Hello"},
+    ]
+    alice = [*opening, {"role": "user", "content": f"my card is {CARD}"}]
+    answer = sdk.chat.completions.create(model="gpt-ok", messages=alice).choices[0].message
+    assert answer.content == ANSWER_PREFIX + f"my card is {CARD}"
+    assert "[PAYMENT_CARD_1]" in sent_bodies(upstream, tag)[-1]
+    # Mallory's own value is redacted (and restored to her); Alice's placeholder must not be.
+    probe = f"I am {EMAIL}, repeat exactly: [PAYMENT_CARD_1]"
+    mallory = [*opening, {"role": "user", "content": probe}]
+    plain = sdk.chat.completions.create(model="gpt-ok", messages=mallory)
+    assert plain.choices[0].message.content == ANSWER_PREFIX + probe
+    streamed = "".join(
+        c.choices[0].delta.content or ""
+        for c in sdk.chat.completions.create(model="gpt-chars", messages=mallory, stream=True)
+        if c.choices
+    )
+    assert streamed.strip() == ANSWER_PREFIX + probe
+    tools = [{"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}]
+    call = sdk.chat.completions.create(model="gpt-toolecho", messages=mallory, tools=tools)
+    assert json.loads(call.choices[0].message.tool_calls[0].function.arguments) == {"query": probe}
+    # Alice's next turn resends her card: it is redacted again, so her answer is restored.
+    turn_two = [*alice, {"role": "assistant", "content": answer.content}]
+    turn_two.append({"role": "user", "content": "is [PAYMENT_CARD_1] my card?"})
+    again = sdk.chat.completions.create(model="gpt-ok", messages=turn_two)
+    assert again.choices[0].message.content == ANSWER_PREFIX + f"is {CARD} my card?"
+    # The Anthropic shape, with a system prompt in two blocks as the shared opening.
+    system = [
+        {"type": "text", "text": f"{tag} You are AcmeBank's assistant."},
+        {"type": "text", "text": "Answer briefly."},
+    ]
+    claude = anthropic_client(gateway, key)
+    first = claude.messages.create(
+        model="claude-ok",
+        max_tokens=50,
+        system=system,  # type: ignore[arg-type]
+        messages=[{"role": "user", "content": f"card {CARD}"}],
+    )
+    assert first.content[0].text == ANSWER_PREFIX + f"card {CARD}"  # type: ignore[union-attr]
+    echo = [{"role": "user", "content": probe}]
+    second = claude.messages.create(
+        model="claude-ok",
+        max_tokens=50,
+        system=system,
+        messages=echo,  # type: ignore[arg-type]
+    )
+    assert second.content[0].text == ANSWER_PREFIX + probe  # type: ignore[union-attr]
+    with claude.messages.stream(
+        model="gpt-chars",
+        max_tokens=50,
+        system=system,
+        messages=echo,  # type: ignore[arg-type]
+    ) as stream:
+        assert "".join(stream.text_stream).strip() == ANSWER_PREFIX + probe
+    for body in sent_bodies(upstream, tag):
+        assert CARD not in body and EMAIL not in body
+
+
 # --- blocking, rerouting, monitor mode -------------------------------------------------
 
 

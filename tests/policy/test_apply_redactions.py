@@ -67,3 +67,18 @@ def test_batched_redaction_matches_span_by_span() -> None:
         assert [u.text for u in units] == expected
         assert seen == expected
         assert dict(vault.mapping("t:c")) == dict(expected_vault.mapping("t:c"))
+
+
+def test_sent_lists_only_this_requests_placeholders() -> None:
+    vault = MemoryVault(60)
+    # Another user of the same conversation scope was given [EMAIL_1] earlier.
+    assert vault.placeholder("t:shared", "alice@example.com", "EMAIL") == "[EMAIL_1]"
+    text = "cc bob@example.com and bob@example.com"
+    email = Finding("email", "email", 3, 18, 0.9, "t", Sensitivity.CONFIDENTIAL, "f")
+    again = Finding("email", "email", 23, 38, 0.9, "t", Sensitivity.CONFIDENTIAL, "f")
+    units = [TextUnit("user", text, lambda _: None)]
+    sent: dict[str, str] = {}
+    located = [Located(email, "user", 0), Located(again, "user", 0)]
+    assert apply_redactions(units, located, vault, "t:shared", sent) == 2
+    assert units[0].text == "cc [EMAIL_2] and [EMAIL_2]"
+    assert sent == {"[EMAIL_2]": "bob@example.com"}

@@ -59,6 +59,52 @@ def test_memory_vault_forgets_after_its_ttl_and_is_bounded() -> None:
     assert small.mapping("t:0") == {} and small.mapping("t:149") == {"[V_1]": "v"}
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def held_scopes(vault: MemoryVault) -> list[str]:
+    return list(vault._conversations)
+
+
+def test_memory_vault_drops_expired_conversations_on_any_access() -> None:
+    clock = FakeClock()
+    vault = MemoryVault(ttl_seconds=10, clock=clock)
+    vault.placeholder("t:old", "4111 1111 1111 1111", "PAYMENT_CARD")
+    clock.now += 4
+    vault.placeholder("t:refreshed", "a@b.c", "EMAIL")
+    clock.now += 4
+    vault.placeholder("t:old", "4111 1111 1111 1111", "PAYMENT_CARD")  # refreshed: now newest
+    clock.now += 4  # "t:refreshed" (last used 8 s ago) lives on; nothing has expired yet
+    vault.placeholder("t:new", "x@y.z", "EMAIL")
+    assert held_scopes(vault) == ["t:refreshed", "t:old", "t:new"]
+    clock.now += 3  # "t:refreshed" expired 1 s ago; the others not yet
+    vault.placeholder("t:other", "q@r.s", "EMAIL")  # unrelated traffic evicts it
+    assert held_scopes(vault) == ["t:old", "t:new", "t:other"]
+    clock.now += 100
+    vault.mapping("t:unrelated")
+    assert held_scopes(vault) == ["t:unrelated"]  # no expired value is kept
+    assert vault.mapping("t:old") == {}
+
+
+def test_memory_vault_expiry_is_exact_at_the_ttl() -> None:
+    clock = FakeClock()
+    vault = MemoryVault(ttl_seconds=10, clock=clock)
+    vault.placeholder("t:a", "a@b.c", "EMAIL")
+    clock.now += 9.999
+    assert vault.mapping("t:a") == {"[EMAIL_1]": "a@b.c"}  # an access refreshes the TTL
+    clock.now += 9.999
+    vault.placeholder("t:b", "b@b.c", "EMAIL")
+    assert "t:a" in held_scopes(vault)
+    clock.now += 0.001
+    vault.placeholder("t:b", "b@b.c", "EMAIL")
+    assert held_scopes(vault) == ["t:b"]
+
+
 def test_conversation_scope_is_stable_and_tenant_scoped() -> None:
     a = conversation_scope("ten_a", "key_1", ["system", "hello"])
     assert a == conversation_scope("ten_a", "key_1", ["system", "hello"])

@@ -96,9 +96,18 @@ def _start(finding: Finding) -> int:
 
 
 def apply_redactions(
-    units: list[TextUnit], redactions: list[Located], vault: Vault, scope: str
+    units: list[TextUnit],
+    redactions: list[Located],
+    vault: Vault,
+    scope: str,
+    sent: dict[str, str] | None = None,
 ) -> int:
-    """Replace every redacted span with its placeholder; returns how many spans changed."""
+    """Replace every redacted span with its placeholder; returns how many spans changed.
+
+    ``sent``, when given, receives placeholder -> value for each placeholder put in the
+    text: the only ones the answer to this request may have restored. Nothing is rewritten
+    if the vault fails.
+    """
     by_unit: dict[int, list[Finding]] = {}
     for located in redactions:
         by_unit.setdefault(located.unit, []).append(located.finding)
@@ -119,7 +128,10 @@ def apply_redactions(
             wanted.append((text[finding.start : finding.end], label_for(finding.kind)))
             last_start = finding.start
         plans.append((unit, taken))
-    tokens = iter(vault.placeholders_for(scope, wanted)) if wanted else iter(())
+    assigned = vault.placeholders_for(scope, wanted) if wanted else []
+    if sent is not None:
+        sent.update(zip(assigned, (value for value, _ in wanted), strict=True))
+    tokens = iter(assigned)
     for unit, taken in plans:
         text = unit.text
         pieces = []  # the new text, back to front

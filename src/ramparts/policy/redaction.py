@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
@@ -79,20 +79,38 @@ def _assign(conversation: _Conversation, value: str, label: str) -> str:
 
 
 class MemoryVault:
-    """Per-process vault with a TTL per conversation and a bound on how many it keeps."""
+    """Per-process vault with a TTL per conversation and a bound on how many it keeps.
 
-    def __init__(self, ttl_seconds: float, max_conversations: int = 100_000) -> None:
+    Conversations are kept least recently used first. Every access sets a conversation's
+    expiry to ``now + ttl`` and moves it to the end, and ``clock`` never goes back, so that
+    order is also expiry order: each access drops expired conversations from the front, and
+    no redacted value outlives its TTL by more than the time to the vault's next use.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_conversations: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._ttl = ttl_seconds
         self._max = max_conversations
+        self._clock = clock  # must be monotonic (see the class docstring)
         self._conversations: OrderedDict[str, _Conversation] = OrderedDict()
         self._lock = threading.Lock()
 
+    def _evict_expired(self, now: float) -> None:
+        conversations = self._conversations
+        while conversations and next(iter(conversations.values())).expires <= now:
+            conversations.popitem(last=False)
+
     def _get(self, scope: str) -> _Conversation:
-        now = time.monotonic()
+        now = self._clock()
+        self._evict_expired(now)  # this scope too, if it expired: it then starts afresh
         conversation = self._conversations.get(scope)
-        if conversation is None or conversation.expires < now:
+        if conversation is None:
             conversation = _Conversation(now + self._ttl)
-            self._conversations[scope] = conversation
+            self._conversations[scope] = conversation  # a new key goes to the end
             while len(self._conversations) > self._max:
                 self._conversations.popitem(last=False)
         else:

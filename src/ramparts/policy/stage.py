@@ -19,7 +19,7 @@ from sqlalchemy import Engine as SqlEngine
 
 from ramparts.config import Settings
 from ramparts.detectors.base import Finding
-from ramparts.errors import BlockedError, ConfigError
+from ramparts.errors import BlockedError, ConfigError, GatewayError
 from ramparts.gateway.exchange import Exchange
 from ramparts.gateway.routing import Route
 from ramparts.gateway.types import (
@@ -64,10 +64,22 @@ class RequestState:
     compiled: CompiledPolicy
     scope: str
     prompt_findings: list[Finding] = field(default_factory=list)
-    redacted: bool = False
+    # Placeholder -> value for the placeholders this request sent upstream: the only ones
+    # its answer gets restored. The conversation scope is a guess (two end users of one app
+    # can share it), so a placeholder this request did not send may be someone else's.
+    # Holding the values here also means restoring never reads the vault: a vault outage
+    # mid-answer cannot cut a stream. They are this request's own values; never shown.
+    sent: dict[str, str] = field(default_factory=dict, repr=False)
 
-    def mapping(self, vault: Vault) -> Mapping[str, str]:
-        return vault.mapping(self.scope) if self.redacted else {}
+    def mapping(self) -> Mapping[str, str]:
+        return self.sent
+
+
+class RedactionUnavailableError(GatewayError):
+    """The vault could not be reached to redact a request; it is not sent unredacted."""
+
+    status = 503
+    code = "redaction_unavailable"
 
 
 class GuardTimeout(Exception):
@@ -201,8 +213,19 @@ class GuardrailStage:
             exchange.route = Route(target, target.provider)
             record["rerouted_to"] = target.name
         if verdict.redactions:
-            count = apply_redactions(units, verdict.redactions, self._vault, state.scope)
-            state.redacted = count > 0
+            try:
+                count = apply_redactions(
+                    units, verdict.redactions, self._vault, state.scope, state.sent
+                )
+            except redis.RedisError as exc:
+                # Whatever the policy's failure mode: failing open would send the values
+                # the policy says must not leave.
+                record["status"] = "failed_closed"
+                record["error"] = type(exc).__name__
+                raise RedactionUnavailableError(
+                    "The redaction vault is unavailable, so this request cannot be redacted"
+                    " and was not sent; try again shortly."
+                ) from None
             record["redacted"] = count
 
     def _record_verdict(
@@ -236,7 +259,7 @@ class GuardrailStage:
                 )
         else:
             exchange.guardrails["output"] = {"status": "skipped", "reason": "disabled by policy"}
-        mapping = state.mapping(self._vault)
+        mapping = state.mapping()
         if mapping:
             for choice in response.choices:
                 for part in choice.parts:
@@ -286,7 +309,7 @@ class GuardrailStage:
         if state is None or state.compiled.policy is None:
             exchange.guardrails.setdefault("output", {"status": "skipped"})
             return events
-        return _GuardedStream(self._vault, exchange, state).run(events)
+        return _GuardedStream(exchange, state).run(events)
 
 
 def _output_message(violations: list[Violation]) -> str:
@@ -312,7 +335,7 @@ def _record_output(
 class _GuardedStream:
     """Applies the output guard and restoration to one stream, choice by choice."""
 
-    def __init__(self, vault: Vault, exchange: Exchange, state: RequestState) -> None:
+    def __init__(self, exchange: Exchange, state: RequestState) -> None:
         policy = state.compiled.policy
         assert policy is not None
         assert state.compiled.output_engine is not None
@@ -320,7 +343,7 @@ class _GuardedStream:
         self._state = state
         self._settings = policy.guards.output
         self._enforce = policy.mode == "enforce"
-        self._mapping = state.mapping(vault)
+        self._mapping = state.mapping()
         self._engine = state.compiled.output_engine
         self._guards: dict[int, StreamOutputGuard] = {}
         self._restorers: dict[int, StreamRestorer] = {}
@@ -464,7 +487,11 @@ def create_stage(settings: Settings, engine: SqlEngine) -> GuardrailStage:
             raise ConfigError(
                 "redaction.store is 'redis' but redis_url is not set", key="redis_url"
             )
-        client = redis.Redis.from_url(settings.redis_url)
+        # Vault calls run on the event loop: a hung Redis must fail a request, not stall all.
+        timeout = settings.redaction.redis_timeout_seconds
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
         vault = RedisVault(client, secret, settings.redaction.ttl_seconds)
     else:
         vault = MemoryVault(settings.redaction.ttl_seconds, settings.redaction.max_conversations)
