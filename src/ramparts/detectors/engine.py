@@ -40,7 +40,7 @@ from ramparts.detectors.base import (
 )
 from ramparts.detectors.pattern_set import ThreadScratch
 from ramparts.detectors.registry import Registry, default_registry
-from ramparts.detectors.windowing import reported
+from ramparts.detectors.windowing import reported, reporting_cap
 from ramparts.errors import DetectorError
 
 DEFAULT_THRESHOLD = 0.5
@@ -315,7 +315,8 @@ class Engine:
             left = max(0, start - CONTEXT_CHARS)  # detectors look back for context words
             right = min(len(text), end + OVERLAP_CHARS)  # values that straddle ``end``
             window = self._scan_window(text[left:right], origin)
-            kept, reported_to = reported(window, start - left, end - left)
+            cap = reporting_cap(end - left, right - left, right == len(text))
+            kept, reported_to = reported(window, start - left, end - left, cap)
             findings.extend(_shifted(finding, left) for finding in kept)
             start = reported_to + left
         return findings

@@ -26,7 +26,7 @@ import orjson
 
 from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import CONTEXT_CHARS, Engine
-from ramparts.detectors.windowing import reported
+from ramparts.detectors.windowing import reported, reporting_cap
 
 CHUNK_CHARS = 1 << 18
 OVERLAP_CHARS = 8192  # longer than any single value we detect (PEM keys, addresses)
@@ -116,8 +116,10 @@ def scan_stream(
         following = next(pending, None)
         window = context + carry + chunk
         first = len(context)
-        nominal = len(window) if following is None else max(_cut(window, overlap), first)
-        findings, limit = reported(engine.scan(window), first, nominal)
+        final = following is None
+        nominal = len(window) if final else max(_cut(window, overlap), first)
+        cap = reporting_cap(nominal, len(window), final)
+        findings, limit = reported(engine.scan(window), first, nominal, cap)
         base = offset - first  # absolute offset of ``window``'s first character
         for finding in findings:
             line, column = lines.position(window, base, finding.start)
