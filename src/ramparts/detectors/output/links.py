@@ -54,9 +54,12 @@ def _extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(cache_dir=None, suffix_list_urls=())
 
 
-@functools.lru_cache(maxsize=4096)
 def registered_domain(host: str) -> str:
-    """example.co.uk for a.b.example.co.uk; the host itself for IPs and bare names."""
+    """example.co.uk for a.b.example.co.uk; the host itself for IPs and bare names.
+
+    Not memoised: hosts come from model answers and may carry data
+    (``sk-live-….attacker.example``), which must not outlive the scan.
+    """
     result = _extractor()(host)
     if hasattr(result, "top_domain_under_public_suffix"):
         domain = result.top_domain_under_public_suffix
