@@ -48,7 +48,7 @@ def test_metrics_by_tenant_and_model(gateway: RunningGateway) -> None:
     assert samples[("ramparts_tokens_total", key_of({**gpt, "direction": "output"}))] == 7
     assert samples[("ramparts_request_duration_seconds_count", key_of(gpt))] == 1
     assert samples[("ramparts_cost_usd_total", key_of(gpt))] == pytest.approx(25e-6)
-    missing = {"tenant": tenant, "model": "missing", "code": "model_not_found"}
+    missing = {"tenant": tenant, "model": "unknown", "code": "model_not_found"}
     assert samples[("ramparts_errors_total", key_of(missing))] == 1
 
 

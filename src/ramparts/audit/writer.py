@@ -5,7 +5,9 @@ only appends to a list. A background task flushes batches in a worker thread,
 numbering and hash-chaining them per tenant inside the same transaction that
 stores them. If the store is down, records stay queued and the flush retries;
 at shutdown whatever still cannot be written is spilled to a JSONL file in the
-data directory rather than dropped.
+data directory rather than dropped. A record the store itself refuses (a value
+it cannot hold) is set aside in a spill file of its own, so it never holds up
+the records behind it, of any tenant.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ramparts.audit.chain import GENESIS, record_hash
@@ -132,6 +135,18 @@ def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> No
         connection.execute(_INSERT_RECORDS, rows)
 
 
+def refuses_data(exc: BaseException) -> bool:
+    """True when a write failed on the records' values, not because the store is unreachable.
+
+    Such a batch would fail the same way on every retry, so its records are retried one by
+    one instead and the refused one set aside.
+    """
+    if isinstance(exc, DBAPIError):
+        return isinstance(exc, DataError | IntegrityError) and not exc.connection_invalidated
+    # Values the driver could not bind, or the chain hash could not serialise.
+    return isinstance(exc, StatementError | TypeError | ValueError)
+
+
 class AuditWriter:
     """Batches audit events and writes them from a worker thread."""
 
@@ -153,6 +168,7 @@ class AuditWriter:
         self._closing = False
         self._lock = threading.Lock()  # one batch in flight at a time keeps chains in order
         self.store_failing = False  # the last write failed; records are queued for retry
+        self.rejected = 0  # records the store refused, set aside in audit-rejected-*.jsonl
 
     @property
     def pending(self) -> int:
@@ -184,16 +200,68 @@ class AuditWriter:
             try:
                 await asyncio.to_thread(self._write_locked, batch)
             except Exception as exc:
-                self.store_failing = True
-                log.error(
-                    "audit write failed; %d records kept for retry",
-                    len(self._pending),
-                    extra={"error": type(exc).__name__},
-                )
-                return False
+                if not refuses_data(exc):
+                    return self._failed(exc)
+                # Some record's values are refused: write one by one so only that record
+                # is set aside and every other tenant's chain keeps moving.
+                done, failure = await asyncio.to_thread(self._write_one_by_one, batch)
+                del self._pending[:done]
+                if failure is not None:
+                    return self._failed(failure)
+                self.store_failing = False
+                continue
             del self._pending[: len(batch)]
             self.store_failing = False
         return True
+
+    def _failed(self, exc: BaseException) -> bool:
+        self.store_failing = True
+        log.error(
+            "audit write failed; %d records kept for retry",
+            len(self._pending),
+            extra={"error": type(exc).__name__},
+        )
+        return False
+
+    def _write_one_by_one(self, batch: list[AuditEvent]) -> tuple[int, BaseException | None]:
+        """Write ``batch`` a record per transaction; set aside each record the store refuses.
+
+        Returns how many leading records are settled (written or set aside) and, when the
+        store itself failed on the next one, that error: the rest stay queued. A refused
+        record's transaction rolls back with its chain head, so the chain skips it intact.
+        """
+        refused: list[AuditEvent] = []
+        done = 0
+        failure: BaseException | None = None
+        for event in batch:
+            try:
+                self._write_locked([event])
+            except Exception as exc:
+                if not refuses_data(exc):
+                    failure = exc
+                    break
+                refused.append(event)
+                # The error's text would carry the values; its class is enough to act on.
+                log.error(
+                    "the store refused an audit record; it is set aside",
+                    extra={"error": type(exc).__name__, "request_id": event.request_id},
+                )
+            done += 1
+        if refused:
+            self.rejected += len(refused)
+            try:
+                path = self._write_spill(refused, "audit-rejected")
+            except OSError as exc:
+                log.error(
+                    "%d audit records the store refused could not be set aside either",
+                    len(refused),
+                    extra={"error": type(exc).__name__},
+                )
+            else:
+                log.error(
+                    "%d audit records the store refused were written to %s", len(refused), path
+                )
+        return done, failure
 
     def _write_locked(self, batch: list[AuditEvent]) -> None:
         with self._lock:
@@ -215,15 +283,28 @@ class AuditWriter:
         self._spill()
 
     def _spill(self) -> None:
-        self._spill_dir.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        path = self._spill_dir / f"audit-spill-{stamp}.jsonl"
-        with path.open("wb") as handle:
-            for event in self._pending:
-                handle.write(orjson.dumps(event.as_row()) + b"\n")
+        path = self._write_spill(self._pending, "audit-spill")
         log.error(
             "store unavailable at shutdown: %d audit records spilled to %s",
             len(self._pending),
             path,
         )
         self._pending.clear()
+
+    def _write_spill(self, events: list[AuditEvent], prefix: str) -> Path:
+        self._spill_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+        path = self._spill_dir / f"{prefix}-{stamp}.jsonl"
+        with path.open("wb") as handle:
+            for event in events:
+                handle.write(_spill_line(event))
+        return path
+
+
+def _spill_line(event: AuditEvent) -> bytes:
+    try:
+        # default=str: a value the chain hash could not serialise is kept readable.
+        return orjson.dumps(event.as_row(), default=str) + b"\n"
+    except TypeError:  # e.g. a string orjson refuses (lone surrogates): keep who and when
+        kept = {name: getattr(event, name) for name in ("request_id", "created_at", "tenant_id")}
+        return orjson.dumps({**kept, "unreadable": True}, default=str) + b"\n"

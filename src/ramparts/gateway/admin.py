@@ -5,11 +5,16 @@ manages every tenant; a tenant-scoped one sees and changes only its own tenant,
 and anything outside it answers 404 as if it did not exist.
 
 Errors share one shape: ``{"error": {"message", "type", "code"}, "request_id"}``.
+
+:class:`AdminGate` wraps the app: a request without a credential that looks like an
+admin key is answered 401 before its body is read, and a body over the size limit 413
+(the full key check stays in :func:`admin_identity`).
 """
 
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,7 +22,10 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ramparts.audit.trail import recent_records, verify_trail
 from ramparts.errors import (
@@ -28,11 +36,12 @@ from ramparts.errors import (
     NotFoundError,
     PermissionDeniedError,
     RampartsError,
+    RequestTooLargeError,
 )
 from ramparts.gateway.auth import presented_key
 from ramparts.gateway.responses import JSONBody
 from ramparts.gateway.service import Gateway, new_request_id
-from ramparts.store.identity import AdminIdentity, IdentityStore
+from ramparts.store.identity import ADMIN_KEY_PREFIX, AdminIdentity, IdentityStore
 
 
 class TenantIn(BaseModel):
@@ -52,7 +61,7 @@ class UserIn(BaseModel):
 
 class KeyIn(BaseModel):
     tenant: str
-    name: str = ""
+    name: str = Field("", max_length=200)
     team: str | None = None
     user: str | None = None
     allowed_models: list[str] | None = None
@@ -167,6 +176,26 @@ async def _on_ramparts_error(request: Request, exc: Exception) -> Response:
     return _error(request_id, status, kind, str(exc), None)
 
 
+# Errors Starlette and FastAPI raise themselves (unknown route, wrong method, a body that
+# is not UTF-8 or nests too deeply to parse), in the admin shape rather than FastAPI's.
+_HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    401: ("authentication_error", "unauthenticated"),
+    403: ("permission_error", "forbidden"),
+    404: ("not_found_error", "not_found"),
+    405: ("invalid_request_error", "method_not_allowed"),
+    413: ("invalid_request_error", "body_too_large"),
+}
+
+
+async def _on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    kind, code = _HTTP_ERRORS.get(exc.status_code, ("invalid_request_error", "invalid_body"))
+    if exc.status_code >= 500:
+        kind, code = "server_error", "server_error"
+    message = exc.detail if isinstance(exc.detail, str) else "the request could not be handled"
+    return _error(new_request_id(), exc.status_code, kind, message, code)
+
+
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid body"}
@@ -186,6 +215,7 @@ def build_admin_app() -> FastAPI:
     )
     app.add_exception_handler(RampartsError, _on_ramparts_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
 
     @app.get("/tenants", response_model=list[TenantOut])
     def list_tenants(request: Request, admin: Admin) -> Any:
@@ -294,3 +324,92 @@ def build_admin_app() -> FastAPI:
 
 # Other parts add admin routes through this hook, as a plug-in would.
 ADMIN_EXTENSIONS = ("ramparts.policy.admin:register",)
+
+
+# Token alphabet of ``secrets.token_urlsafe``; generous on length, strict on shape.
+_ADMIN_KEY_SHAPE = re.compile(re.escape(ADMIN_KEY_PREFIX) + r"[A-Za-z0-9_-]{16,128}")
+# Served to anyone: the API's description only.
+_PUBLIC = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect"})
+
+
+class AdminGate:
+    """ASGI wrapper of the admin app: cheap refusals before any body is read.
+
+    FastAPI parses a body before dependencies run, so without this an unauthenticated
+    caller could make the server buffer and parse a body of any size. Here a request
+    without an admin-key-shaped credential is refused at once, and a body is read only
+    up to ``max_body_bytes`` (413 beyond), then replayed to the app.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, root = scope["path"], scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]  # the path inside the mount, as the admin app routes it
+        if scope["method"] in ("GET", "HEAD") and path in _PUBLIC:
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        secret = presented_key(headers.get)
+        if not secret:
+            message = "no admin key: send 'Authorization: Bearer rka-...'"
+            await self._refuse(scope, receive, send, AuthenticationError(message))
+            return
+        if not _ADMIN_KEY_SHAPE.fullmatch(secret):
+            message = "invalid admin key: it is unknown, expired or revoked"
+            await self._refuse(scope, receive, send, AuthenticationError(message))
+            return
+        body = await self._read_body(headers, receive)
+        if body is None:
+            too_large = RequestTooLargeError(
+                f"request body is over the {self.max_body_bytes}-byte limit",
+                code="body_too_large",
+            )
+            await self._refuse(scope, receive, send, too_large)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    async def _read_body(self, headers: Headers, receive: Receive) -> bytes | None:
+        """The whole body, or None once it is over the limit (declared or actually sent)."""
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break  # the client went away; the app sees an empty body and the disconnect
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, exc: GatewayError) -> None:
+        response = _error(new_request_id(), exc.http_status, exc.openai_type, exc.message, exc.code)
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands over ``body`` once, then waits on the real one (disconnects)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

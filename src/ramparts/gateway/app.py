@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 from ramparts.config import Settings
 from ramparts.errors import GatewayError, InvalidRequestError
 from ramparts.gateway import api
-from ramparts.gateway.admin import build_admin_app
+from ramparts.gateway.admin import AdminGate, build_admin_app
 from ramparts.gateway.metrics import CONTENT_TYPE
 from ramparts.gateway.pipeline import Pipeline
 from ramparts.gateway.responses import JSONBody, error_response
@@ -96,7 +96,8 @@ def create_app(settings: Settings, *, pipeline: Pipeline | None = None) -> Starl
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
-        Mount("/admin", app=admin),
+        # The gate refuses keyless and oversized requests before the admin app reads a body.
+        Mount("/admin", app=AdminGate(admin, settings.server.max_body_bytes)),
     ]
     return Starlette(
         routes=routes,

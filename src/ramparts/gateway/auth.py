@@ -35,6 +35,9 @@ class KeyAuthenticator:
         self._resolve = resolve
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[KeyIdentity | None, float]] = {}
+        # Moved on by forget(): a lookup that started before a revocation may have read the
+        # key as valid, so it must not cache what it read.
+        self._generation = 0
 
     async def authenticate(self, secret: str | None) -> KeyIdentity:
         if not secret:
@@ -48,10 +51,16 @@ class KeyAuthenticator:
         if cached is not None and cached[1] > now:
             identity = cached[0]
         else:
+            generation = self._generation
             identity = await asyncio.to_thread(self._resolve, secret)
-            if len(self._cache) >= _MAX_CACHE:
-                self._cache.clear()
-            self._cache[digest] = (identity, now + (self._ttl if identity else min(self._ttl, 1.0)))
+            if generation == self._generation:
+                if len(self._cache) >= _MAX_CACHE:
+                    self._cache.clear()
+                ttl = self._ttl if identity else min(self._ttl, 1.0)
+                self._cache[digest] = (identity, now + ttl)
+                # forget() runs in admin worker threads: it may have landed just now.
+                if generation != self._generation:
+                    self._cache.pop(digest, None)
         if identity is None:
             raise AuthenticationError(
                 "invalid API key: it is unknown, expired or revoked", code="invalid_api_key"
@@ -64,5 +73,7 @@ class KeyAuthenticator:
         return identity
 
     def forget(self) -> None:
-        """Drop every cached identity (after a revocation through this process)."""
+        """Drop every cached identity (after a revocation through this process), and keep
+        lookups already under way from caching theirs."""
+        self._generation += 1
         self._cache.clear()

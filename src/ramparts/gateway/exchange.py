@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,16 @@ from ramparts.gateway.types import ApiShape, Usage
 from ramparts.store.identity import KeyIdentity
 
 CLIENT_CLOSED = 499  # nginx's convention for "the client went away"
+
+# The audit trail's model column holds this many characters (store/models.py).
+MODEL_COLUMN_SIZE = 200
+# NUL (which PostgreSQL cannot store) and the other C0/C1 control characters.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def safe_model_text(model: str) -> str:
+    """A caller's model string fit for the audit trail: no control characters, column size."""
+    return _CONTROL.sub("", model)[:MODEL_COLUMN_SIZE]
 
 
 @dataclass(slots=True)
@@ -64,6 +75,30 @@ class Exchange:
         ) / 1_000_000
 
     @property
+    def resolved_model(self) -> str | None:
+        """The configured model the request asked for, once routing accepted it; else None.
+
+        The requested name, not a reroute target: the audit's guardrails say where a
+        request was rerouted. Routing looks names up exactly, so a resolved request's
+        name is a configured one; the route's own name stands in should it ever not be.
+        """
+        if self.route is None:
+            return None
+        model = self.model
+        if model is not None and len(model) <= MODEL_COLUMN_SIZE and not _CONTROL.search(model):
+            return model
+        return self.route.model.name
+
+    @property
+    def audit_model(self) -> str | None:
+        """The model for the audit trail: the resolved name, or the caller's text made safe
+        (whatever a caller sends must not make the store refuse the record)."""
+        resolved = self.resolved_model
+        if resolved is not None or self.model is None:
+            return resolved
+        return safe_model_text(self.model)
+
+    @property
     def latency(self) -> float:
         return time.perf_counter() - self.started
 
@@ -79,7 +114,7 @@ class Exchange:
             team_id=identity.team_id if identity else None,
             user_id=identity.user_id if identity else None,
             key_id=identity.key_id if identity else None,
-            model=self.model,
+            model=self.audit_model,
             provider=self.route.provider if self.route else None,
             error_code=self.error_code,
             stream=self.stream,

@@ -70,7 +70,10 @@ class Gateway:
         exchange.finished = True
         self.audit.submit(exchange.audit_event())
         tenant = exchange.identity.tenant_id if exchange.identity else "none"
-        model = exchange.model or "none"
+        # Only configured model names become labels: a caller's free text would grow a series
+        # per distinct string (and could put a secret on /metrics).
+        resolved = exchange.resolved_model
+        model = resolved or ("none" if exchange.model is None else "unknown")
         metrics = self.metrics
         child = metrics.child
         child(metrics.requests, tenant, model, exchange.api, exchange.status).inc()
@@ -95,7 +98,7 @@ class Gateway:
                     "api": exchange.api,
                     "endpoint": exchange.endpoint,
                     "tenant_id": tenant,
-                    "model": model,
+                    "model": exchange.audit_model,
                     "status": exchange.status,
                     "http_status": exchange.http_status,
                     "latency_ms": round(exchange.latency * 1000, 2),

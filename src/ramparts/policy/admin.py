@@ -10,8 +10,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
-from ramparts.errors import InvalidRequestError, NotFoundError
-from ramparts.policy.model import check_against_settings, parse_policy
+from ramparts.errors import ConfigError, InvalidRequestError, NotFoundError
+from ramparts.policy.model import Policy, check_against_settings, parse_policy
 from ramparts.policy.store import PolicyStore, StoredPolicy
 from ramparts.store.db import session_factory
 
@@ -45,6 +45,18 @@ def _out(stored: StoredPolicy) -> PolicyOut:
     )
 
 
+def _parse(text: str) -> Policy:
+    """The policy in a request body; every way it can be wrong is a 400 ``invalid_policy``."""
+    try:
+        return parse_policy(text, "request body")
+    except ConfigError as exc:
+        raise InvalidRequestError(str(exc), code="invalid_policy") from None
+    except RecursionError:
+        raise InvalidRequestError(
+            "request body: the policy nests too deeply to read", code="invalid_policy"
+        ) from None
+
+
 def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
     """Add the policy routes to the admin app (called by ``gateway.admin``)."""
 
@@ -68,7 +80,7 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
     @app.put("/policies/{tenant}", response_model=PolicyOut)
     def put_policy(request: Request, admin: admin_dependency, tenant: str, body: PolicyIn) -> Any:
         tenant_id = scope_tenant(request, admin, tenant)
-        parsed = parse_policy(body.text, "request body")
+        parsed = _parse(body.text)
         problems = check_against_settings(
             parsed, request.app.state.gateway.settings, "request body"
         )

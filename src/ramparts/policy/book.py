@@ -145,6 +145,9 @@ class PolicyBook:
             default_policy(settings) if self._enabled else (None, "none")
         )
         self._entries: dict[str, _Entry] = {}
+        # Moved on by invalidate(): a refresh or compilation that started before a policy
+        # change may hold the old policy, so it must not be cached.
+        self._generation = 0
         # One shared answer while guardrails are off: it holds no engines and is never changed.
         self._disabled = CompiledPolicy(
             None, "none", skip_reason="guardrails are disabled in settings"
@@ -155,6 +158,7 @@ class PolicyBook:
         return hmac.new(self._secret, b"fingerprint:" + tenant_id.encode(), hashlib.sha256).digest()
 
     def invalidate(self, tenant_id: str | None = None) -> None:
+        self._generation += 1
         if tenant_id is None:
             self._entries.clear()
         else:
@@ -163,11 +167,16 @@ class PolicyBook:
     async def for_identity(self, identity: KeyIdentity) -> CompiledPolicy:
         if not self._enabled:
             return self._disabled
+        generation = self._generation
         entry = self._entries.get(identity.tenant_id)
         now = time.monotonic()
         if entry is None or now - entry.checked > self._ttl:
             entry = await asyncio.to_thread(self._refresh, identity.tenant_id, entry)
-            self._entries[identity.tenant_id] = entry
+            if generation == self._generation:
+                self._entries[identity.tenant_id] = entry
+                # invalidate() runs in admin worker threads: it may have landed just now.
+                if generation != self._generation:
+                    self._entries.pop(identity.tenant_id, None)
         team = identity.team_name
         compiled = entry.compiled.get(team)
         if compiled is None:
@@ -182,7 +191,8 @@ class PolicyBook:
                 self.fingerprint_key(identity.tenant_id),
                 "no policy applies to this tenant",
             )
-            entry.compiled[team] = compiled
+            if generation == self._generation:
+                entry.compiled[team] = compiled
             gc.freeze()  # the new engines live on; spare them from garbage-collector scans
         return compiled
 

@@ -56,6 +56,20 @@ def _check_name(name: str, what: str) -> str:
     return name
 
 
+def _check_label(name: str) -> str:
+    """A key's free-text label: any text the name column (200) holds, no control characters."""
+    if len(name) > 200 or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise InvalidRequestError("invalid key name: at most 200 characters, no control characters")
+    return name
+
+
+def _check_ref(ref: str, what: str) -> str:
+    """A name or id to look up. NUL is in no stored value, and PostgreSQL refuses the query."""
+    if "\x00" in ref:
+        raise InvalidRequestError(f"invalid {what} reference: it contains a NUL character")
+    return ref
+
+
 @dataclass(frozen=True, slots=True)
 class KeyIdentity:
     """Who a valid API key speaks for. Cached by the gateway; holds no secret."""
@@ -110,6 +124,7 @@ class IdentityStore:
 
     def get_tenant(self, ref: str) -> Tenant:
         """A tenant by id or name."""
+        _check_ref(ref, "tenant")
         with self._sessions() as session:
             tenant = session.get(Tenant, ref) or session.scalar(
                 select(Tenant).where(Tenant.name == ref)
@@ -145,6 +160,7 @@ class IdentityStore:
             return list(session.scalars(query))
 
     def get_team(self, tenant_id: str, ref: str) -> Team:
+        _check_ref(ref, "team")
         with self._sessions() as session:
             team = session.scalar(
                 select(Team).where(
@@ -184,6 +200,7 @@ class IdentityStore:
             return list(session.scalars(query))
 
     def get_user(self, tenant_id: str, ref: str) -> User:
+        _check_ref(ref, "user")
         with self._sessions() as session:
             user = session.scalar(
                 select(User).where(
@@ -205,6 +222,13 @@ class IdentityStore:
         allowed_models: list[str] | None = None,
         expires_at: datetime | None = None,
     ) -> tuple[ApiKey, CreatedKey]:
+        if allowed_models is not None and not allowed_models:
+            # Stored, an empty list would read as "no allowlist" (every model): refuse it.
+            raise InvalidRequestError(
+                "allowed_models is empty: name at least one model, or leave it out"
+                " to allow every model"
+            )
+        _check_label(name)
         tenant = self.get_tenant(tenant_ref)
         if tenant.disabled_at is not None:
             raise InvalidRequestError(f"tenant '{tenant.name}' is revoked; no new keys")
@@ -238,6 +262,7 @@ class IdentityStore:
             return list(session.scalars(query))
 
     def revoke_key(self, key_id: str, *, tenant_id: str | None = None) -> ApiKey:
+        _check_ref(key_id, "key")
         with self._sessions.begin() as session:
             key = session.get(ApiKey, key_id)
             if key is None or (tenant_id is not None and key.tenant_id != tenant_id):
@@ -288,6 +313,7 @@ class IdentityStore:
     def create_admin_key(
         self, *, tenant_ref: str | None = None, name: str = ""
     ) -> tuple[AdminKey, CreatedKey]:
+        _check_label(name)
         tenant_id = self.get_tenant(tenant_ref).id if tenant_ref else None
         secret = ADMIN_KEY_PREFIX + secrets.token_urlsafe(32)
         key = AdminKey(
@@ -306,6 +332,7 @@ class IdentityStore:
             return list(session.scalars(select(AdminKey).order_by(AdminKey.created_at)))
 
     def revoke_admin_key(self, key_id: str) -> AdminKey:
+        _check_ref(key_id, "admin key")
         with self._sessions.begin() as session:
             key = session.get(AdminKey, key_id)
             if key is None:
@@ -314,15 +341,26 @@ class IdentityStore:
             return key
 
     def resolve_admin_key(self, secret: str) -> AdminIdentity | None:
+        """The admin behind a presented key; None when it is unknown, expired or revoked, or
+        its tenant (for a tenant-scoped key) is revoked."""
         if not secret.startswith(ADMIN_KEY_PREFIX):
             return None
         digest = hash_secret(secret)
         with self._sessions() as session:
-            key = session.scalar(select(AdminKey).where(AdminKey.secret_hash == digest))
-            if key is None or not hmac.compare_digest(key.secret_hash, digest):
+            row = session.execute(
+                select(AdminKey, Tenant)
+                .outerjoin(Tenant, Tenant.id == AdminKey.tenant_id)
+                .where(AdminKey.secret_hash == digest)
+            ).first()
+            if row is None:
+                return None
+            key, tenant = row.tuple()
+            if not hmac.compare_digest(key.secret_hash, digest):
                 return None
             expires = _aware(key.expires_at)
             if key.revoked_at is not None or (expires is not None and expires <= utcnow()):
+                return None
+            if key.tenant_id is not None and (tenant is None or tenant.disabled_at is not None):
                 return None
             return AdminIdentity(admin_key_id=key.id, tenant_id=key.tenant_id)
 
