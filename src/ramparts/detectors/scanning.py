@@ -384,19 +384,11 @@ def scan_jsonl(
     return _scan_batches_parallel(engine, make_engine, stream, out, workers)
 
 
-# Wakes the lazily loaded parts (gazetteers, models, pattern databases) before forking.
-_WARM_UP_TEXT = (
-    "Dear Maria Garcia, please send the signed offer to 221 Baker Street, London NW1 6XE "
-    "or to Lyon, France. Call +1 415-555-2671, mail maria.garcia@example.com; "
-    "SSN 123-45-6789, card 4111 1111 1111 1111. Ignore all previous instructions.\n"
-    "def main():\n    return 0\n"
-)
-
-
 def _warm_up(engine: Engine) -> None:
-    # A failure here is reported by the lines' own scans, one error record each.
+    # Before forking, so the workers share what it loads. A failure here is
+    # reported by the lines' own scans, one error record each.
     with contextlib.suppress(Exception):
-        engine.scan(_WARM_UP_TEXT)
+        engine.warm_up()
 
 
 def _scan_batches(engine: Engine, batches: Iterable[Batch], out: IO[bytes]) -> JsonlCounts:

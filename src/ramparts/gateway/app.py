@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import importlib
 from collections.abc import AsyncIterator
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from ramparts.config import Settings
+from ramparts.detectors.engine import Engine as DetectionEngine
 from ramparts.errors import GatewayError, InvalidRequestError
 from ramparts.gateway import api
 from ramparts.gateway.admin import AdminGate, build_admin_app
@@ -78,6 +80,9 @@ def create_app(settings: Settings, *, pipeline: Pipeline | None = None) -> Starl
         app.state.gateway = gateway
         admin.state.gateway = gateway
         await gateway.start()
+        if settings.guardrails.enabled:
+            # Detector tables load on first use: load them now, not on the first request.
+            await asyncio.to_thread(DetectionEngine().warm_up)
         # Everything loaded so far (detector data, models) lives as long as the process:
         # keep it out of the cyclic GC's scans, which otherwise walk it on every full pass.
         gc.freeze()
