@@ -296,6 +296,11 @@ async def embeddings(request: Request) -> Response:
         assert exchange.identity is not None
         model = gateway.router.resolve(embedding_request.model, exchange.identity, embeddings=True)
         exchange.route = route = Route(model, model.provider)
+        for stage in gateway.pipeline.stages:
+            # Stages that check embeddings (the guardrails) have this optional hook.
+            check = getattr(stage, "before_embeddings", None)
+            if check is not None:
+                await check(exchange, embedding_request)
         result = await until_disconnect(request, gateway.router.embed(embedding_request, route))
         exchange.meter(route.model, result.usage)
         payload = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as copy_with
 from typing import Any
 
 from ramparts.detectors.base import Finding, Sensitivity
@@ -20,12 +21,14 @@ from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import (
     ChatRequest,
     DocumentPart,
+    EmbeddingRequest,
     ImagePart,
     TextPart,
     ToolCall,
     ToolResult,
 )
-from ramparts.policy.decide import SENSITIVITY_NAMES, Located, new_located
+from ramparts.policy.decide import SENSITIVITY_NAMES, Located, Verdict, new_located
+from ramparts.policy.fields import Gathered, Leaf, embedding_strings, request_strings
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
 from ramparts.policy.scan_cache import Lookup, ScanCache
@@ -40,6 +43,10 @@ class TextUnit:
     origin: str
     text: str
     replace: Callable[[str], None]
+    # Set for text gathered from a request's structures (tool definitions, fields): the
+    # strings it joins, built on demand. Placeholders go into those strings (see
+    # ``leaf_redactions``).
+    leaves: Callable[[], list[Leaf]] | None = None
 
 
 def _set_attr(obj: Any, name: str) -> Callable[[str], None]:
@@ -67,7 +74,145 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
                 )
             elif isinstance(part, ImagePart):
                 continue  # images are not scanned (no OCR); policy may restrict models instead
+    # Last, so the opening turns still name the conversation (``conversation_scope``).
+    units.extend(_gathered_unit(g) for g in request_strings(request))
     return units
+
+
+def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
+    return [_gathered_unit(g) for g in embedding_strings(request)]
+
+
+def _gathered_unit(gathered: Gathered) -> TextUnit:
+    return TextUnit(gathered.origin, gathered.text, _whole_text_unwritable, gathered.leaves)
+
+
+def _whole_text_unwritable(text: str) -> None:
+    raise RuntimeError("gathered text is rewritten string by string: use leaf_redactions")
+
+
+def _leaf_of(leaves: list[Leaf], finding: Finding) -> int | None:
+    """The index of the string that holds all of ``finding``, if one does."""
+    for index, leaf in enumerate(leaves):
+        if leaf.start <= finding.start and finding.end <= leaf.end:
+            return index
+    return None
+
+
+def place_of(unit: TextUnit, finding: Finding) -> str | None:
+    """Where a finding in gathered text sits (``None`` for message text)."""
+    if unit.leaves is None:
+        return None
+    leaves = unit.leaves()
+    for leaf in leaves:
+        if finding.start <= leaf.end:  # the first string it touches
+            return leaf.place
+    return leaves[-1].place
+
+
+def _leaves_of(units: list[TextUnit], index: int, known: dict[int, list[Leaf]]) -> list[Leaf]:
+    if index not in known:
+        build = units[index].leaves
+        assert build is not None
+        known[index] = build()
+    return known[index]
+
+
+def unredactable(units: list[TextUnit], redactions: list[Located]) -> list[Located]:
+    """Redactions no placeholder can cleanly stand in for: in a string that cannot be
+    rewritten (a name, a key, a stop sequence, an embeddings input) or across two strings."""
+    stuck = []
+    known: dict[int, list[Leaf]] = {}
+    for located in redactions:
+        if units[located.unit].leaves is None:
+            continue
+        leaves = _leaves_of(units, located.unit, known)
+        index = _leaf_of(leaves, located.finding)
+        if index is None or leaves[index].replace is None:
+            stuck.append(located)
+    return stuck
+
+
+def leaf_redactions(
+    units: list[TextUnit], redactions: list[Located]
+) -> tuple[list[TextUnit], list[Located]]:
+    """``units`` and ``redactions`` for :func:`apply_redactions`, with each redaction in
+    gathered text moved onto a unit of the one string it lies in (check
+    :func:`unredactable` first), so the placeholder lands in that string of the request."""
+    targets = list(units)
+    made: dict[tuple[int, int], int] = {}
+    known: dict[int, list[Leaf]] = {}
+    moved = []
+    for located in redactions:
+        unit = units[located.unit]
+        if unit.leaves is None:
+            moved.append(located)
+            continue
+        leaves = _leaves_of(units, located.unit, known)
+        index = _leaf_of(leaves, located.finding)
+        assert index is not None
+        leaf = leaves[index]
+        assert leaf.replace is not None
+        if (located.unit, index) not in made:
+            made[located.unit, index] = len(targets)
+            text = unit.text[leaf.start : leaf.end]
+            targets.append(TextUnit(unit.origin, text, leaf.replace))
+        finding = located.finding
+        shifted = copy_with(finding, start=finding.start - leaf.start, end=finding.end - leaf.start)
+        moved.append(new_located(shifted, located.origin, made[located.unit, index]))
+    return targets, moved
+
+
+# How ``decide`` names an origin in a block message ("found ... in the system prompt").
+_ORIGIN_WORDS = {"user": "your message", "system": "the system prompt", "tool": "a tool result"}
+
+
+def block_message(units: list[TextUnit], verdict: Verdict) -> str:
+    """The verdict's block message, naming where in the request the finding sits when it
+    is not in message text (a tool definition is not the system prompt)."""
+    first = next((o for o in verdict.outcomes if o.enforced and o.action == "block"), None)
+    if first is None:
+        return verdict.message
+    located = first.located
+    place = place_of(units[located.unit], located.finding)
+    if place is None:
+        return verdict.message
+    said = " in " + _ORIGIN_WORDS.get(located.origin, located.origin + " text")
+    if said in verdict.message:
+        return verdict.message.replace(said, f" in {place}", 1)
+    return f"{verdict.message} (It is in {place}.)"
+
+
+def refusal(
+    units: list[TextUnit], verdict: Verdict, reroutable: bool = True
+) -> tuple[str, list[str]] | None:
+    """Why a verdict that would rewrite or reroute the request must block it instead, and
+    the rules concerned: a placeholder cannot stand in for a value (see
+    :func:`unredactable`), or the request cannot go to another model (embeddings)."""
+    stuck = unredactable(units, verdict.redactions)
+    if stuck:
+        first = stuck[0]
+        f = first.finding
+        place = place_of(units[first.unit], f)
+        ids = {id(located) for located in stuck}
+        rules = [o.rule_id for o in verdict.outcomes if id(o.located) in ids and o.rule_id]
+        more = f" (and {len(stuck) - 1} more)" if len(stuck) > 1 else ""
+        return (
+            f"Blocked: found {f.kind.replace('_', ' ')} ({f.detector}) in {place}{more},"
+            " which this tenant's policy redacts, but a placeholder cannot stand in for it"
+            f" there, so the request was not sent. Remove the value from {place}.",
+            sorted(set(rules)),
+        )
+    if verdict.action == "reroute" and not reroutable:
+        reasons = [o for o in verdict.outcomes if o.enforced and o.action == "reroute"]
+        f = reasons[0].located.finding
+        return (
+            f"Blocked: found {f.kind.replace('_', ' ')} ({f.detector}), for which this"
+            " tenant's policy sends requests to a more trusted model, and an embeddings"
+            " request cannot change models. Remove the value.",
+            sorted({o.rule_id for o in reasons if o.rule_id}),
+        )
+    return None
 
 
 def scan_units(

@@ -25,6 +25,7 @@ from ramparts.gateway.routing import Route
 from ramparts.gateway.types import (
     ChatRequest,
     ChatResponse,
+    EmbeddingRequest,
     Finish,
     StreamEvent,
     TextDelta,
@@ -39,7 +40,11 @@ from ramparts.policy.guard import (
     TextUnit,
     Violation,
     apply_redactions,
+    block_message,
+    embedding_units,
+    leaf_redactions,
     output_violations,
+    refusal,
     scan_units,
     text_units,
 )
@@ -150,8 +155,30 @@ class GuardrailStage:
         await check
         return None
 
+    async def before_embeddings(self, exchange: Exchange, request: EmbeddingRequest) -> None:
+        """The input guard on an embeddings request: the inputs are scanned as user text.
+
+        A verdict to redact or reroute blocks instead: a placeholder would change the
+        embedding, and vectors from another model would not match the caller's index.
+        """
+        assert exchange.identity is not None
+        compiled = await self._book.for_identity(exchange.identity)
+        exchange.guardrails["policy"] = compiled.describe()
+        if compiled.policy is None:
+            exchange.guardrails["input"] = {"status": "skipped", "reason": compiled.skip_reason}
+            return
+        if not compiled.policy.guards.input.enabled:
+            exchange.guardrails["input"] = {"status": "skipped", "reason": "disabled by policy"}
+            return
+        state = RequestState(compiled, "")  # nothing is redacted, so no conversation scope
+        await self._check_input(exchange, state, embedding_units(request), reroutable=False)
+
     async def _check_input(
-        self, exchange: Exchange, state: RequestState, units: list[TextUnit]
+        self,
+        exchange: Exchange,
+        state: RequestState,
+        units: list[TextUnit],
+        reroutable: bool = True,
     ) -> None:
         compiled = state.compiled
         assert compiled.policy is not None
@@ -206,17 +233,22 @@ class GuardrailStage:
         )
         self._record_verdict(record, verdict, compiled, started)
         if verdict.action == "block":
-            raise BlockedError(verdict.message, rule_ids=verdict.rule_ids)
+            raise BlockedError(block_message(units, verdict), rule_ids=verdict.rule_ids)
+        refused = refusal(units, verdict, reroutable)
+        if refused is not None:
+            # Rewriting or rerouting cannot keep the value from leaving: block instead.
+            record["verdict"] = "block"
+            record["rules"] = refused[1]
+            raise BlockedError(refused[0], rule_ids=refused[1])
         if verdict.action == "reroute" and verdict.reroute_to:
             target = self._settings.model(verdict.reroute_to)
             assert target is not None
             exchange.route = Route(target, target.provider)
             record["rerouted_to"] = target.name
         if verdict.redactions:
+            targets, redactions = leaf_redactions(units, verdict.redactions)
             try:
-                count = apply_redactions(
-                    units, verdict.redactions, self._vault, state.scope, state.sent
-                )
+                count = apply_redactions(targets, redactions, self._vault, state.scope, state.sent)
             except redis.RedisError as exc:
                 # Whatever the policy's failure mode: failing open would send the values
                 # the policy says must not leave.
