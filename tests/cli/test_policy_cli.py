@@ -89,3 +89,18 @@ def test_versions_history_diff_and_rollback(run: Run, tmp_path: Path) -> None:
         "unknown model 'ghost'"
         in run("policy", "set", str(bad), "--tenant", "acme", expect=2).stderr
     )
+
+
+def test_set_with_expected_version_refuses_a_stale_change(run: Run, tmp_path: Path) -> None:
+    run("tenants", "create", "acme")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(GOOD)
+    run("policy", "set", str(policy), "--tenant", "acme", "--expected-version", "0")
+    stale = run(
+        "policy", "set", str(policy), "--tenant", "acme", "--expected-version", "0", expect=2
+    )
+    assert "version 1" in stale.stderr
+    assert (
+        "v2 is active"
+        in run("policy", "set", str(policy), "--tenant", "acme", "--expected-version", "1").stdout
+    )

@@ -149,6 +149,13 @@ def set_policy(
     author: Annotated[
         str | None, typer.Option(help="Who changed it (default: your login).")
     ] = None,
+    expected_version: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="Refuse unless the tenant's newest version is this one (0: none yet).",
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Store the file as the tenant's next policy version (it becomes active)."""
@@ -158,7 +165,13 @@ def set_policy(
     if problems:
         raise ConfigError("; ".join(problems))
     store, tenant_id = _tenant_id(config, tenant)
-    stored = store.save(tenant_id, text, author=author or getpass.getuser(), comment=comment)
+    stored = store.save(
+        tenant_id,
+        text,
+        author=author or getpass.getuser(),
+        comment=comment,
+        expected_version=expected_version,
+    )
     console.print(f"tenant {tenant}: policy v{stored.version} is active")
 
 

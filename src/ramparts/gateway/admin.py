@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -204,6 +204,22 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return _error(new_request_id(), 400, "invalid_request_error", message, "invalid_body")
 
 
+def _check_expiry(expires_at: datetime | None) -> None:
+    """Refuse an expiry that has already passed: the key would be dead on arrival.
+
+    The store itself still accepts one (tests and migrations create expired keys on purpose).
+    """
+    if expires_at is None:
+        return
+    moment = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
+    if moment <= datetime.now(UTC):
+        raise InvalidRequestError(
+            "expires_at is in the past: give a future time (UTC), or leave it out"
+            " for a key that does not expire",
+            code="invalid_expires_at",
+        )
+
+
 def build_admin_app() -> FastAPI:
     app = FastAPI(
         title="Ramparts admin API",
@@ -272,6 +288,7 @@ def build_admin_app() -> FastAPI:
         for model in body.allowed_models or []:
             if gateway.settings.model(model) is None:
                 raise InvalidRequestError(f"allowed_models names unknown model '{model}'")
+        _check_expiry(body.expires_at)
         row, created = store.create_key(
             _scope_tenant(store, admin, body.tenant),
             name=body.name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from ramparts.config import ModelSettings
 from ramparts.errors import (
     GatewayError,
     InvalidRequestError,
+    ModelNotFoundError,
     RequestTooLargeError,
     UpstreamError,
 )
@@ -44,6 +47,14 @@ from ramparts.gateway.types import (
 
 log = logging.getLogger("ramparts.gateway")
 T = TypeVar("T")
+
+# An unknown model name is echoed back at most this long: the caller's string can be as long
+# as the body and may be anything (a pasted secret, terminal escapes).
+ECHOED_MODEL_CHARS = 100
+# C0/C1 controls plus the Unicode line/paragraph separators and bidi/invisible format marks.
+_UNECHOABLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 class ClientGone(Exception):
@@ -153,6 +164,30 @@ def _gateway(request: Request) -> Gateway:
     return gateway
 
 
+def echoed_model(name: str) -> str:
+    """The caller's model name fit to quote in an error: no control characters, short."""
+    clean = _UNECHOABLE.sub("", name)
+    if len(clean) > ECHOED_MODEL_CHARS:
+        return clean[:ECHOED_MODEL_CHARS] + "…"
+    return clean
+
+
+def _resolve(
+    gateway: Gateway, exchange: Exchange, name: str, *, embeddings: bool = False
+) -> ModelSettings:
+    """Route ``name`` for the exchange's key; an unknown name is quoted only in short."""
+    assert exchange.identity is not None
+    try:
+        return gateway.router.resolve(name, exchange.identity, embeddings=embeddings)
+    except ModelNotFoundError:
+        # The router's message quotes the whole name; only configured names pass that point.
+        raise ModelNotFoundError(
+            f"model '{echoed_model(name)}' does not exist;"
+            " GET /v1/models lists the models this key may use",
+            param="model",
+        ) from None
+
+
 async def _authenticate(gateway: Gateway, request: Request, exchange: Exchange) -> None:
     exchange.identity = await gateway.auth.authenticate(presented_key(request.headers.get))
 
@@ -169,8 +204,7 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
             exchange.model = body["model"]
         chat_request = family.parse(body)
         exchange.stream = chat_request.stream
-        assert exchange.identity is not None
-        model = gateway.router.resolve(chat_request.model, exchange.identity)
+        model = _resolve(gateway, exchange, chat_request.model)
         exchange.route = Route(model, model.provider)
         checks = await gateway.pipeline.before_upstream(exchange, chat_request)
         route = exchange.route  # a stage may have rerouted the request
@@ -293,14 +327,9 @@ async def embeddings(request: Request) -> Response:
         body = await read_json(request, gateway.settings.server.max_body_bytes)
         embedding_request = openai_format.parse_embedding_request(body)
         exchange.model = embedding_request.model
-        assert exchange.identity is not None
-        model = gateway.router.resolve(embedding_request.model, exchange.identity, embeddings=True)
+        model = _resolve(gateway, exchange, embedding_request.model, embeddings=True)
         exchange.route = route = Route(model, model.provider)
-        for stage in gateway.pipeline.stages:
-            # Stages that check embeddings (the guardrails) have this optional hook.
-            check = getattr(stage, "before_embeddings", None)
-            if check is not None:
-                await check(exchange, embedding_request)
+        await gateway.pipeline.before_embeddings(exchange, embedding_request)
         result = await until_disconnect(request, gateway.router.embed(embedding_request, route))
         exchange.meter(route.model, result.usage)
         payload = {

@@ -1,7 +1,8 @@
 """Request stages: the hook points guardrails, limits and budgets plug into.
 
-A stage may rewrite or block a request before it goes upstream, inspect or
-block a complete response, and wrap a stream of events. Stages run in order;
+A stage may rewrite or block a request before it goes upstream, check an
+embeddings request, inspect or block a complete response, and wrap a stream of
+events. Stages run in order;
 the gateway core registers none of its own policy, so every policy feature
 arrives through this same interface.
 """
@@ -12,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import Protocol
 
 from ramparts.gateway.exchange import Exchange
-from ramparts.gateway.types import ChatRequest, ChatResponse, StreamEvent
+from ramparts.gateway.types import ChatRequest, ChatResponse, EmbeddingRequest, StreamEvent
 
 
 class Stage(Protocol):
@@ -27,6 +28,14 @@ class Stage(Protocol):
         awaitable: the gateway then runs it alongside the upstream call and cancels
         that call if the check raises, so a clean prompt pays no check latency.
         """
+
+    async def before_embeddings(self, exchange: Exchange, request: EmbeddingRequest) -> None:
+        """Check an embeddings request before it goes upstream; raise BlockedError to stop it.
+
+        A no-op by default: a stage that subclasses :class:`Stage` and has nothing to say
+        about embeddings need not define it.
+        """
+        return None
 
     async def after_response(self, exchange: Exchange, response: ChatResponse) -> None:
         """Inspect or rewrite a complete response; raise BlockedError to withhold it."""
@@ -52,6 +61,11 @@ class Pipeline:
             if check is not None:
                 deferred.append(check)
         return deferred
+
+    async def before_embeddings(self, exchange: Exchange, request: EmbeddingRequest) -> None:
+        """Run every stage's embeddings hook, in order (each must finish before the call)."""
+        for stage in self.stages:
+            await stage.before_embeddings(exchange, request)
 
     async def after_response(self, exchange: Exchange, response: ChatResponse) -> None:
         for stage in self.stages:

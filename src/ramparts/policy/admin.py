@@ -10,15 +10,32 @@ from typing import Any
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
-from ramparts.errors import ConfigError, InvalidRequestError, NotFoundError
+from ramparts.errors import ConfigError, GatewayError, InvalidRequestError, NotFoundError
 from ramparts.policy.model import Policy, check_against_settings, parse_policy
-from ramparts.policy.store import PolicyStore, StoredPolicy
+from ramparts.policy.store import PolicyStore, StaleVersionError, StoredPolicy
 from ramparts.store.db import session_factory
 
 
 class PolicyIn(BaseModel):
     text: str = Field(description="The policy YAML.", max_length=1_000_000)
     comment: str = Field("", max_length=500)
+    expected_version: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "Store only if the tenant's newest version is still this one (0: no policy yet);"
+            " otherwise 409 version_conflict. Leave it out to store unconditionally."
+        ),
+    )
+
+
+class VersionConflictError(GatewayError):
+    """409: the policy changed since the version the caller based its change on."""
+
+    status = 409
+    openai_type = "conflict_error"
+    anthropic_type = "invalid_request_error"
+    code = "version_conflict"
 
 
 class RollbackIn(BaseModel):
@@ -86,9 +103,16 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
         )
         if problems:
             raise InvalidRequestError("; ".join(problems), code="invalid_policy")
-        stored = store(request).save(
-            tenant_id, body.text, author=f"admin-key:{admin.admin_key_id}", comment=body.comment
-        )
+        try:
+            stored = store(request).save(
+                tenant_id,
+                body.text,
+                author=f"admin-key:{admin.admin_key_id}",
+                comment=body.comment,
+                expected_version=body.expected_version,
+            )
+        except StaleVersionError as exc:
+            raise VersionConflictError(str(exc)) from None
         forget(request, tenant_id)
         return _out(stored)
 

@@ -156,18 +156,23 @@ class RedisVault:
     holds the encrypted value, ``n:<label>`` counts placeholders per label.
     """
 
-    # Atomic "get or assign" so that concurrent requests agree on numbering.
+    # Atomic "get or assign" for all of a request's values in one round trip, so that
+    # concurrent requests of a conversation agree on numbering. ARGV[1] is the TTL, then
+    # one (digest field, label, sealed value) triple per value; a value met twice in the
+    # same call finds the placeholder its first occurrence was given.
     _ASSIGN = """
-    local existing = redis.call('HGET', KEYS[1], ARGV[1])
-    if existing then
-      redis.call('EXPIRE', KEYS[1], ARGV[5])
-      return existing
+    local tokens = {}
+    for i = 2, #ARGV, 3 do
+      local token = redis.call('HGET', KEYS[1], ARGV[i])
+      if not token then
+        local n = redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[i + 1], 1)
+        token = '[' .. ARGV[i + 1] .. '_' .. n .. ']'
+        redis.call('HSET', KEYS[1], ARGV[i], token, 'p:' .. token, ARGV[i + 2])
+      end
+      tokens[#tokens + 1] = token
     end
-    local n = redis.call('HINCRBY', KEYS[1], ARGV[2], 1)
-    local token = '[' .. ARGV[3] .. '_' .. n .. ']'
-    redis.call('HSET', KEYS[1], ARGV[1], token, 'p:' .. token, ARGV[4])
-    redis.call('EXPIRE', KEYS[1], ARGV[5])
-    return token
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    return tokens
     """
 
     def __init__(
@@ -184,18 +189,22 @@ class RedisVault:
         return self._prefix + scope
 
     def placeholder(self, scope: str, value: str, label: str) -> str:
-        digest = hashlib.blake2b(
-            value.encode(), key=self._digest_key[:32], digest_size=16
-        ).hexdigest()
-        nonce = os.urandom(12)
-        sealed = base64.b64encode(nonce + self._aead.encrypt(nonce, value.encode(), scope.encode()))
-        token = self._assign(
-            keys=[self._key(scope)], args=[f"v:{digest}", f"n:{label}", label, sealed, self._ttl]
-        )
-        return token.decode() if isinstance(token, bytes) else str(token)
+        return self.placeholders_for(scope, [(value, label)])[0]
 
     def placeholders_for(self, scope: str, wanted: Sequence[tuple[str, str]]) -> list[str]:
-        return [self.placeholder(scope, value, label) for value, label in wanted]
+        if not wanted:
+            return []
+        args: list[str | bytes | int] = [self._ttl]
+        digest_key = self._digest_key[:32]
+        aad = scope.encode()
+        for value, label in wanted:
+            raw = value.encode()
+            digest = hashlib.blake2b(raw, key=digest_key, digest_size=16).hexdigest()
+            nonce = os.urandom(12)
+            sealed = base64.b64encode(nonce + self._aead.encrypt(nonce, raw, aad))
+            args += (f"v:{digest}", label, sealed)
+        tokens = self._assign(keys=[self._key(scope)], args=args)
+        return [t.decode() if isinstance(t, bytes) else str(t) for t in tokens]
 
     def mapping(self, scope: str) -> Mapping[str, str]:
         return _RedisPlaceholders(self, scope)

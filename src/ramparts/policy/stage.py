@@ -59,6 +59,7 @@ from ramparts.policy.redaction import (
 )
 from ramparts.policy.scan_cache import Lookup, ScanCache
 from ramparts.policy.store import PolicyStore
+from ramparts.policy.tool_arguments import scan_tool_arguments
 from ramparts.store.db import session_factory
 
 STATE_KEY = "guardrails"
@@ -78,6 +79,19 @@ class RequestState:
 
     def mapping(self) -> Mapping[str, str]:
         return self.sent
+
+    def canary_mapping(self) -> dict[str, str]:
+        """The sent placeholders whose value holds a configured canary.
+
+        A canary that looks like a credential is redacted on the way in, so the answer
+        carries only its placeholder; these are put back *before* the output guard so the
+        guard sees (and stops) the canary instead of restore handing it to the client.
+        """
+        policy = self.compiled.policy
+        canaries = policy.guards.output.canaries if policy is not None else []
+        if not canaries or not self.sent:
+            return {}
+        return {ph: v for ph, v in self.sent.items() if any(c and c in v for c in canaries)}
 
 
 class RedactionUnavailableError(GatewayError):
@@ -279,12 +293,16 @@ class GuardrailStage:
         policy = state.compiled.policy
         settings = policy.guards.output
         if settings.enabled:
-            texts = [
-                p.text if isinstance(p, TextPart) else p.arguments
+            canary = state.canary_mapping()
+            # The client sees a choice's text parts joined (OpenAI renders them as one
+            # string), so a link split over two parts must be scanned as one text.
+            texts = [restore(choice.text, canary) for choice in response.choices]
+            arguments = [
+                restore(call.arguments, canary, json_string=True)
                 for choice in response.choices
-                for p in choice.parts
+                for call in choice.tool_calls
             ]
-            violations = await self._check_output(exchange, state, texts)
+            violations = await self._check_output(exchange, state, texts, arguments)
             if violations and policy.mode == "enforce":
                 raise BlockedError(
                     _output_message(violations), rule_ids=["output-guard"], code="output_blocked"
@@ -301,7 +319,7 @@ class GuardrailStage:
                         part.arguments = restore(part.arguments, mapping, json_string=True)
 
     async def _check_output(
-        self, exchange: Exchange, state: RequestState, texts: list[str]
+        self, exchange: Exchange, state: RequestState, texts: list[str], arguments: list[str]
     ) -> list[Violation]:
         compiled = state.compiled
         assert compiled.policy is not None
@@ -313,16 +331,19 @@ class GuardrailStage:
         started = time.perf_counter()
 
         def scan() -> list[Finding]:
-            return [f for text in texts for f in engine.scan(text, origin="assistant")]
+            found = [f for text in texts for f in engine.scan(text, origin="assistant")]
+            return found + [f for args in arguments for f in scan_tool_arguments(engine, args)]
 
+        size = sum(map(len, texts)) + 2 * sum(map(len, arguments))
         try:
-            findings = await _run_guard(scan, settings.timeout_ms, sum(map(len, texts)))
+            findings = await _run_guard(scan, settings.timeout_ms, size)
         except Exception as exc:
             timed_out = isinstance(exc, GuardTimeout)
             record["status"] = _failure_status(settings.failure_mode, timed_out)
             record["error"] = "timeout" if timed_out else type(exc).__name__
             if settings.failure_mode == "fail_open":
                 return []
+            record["verdict"] = "block"
             raise BlockedError(
                 "The output guard could not check the answer and this tenant's policy fails"
                 " closed; try again.",
@@ -376,9 +397,13 @@ class _GuardedStream:
         self._settings = policy.guards.output
         self._enforce = policy.mode == "enforce"
         self._mapping = state.mapping()
+        self._canary = state.canary_mapping()
         self._engine = state.compiled.output_engine
         self._guards: dict[int, StreamOutputGuard] = {}
         self._restorers: dict[int, StreamRestorer] = {}
+        # Put canary placeholders back before the guard sees the text (see canary_mapping).
+        self._canary_restorers: dict[int, StreamRestorer] = {}
+        self._finished: set[int] = set()
         self._tools: dict[tuple[int, int], list[ToolCallDelta]] = {}
         self._started = time.perf_counter()
         self._violations: list[Violation] = []
@@ -400,6 +425,7 @@ class _GuardedStream:
                 self._engine, self._settings, self._state.prompt_findings
             )
             self._restorers[index] = StreamRestorer(self._mapping)
+            self._canary_restorers[index] = StreamRestorer(self._canary)
         return self._guards[index]
 
     def _scan(self, work: Any) -> Any:
@@ -442,7 +468,9 @@ class _GuardedStream:
         try:
             async for event in events:
                 if isinstance(event, TextDelta):
-                    safe = self._checked_text(event.index, event.text)
+                    self._guard(event.index)
+                    raw = self._canary_restorers[event.index].feed(event.text)
+                    safe = self._checked_text(event.index, raw)
                     if safe is None:
                         yield self._cut(event.index)
                         return
@@ -452,12 +480,21 @@ class _GuardedStream:
                 elif isinstance(event, ToolCallDelta):
                     self._tools.setdefault((event.index, event.tool_index), []).append(event)
                 elif isinstance(event, Finish):
-                    async for out in self._finish(event):
+                    async for out in self._finish(event.index):
                         yield out
                         if isinstance(out, Finish) and out.reason == "content_filter":
                             return
+                    yield event
                 else:
                     yield event
+            # The upstream ended without a finish event for some choices ([DONE] or EOF with
+            # no finish_reason / stop_reason): still check and release what is held for them.
+            open_choices = {*self._guards, *(key[0] for key in self._tools)} - self._finished
+            for index in sorted(open_choices):
+                async for out in self._finish(index):
+                    yield out
+                    if isinstance(out, Finish) and out.reason == "content_filter":
+                        return
         finally:
             self._close_record()
 
@@ -470,13 +507,26 @@ class _GuardedStream:
             self._record["status"] = "failed_open"
         elif self._failed_closed:
             self._record["status"] = "failed_closed"
+            self._record["verdict"] = "block"  # the stream was cut with content_filter
 
     def _guarding(self, index: int) -> bool:
         return self._settings.enabled and not self._failed_open and index not in self._passthrough
 
-    async def _finish(self, event: Finish) -> AsyncIterator[StreamEvent]:
-        index = event.index
+    async def _finish(self, index: int) -> AsyncIterator[StreamEvent]:
+        """Check and release what is held for choice ``index``: its text tail and tool calls,
+        or cut it with content_filter. The caller passes on the upstream's Finish, if any."""
+        self._finished.add(index)
         guard = self._guard(index)
+        pending = self._canary_restorers[index].flush()
+        if pending:
+            # A trailing partial placeholder the canary restorer held back.
+            safe = self._checked_text(index, pending)
+            if safe is None:
+                yield self._cut(index)
+                return
+            released = self._restorers[index].feed(safe)
+            if released:
+                yield TextDelta(released, index)
         if self._guarding(index):
             safe = self._after_scan(index, guard, self._scan(guard.finish))
         else:
@@ -489,9 +539,15 @@ class _GuardedStream:
             yield TextDelta(tail, index)
         calls = [key for key in self._tools if key[0] == index]
         if calls and self._guarding(index):
-            texts = ["".join(d.arguments for d in self._tools[key]) for key in calls]
+            texts = [
+                restore(
+                    "".join(d.arguments for d in self._tools[key]), self._canary, json_string=True
+                )
+                for key in calls
+            ]
+            engine = self._engine
             findings = self._scan(
-                lambda: [f for text in texts for f in self._engine.scan(text, origin="assistant")]
+                lambda: [f for text in texts for f in scan_tool_arguments(engine, text)]
             )
             violations = output_violations(
                 findings or [], self._state.prompt_findings, self._settings
@@ -506,7 +562,6 @@ class _GuardedStream:
             arguments = restore(joined, self._mapping, json_string=True)
             head = deltas[0]
             yield ToolCallDelta(key[1], arguments, head.id, head.name, index)
-        yield event
 
 
 def create_stage(settings: Settings, engine: SqlEngine) -> GuardrailStage:

@@ -45,6 +45,18 @@ class StoredPolicy:
         return parse_policy(self.text, f"policy v{self.version} of {self.tenant_id}")
 
 
+class StaleVersionError(ConflictError):
+    """The tenant's policy is no longer at the version the change was based on."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        self.expected = expected
+        self.current = current
+        super().__init__(
+            f"the policy is at version {current}, not the expected version {expected};"
+            " read it again and reapply your change"
+        )
+
+
 def _stored(row: PolicyVersion) -> StoredPolicy:
     return StoredPolicy(
         row.tenant_id, row.version, row.text, row.author, row.comment, row.created_at
@@ -55,19 +67,36 @@ class PolicyStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
 
-    def save(self, tenant_id: str, text: str, *, author: str, comment: str = "") -> StoredPolicy:
-        """Validate ``text`` and store it as the tenant's next version."""
+    def save(
+        self,
+        tenant_id: str,
+        text: str,
+        *,
+        author: str,
+        comment: str = "",
+        expected_version: int | None = None,
+    ) -> StoredPolicy:
+        """Validate ``text`` and store it as the tenant's next version.
+
+        With ``expected_version`` (0: the tenant has no policy yet) the change is refused
+        with :class:`StaleVersionError` unless that is still the newest version.
+        """
         parse_policy(text, f"new policy for {tenant_id}")
         try:
             with self._sessions.begin() as session:
-                current = session.scalar(
-                    select(func.max(PolicyVersion.version)).where(
-                        PolicyVersion.tenant_id == tenant_id
+                current = (
+                    session.scalar(
+                        select(func.max(PolicyVersion.version)).where(
+                            PolicyVersion.tenant_id == tenant_id
+                        )
                     )
+                    or 0
                 )
+                if expected_version is not None and expected_version != current:
+                    raise StaleVersionError(expected_version, current)
                 row = PolicyVersion(
                     tenant_id=tenant_id,
-                    version=(current or 0) + 1,
+                    version=current + 1,
                     text=text,
                     author=author[:200],
                     comment=comment[:500],
@@ -77,6 +106,9 @@ class PolicyStore:
                 session.flush()
                 return _stored(row)
         except IntegrityError:
+            if expected_version is not None:
+                # Another writer took the version after ours was read: it is stale now.
+                raise StaleVersionError(expected_version, expected_version + 1) from None
             raise ConflictError(
                 "another change to this tenant's policy landed at the same time; try again"
             ) from None
