@@ -4,7 +4,8 @@ The first rule that matches a finding decides its action. A finding that no
 rule matches is checked against the model's trust tier: data more sensitive
 than the model may receive is blocked or rerouted (``over_tier_action``). The
 strongest action wins: block > reroute > redact > alert > allow. Rules in
-``monitor`` mode (or a policy in monitor mode) are recorded but not enforced.
+``monitor`` mode are recorded but not enforced; a policy (or team) in monitor
+mode enforces nothing, whatever its rules say.
 """
 
 from __future__ import annotations
@@ -216,17 +217,20 @@ def decide(
     verdict = Verdict()
     tier = tier_of(policy, settings, model)
     compiled = compile_rules(policy) if rules is None else rules
+    # A whole policy (or team) in monitor mode only records: a rule's own `mode: enforce`
+    # cannot switch enforcement back on under it (docs/policy.md promises "change nothing").
+    policy_enforces = policy.mode == "enforce"
     for located in findings:
         rule = _first_rule(compiled, located)
         if rule is not None:
-            mode = rule.mode or policy.mode
-            outcome = Outcome(located, rule.action, rule.id, mode == "enforce", rule.message or "")
+            enforce = policy_enforces and rule.mode != "monitor"
+            outcome = Outcome(located, rule.action, rule.id, enforce, rule.message or "")
         elif located.finding.sensitivity > tier:
             outcome = Outcome(
                 located,
                 policy.over_tier_action,
                 "trust-tier",
-                policy.mode == "enforce",
+                policy_enforces,
                 f"model '{model.name}' may receive {tier!s} data at most",
             )
         else:
@@ -238,7 +242,7 @@ def decide(
     strongest = max(enforced, key=lambda o: ACTION_STRENGTH[o.action])
     verdict.action = strongest.action
     if verdict.action == "reroute":
-        _plan_reroute(verdict, policy, settings, model, allowed_models)
+        _plan_reroute(verdict, findings, policy, settings, model, allowed_models)
     if verdict.action == "block":
         verdict.message = _block_message(verdict, policy, settings, allowed_models)
     return verdict
@@ -246,13 +250,22 @@ def decide(
 
 def _plan_reroute(
     verdict: Verdict,
+    findings: list[Located],
     policy: Policy,
     settings: Settings,
     model: ModelSettings,
     allowed: frozenset[str] | None,
 ) -> None:
+    """Pick the reroute target, or turn the verdict into a block when no model fits.
+
+    The target receives every finding that is not redacted, not only those that asked
+    for the reroute, so all of them bound the tier it needs; a rule's named
+    ``reroute_to`` is held to the same tier (no fallback to another model: the policy
+    chose that target).
+    """
     reasons = [o for o in verdict.outcomes if o.enforced and o.action == "reroute"]
-    needed = max(o.located.finding.sensitivity for o in reasons)
+    redacted = {id(o.located) for o in verdict.outcomes if o.enforced and o.action == "redact"}
+    needed = max(f.finding.sensitivity for f in findings if id(f) not in redacted)
     named = {
         r.reroute_to for r in policy.rules if r.id in {o.rule_id for o in reasons} and r.reroute_to
     }
@@ -264,14 +277,26 @@ def _plan_reroute(
             candidate is not None
             and candidate.name != model.name
             and (allowed is None or candidate.name in allowed)
+            and tier_of(policy, settings, candidate) >= needed
         ):
             verdict.reroute_to = candidate.name
             return
     # Nowhere to send it: refuse rather than let it through (fail closed).
+    if named and not any(
+        c is not None and tier_of(policy, settings, c) >= needed for c in candidates
+    ):
+        reason = (
+            f"the reroute target {', '.join(repr(n) for n in sorted(named))} may not receive"
+            f" {needed!s} data, which this request carries"
+        )
+    else:
+        reason = (
+            f"no model this key may use can receive {needed!s} data, which this request carries"
+        )
     verdict.action = "block"
     for outcome in reasons:
         outcome.action = "block"
-        outcome.reason = "no model this key may use can receive this data"
+        outcome.reason = reason
 
 
 def _block_message(

@@ -8,7 +8,7 @@ input and output guards. Teams may override parts of it. See docs/policy.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +23,7 @@ Mode = Literal["enforce", "monitor"]
 FailureMode = Literal["fail_open", "fail_closed"]
 Origin = Literal["system", "user", "assistant", "tool", "document"]
 ACTION_STRENGTH = {"allow": 0, "alert": 1, "redact": 2, "reroute": 3, "block": 4}
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -80,6 +81,8 @@ class Guards(_Strict):
 
 
 class TeamOverride(_Strict):
+    # Only the keys a team writes override the tenant's: guards merge key by key
+    # (`model_fields_set`), trust merges by model, rules replace by id.
     mode: Mode | None = None
     rules: list[Rule] = Field(default_factory=list)
     trust: dict[str, SensitivityName] = Field(default_factory=dict)
@@ -117,10 +120,26 @@ class Policy(_Strict):
                 "mode": override.mode or self.mode,
                 "rules": rules,
                 "trust": {**self.trust, **override.trust},
-                "guards": override.guards or self.guards,
+                "guards": self.guards
+                if override.guards is None
+                else _merge_set(self.guards, override.guards),
                 "teams": {},
             }
         )
+
+
+def _merge_set(base: _ModelT, override: _ModelT) -> _ModelT:
+    """``base`` with the fields ``override`` was given (nested settings merged key by key).
+
+    A team that sets ``guards: {input: {concurrent: true}}`` keeps the tenant's canaries and
+    allowed domains: only what the team wrote replaces the tenant's value (lists whole).
+    """
+    update: dict[str, Any] = {}
+    for name in override.model_fields_set:
+        mine, theirs = getattr(base, name), getattr(override, name)
+        both_models = isinstance(mine, BaseModel) and isinstance(theirs, BaseModel)
+        update[name] = _merge_set(mine, theirs) if both_models else theirs
+    return base.model_copy(update=update)
 
 
 def sensitivity(name: str) -> Sensitivity:
