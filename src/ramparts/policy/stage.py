@@ -106,13 +106,24 @@ class GuardTimeout(Exception):
 
 
 # Detectors are linear-time, so scanning this much text on the event loop stays well under a
-# millisecond or two; larger inputs go to a worker thread, where the guard's timeout applies.
+# millisecond or two; larger inputs go to a worker thread, which the timeout can abandon.
 INLINE_SCAN_CHARS = 8192
+
+
+def _within_timeout(work: Any, timeout_ms: float) -> Any:
+    """Run ``work`` where it cannot be interrupted (on the event loop); if it took longer
+    than the guard's timeout, its result is discarded as a thread's would be, so the
+    verdict and the audit do not depend on where the scan ran."""
+    started = time.perf_counter()
+    result = work()
+    if (time.perf_counter() - started) * 1000 > timeout_ms:
+        raise GuardTimeout
+    return result
 
 
 async def _run_guard(work: Any, timeout_ms: float, size: int) -> Any:
     if size <= INLINE_SCAN_CHARS:
-        return work()
+        return _within_timeout(work, timeout_ms)
     try:
         return await asyncio.wait_for(asyncio.to_thread(work), timeout_ms / 1000)
     except TimeoutError:
@@ -409,6 +420,7 @@ class _GuardedStream:
         self._violations: list[Violation] = []
         self._failed_open = False
         self._failed_closed = False
+        self._timed_out = False
         self._passthrough: set[int] = set()
         self._record: dict[str, Any] = {"detectors": state.compiled.output_versions}
         exchange.guardrails["output"] = self._record
@@ -429,16 +441,28 @@ class _GuardedStream:
         return self._guards[index]
 
     def _scan(self, work: Any) -> Any:
-        """Run a guard step; on an error, fail open (stop guarding) or closed (cut the stream)."""
+        """Run a guard step; on an error or a step over the guard's timeout, fail open
+        (stop guarding) or closed (cut the stream)."""
+        started = time.perf_counter()
         try:
-            return work()
+            result = work()
         except Exception as exc:
             self._record["error"] = type(exc).__name__
-            if self._settings.failure_mode == "fail_open":
-                self._failed_open = True
-                return None
-            self._failed_closed = True
+            self._fail()
             return None
+        if (time.perf_counter() - started) * 1000 > self._settings.timeout_ms:
+            self._timed_out = True
+            self._record["error"] = "timeout"
+            self._fail()
+            # The step did finish: failing open, its checked text is still released.
+            return result if self._failed_open else None
+        return result
+
+    def _fail(self) -> None:
+        if self._settings.failure_mode == "fail_open":
+            self._failed_open = True
+        else:
+            self._failed_closed = True
 
     def _checked_text(self, index: int, text: str) -> str | None:
         """Text of choice ``index`` now safe to release; None when the stream must be cut."""
@@ -506,7 +530,7 @@ class _GuardedStream:
         elif self._failed_open:
             self._record["status"] = "failed_open"
         elif self._failed_closed:
-            self._record["status"] = "failed_closed"
+            self._record["status"] = "timed_out" if self._timed_out else "failed_closed"
             self._record["verdict"] = "block"  # the stream was cut with content_filter
 
     def _guarding(self, index: int) -> bool:
