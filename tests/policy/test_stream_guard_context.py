@@ -190,3 +190,20 @@ def test_any_chunking_gets_the_whole_answer_verdict(
     text, chunks = case
     compiled = policy(window_tokens)
     assert bool(stream(compiled, chunks)[1]) == bool(whole(compiled, text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since a<b holds, we may go on. " + "Plain prose follows here. " * 120,
+        "for (int i=0; i<n; i++) {\n  total += i;\n}\n" + "x = y + 1;\n" * 300,
+    ],
+)
+def test_a_less_than_sign_that_opens_no_tag_holds_nothing_back(text: str) -> None:
+    # Only tags whose attributes the link detector reads can grow long enough to need holding.
+    compiled = policy()
+    guard = new_guard(compiled)
+    window = compiled.policy.guards.output.window_tokens * 4  # type: ignore[union-attr]
+    released = "".join(guard.feed(chunk) for chunk in chunked(text, 16))
+    assert len(text) - len(released) <= window + 16
+    assert released + guard.finish() == text

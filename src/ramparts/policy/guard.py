@@ -367,12 +367,17 @@ def output_violations(
 # attributes plus a 4096-char URL (links.py); beyond that a construct cannot match.
 _MAX_CONSTRUCT = 500 + 4096 + 64
 _CONTEXT_FLOOR = 256
+# Only the tags whose attributes the link detector reads can grow long; any other
+# "<" (``a<b`` in prose, ``i<n`` in code) holds nothing back.
+_LONG_TAGS = ("img", "a", "iframe", "source", "video", "audio", "link", "script", "embed", "object")
+_TAG_PREFIXES = sorted({tag[:k] for tag in _LONG_TAGS for k in range(len(tag))}, key=len)
 _OPEN_CONSTRUCT = re.compile(
     r"!?\[[^\[\]\n]{0,500}+"
     r"(?:\](?:\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+"  # [label](url
     r"|\[[^\[\]\n]{0,200}+"  # ![alt][ref
     r"|:[ \t]{0,8}+<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
-    r"|(?i:<(?:[a-z][^<>]{0,4200}+)?)\Z"
+    r"|(?i:<(?:(?:" + "|".join(_LONG_TAGS) + r")\b[^<>]{0,4200}+"  # <img src=...
+    r"|(?:" + "|".join(reversed(_TAG_PREFIXES)) + r")))\Z"  # "<", "<i", "<im"... at the end
 )
 # Reference-style images (``![alt][r]`` ... ``[r]: url``) may sit any distance apart;
 # labels and definitions seen so far are kept for the stream (bounded) and put in

@@ -110,20 +110,16 @@ class GuardTimeout(Exception):
 INLINE_SCAN_CHARS = 8192
 
 
-def _within_timeout(work: Any, timeout_ms: float) -> Any:
-    """Run ``work`` where it cannot be interrupted (on the event loop); if it took longer
-    than the guard's timeout, its result is discarded as a thread's would be, so the
-    verdict and the audit do not depend on where the scan ran."""
-    started = time.perf_counter()
-    result = work()
-    if (time.perf_counter() - started) * 1000 > timeout_ms:
-        raise GuardTimeout
-    return result
+def _late(started: float, timeout_ms: float) -> bool:
+    """Whether a scan that ran where it cannot be interrupted (on the event loop) took
+    longer than the guard's timeout. Its result is still used, since it is complete: the
+    audit says so with ``over_timeout`` rather than claiming a timeout that cut nothing."""
+    return (time.perf_counter() - started) * 1000 > timeout_ms
 
 
 async def _run_guard(work: Any, timeout_ms: float, size: int) -> Any:
     if size <= INLINE_SCAN_CHARS:
-        return _within_timeout(work, timeout_ms)
+        return work()
     try:
         return await asyncio.wait_for(asyncio.to_thread(work), timeout_ms / 1000)
     except TimeoutError:
@@ -244,6 +240,8 @@ class GuardrailStage:
                 " try again, or ask an administrator to check the guardrails.",
                 rule_ids=["guard-failure"],
             ) from None
+        if _late(started, settings.timeout_ms):
+            record["over_timeout"] = True
         state.prompt_findings = [item.finding for item in located]
         model = exchange.route.model if exchange.route else None
         assert model is not None
@@ -361,6 +359,8 @@ class GuardrailStage:
                 rule_ids=["guard-failure"],
                 code="output_blocked",
             ) from None
+        if _late(started, settings.timeout_ms):
+            record["over_timeout"] = True
         violations = output_violations(findings, state.prompt_findings, settings)
         _record_output(record, violations, compiled.policy.mode, started)
         return violations
@@ -420,7 +420,6 @@ class _GuardedStream:
         self._violations: list[Violation] = []
         self._failed_open = False
         self._failed_closed = False
-        self._timed_out = False
         self._passthrough: set[int] = set()
         self._record: dict[str, Any] = {"detectors": state.compiled.output_versions}
         exchange.guardrails["output"] = self._record
@@ -441,28 +440,22 @@ class _GuardedStream:
         return self._guards[index]
 
     def _scan(self, work: Any) -> Any:
-        """Run a guard step; on an error or a step over the guard's timeout, fail open
-        (stop guarding) or closed (cut the stream)."""
+        """Run a guard step; on an error, fail open (stop guarding) or closed (cut the
+        stream). A step over the guard's timeout still counts (it is complete) and the
+        audit notes it."""
         started = time.perf_counter()
         try:
             result = work()
         except Exception as exc:
             self._record["error"] = type(exc).__name__
-            self._fail()
+            if self._settings.failure_mode == "fail_open":
+                self._failed_open = True
+            else:
+                self._failed_closed = True
             return None
-        if (time.perf_counter() - started) * 1000 > self._settings.timeout_ms:
-            self._timed_out = True
-            self._record["error"] = "timeout"
-            self._fail()
-            # The step did finish: failing open, its checked text is still released.
-            return result if self._failed_open else None
+        if _late(started, self._settings.timeout_ms):
+            self._record["over_timeout"] = True
         return result
-
-    def _fail(self) -> None:
-        if self._settings.failure_mode == "fail_open":
-            self._failed_open = True
-        else:
-            self._failed_closed = True
 
     def _checked_text(self, index: int, text: str) -> str | None:
         """Text of choice ``index`` now safe to release; None when the stream must be cut."""
@@ -530,7 +523,7 @@ class _GuardedStream:
         elif self._failed_open:
             self._record["status"] = "failed_open"
         elif self._failed_closed:
-            self._record["status"] = "timed_out" if self._timed_out else "failed_closed"
+            self._record["status"] = "failed_closed"
             self._record["verdict"] = "block"  # the stream was cut with content_filter
 
     def _guarding(self, index: int) -> bool:
