@@ -22,6 +22,24 @@ from typing import Any
 from ramparts.gateway.types import ChatRequest, DocumentPart, EmbeddingRequest, ToolCall
 
 Setter = Callable[[Any], None]
+
+# Request parameters that are numbers (or maps of token ids to numbers) by the APIs'
+# definitions; random values in them (a 63-bit seed) can look like card numbers.
+_NUMERIC_FIELDS = frozenset(
+    {
+        "seed",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "top_k",
+        "frequency_penalty",
+        "presence_penalty",
+        "n",
+    }
+)
 # A field name is shown in messages only when it looks like a real API field; anything
 # else may be a value the caller pasted by mistake, and messages never echo values.
 _PLAIN_NAME = re.compile(r"[a-z][a-z_]{0,31}")
@@ -36,6 +54,9 @@ class Leaf:
     end: int
     place: str
     replace: Callable[[str], None] | None
+    # An opaque identifier (the ``user`` field, ids in ``metadata``): random ids look like
+    # high-entropy secrets, so only the named credential formats count there.
+    identifier: bool = False
 
 
 @dataclass(slots=True)
@@ -77,16 +98,18 @@ class Strings:
         self._record = record
         self._size = 0
 
-    def add(self, text: str, place: str, replace: Setter | None) -> None:
+    def add(self, text: str, place: str, replace: Setter | None, identifier: bool = False) -> None:
         if not text:
             return
         if self._record:
             start = self._size + 1 if self.pieces else 0
-            self.leaves.append(Leaf(start, start + len(text), place, replace))
+            self.leaves.append(Leaf(start, start + len(text), place, replace, identifier))
             self._size = start + len(text)
         self.pieces.append(text)
 
-    def add_json(self, value: Any, place: str, replace: Setter | None) -> None:
+    def add_json(
+        self, value: Any, place: str, replace: Setter | None, identifier: bool = False
+    ) -> None:
         """Every string, key and number in ``value``, in document order. Strings in values
         can be rewritten (when ``replace`` is given); keys and numbers cannot: renaming a
         property changes the schema, and a placeholder is not a number."""
@@ -100,7 +123,7 @@ class Strings:
         while stack:
             item, setter = stack.pop()
             if isinstance(item, str):
-                self.add(item, place, setter)
+                self.add(item, place, setter, identifier)
             elif isinstance(item, bool) or item is None:
                 continue
             elif isinstance(item, int | float):
@@ -175,10 +198,13 @@ def _definitions(request: ChatRequest, out: Strings) -> None:
         out.add(request.tool_choice.get("name", ""), "the request field 'tool_choice'", None)
     if request.user:
         user = "metadata.user_id" if request.shape == "anthropic" else "user"
-        out.add(request.user, f"the request field '{user}'", _set_attr(request, "user"))
+        out.add(request.user, f"the request field '{user}'", _set_attr(request, "user"), True)
     for name, value in request.extra.items():
         out.add(name, "the name of a request field", None)
-        out.add_json(value, field_place(name), _set_item(request.extra, name))
+        if name in _NUMERIC_FIELDS:
+            continue  # numbers by the API's definition: a seed is not a card number
+        identifier = name == "metadata" or name.endswith("id")
+        out.add_json(value, field_place(name), _set_item(request.extra, name), identifier)
 
 
 def _names(request: ChatRequest, origin: str, out: Strings) -> None:

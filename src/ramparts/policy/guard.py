@@ -233,9 +233,27 @@ def scan_units(
             findings = engine.scan(unit.text, origin=unit.origin)
             if cache is not None and lookup is not None:
                 cache.store(lookup.key, findings)
+        if unit.leaves is not None and any(f.detector == _ENTROPY for f in findings):
+            findings = _without_entropy_in_identifiers(findings, unit.leaves())
         origin = unit.origin
         found.extend([new_located(f, origin, index) for f in findings])
     return found
+
+
+_ENTROPY = "secrets.high_entropy"
+
+
+def _without_entropy_in_identifiers(
+    findings: Sequence[Finding], leaves: list[Leaf]
+) -> list[Finding]:
+    """Random ids (``user``, ``metadata``) look like high-entropy secrets: there, only the
+    named credential formats count."""
+    kept = []
+    for finding in findings:
+        index = _leaf_of(leaves, finding) if finding.detector == _ENTROPY else None
+        if index is None or not leaves[index].identifier:
+            kept.append(finding)
+    return kept
 
 
 def _start(finding: Finding) -> int:
