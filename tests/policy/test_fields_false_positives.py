@@ -33,7 +33,7 @@ def _blocked(body: dict[str, Any]) -> bool:
     units = text_units(request)
     assert BUILTIN.input_engine is not None and BUILTIN.policy is not None
     located = scan_units(BUILTIN.input_engine, units)
-    model = SETTINGS.models[0] if SETTINGS.models else None
+    model = SETTINGS.models[0]
     verdict = decide(located, BUILTIN.policy, SETTINGS, model, None, BUILTIN.rules)
     return verdict.action == "block" or refusal(units, verdict, True) is not None
 
