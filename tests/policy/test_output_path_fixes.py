@@ -28,13 +28,13 @@ from ramparts.gateway.types import (
 )
 from ramparts.policy.book import CompiledPolicy, compile_policy
 from ramparts.policy.guard import apply_redactions, scan_units, text_units
+from ramparts.policy.guarded_stream import GuardedStream
 from ramparts.policy.model import parse_policy
 from ramparts.policy.redaction import MemoryVault
 from ramparts.policy.stage import (
     STATE_KEY,
     GuardrailStage,
     RequestState,
-    _GuardedStream,
     _run_guard,
 )
 
@@ -54,7 +54,7 @@ def drive(state: RequestState, events: list[StreamEvent]) -> tuple[list[StreamEv
             yield event
 
     async def go() -> list[StreamEvent]:
-        return [e async for e in _GuardedStream(exchange, state).run(source())]
+        return [e async for e in GuardedStream(exchange, state).run(source())]
 
     return asyncio.run(go()), exchange
 

@@ -26,17 +26,13 @@ from ramparts.gateway.types import (
     ChatRequest,
     ChatResponse,
     EmbeddingRequest,
-    Finish,
     StreamEvent,
-    TextDelta,
     TextPart,
     ToolCall,
-    ToolCallDelta,
 )
 from ramparts.policy.book import CompiledPolicy, PolicyBook
 from ramparts.policy.decide import Verdict, decide
 from ramparts.policy.guard import (
-    StreamOutputGuard,
     TextUnit,
     Violation,
     apply_redactions,
@@ -48,10 +44,10 @@ from ramparts.policy.guard import (
     scan_units,
     text_units,
 )
+from ramparts.policy.guarded_stream import GuardedStream, record_output, scan_was_late
 from ramparts.policy.redaction import (
     MemoryVault,
     RedisVault,
-    StreamRestorer,
     Vault,
     conversation_scope,
     load_or_create_key,
@@ -108,13 +104,6 @@ class GuardTimeout(Exception):
 # Detectors are linear-time, so scanning this much text on the event loop stays well under a
 # millisecond or two; larger inputs go to a worker thread, which the timeout can abandon.
 INLINE_SCAN_CHARS = 8192
-
-
-def _late(started: float, timeout_ms: float) -> bool:
-    """Whether a scan that ran where it cannot be interrupted (on the event loop) took
-    longer than the guard's timeout. Its result is still used, since it is complete: the
-    audit says so with ``over_timeout`` rather than claiming a timeout that cut nothing."""
-    return (time.perf_counter() - started) * 1000 > timeout_ms
 
 
 async def _run_guard(work: Any, timeout_ms: float, size: int) -> Any:
@@ -240,7 +229,7 @@ class GuardrailStage:
                 " try again, or ask an administrator to check the guardrails.",
                 rule_ids=["guard-failure"],
             ) from None
-        if _late(started, settings.timeout_ms):
+        if scan_was_late(started, settings.timeout_ms):
             record["over_timeout"] = True
         state.prompt_findings = [item.finding for item in located]
         model = exchange.route.model if exchange.route else None
@@ -359,10 +348,10 @@ class GuardrailStage:
                 rule_ids=["guard-failure"],
                 code="output_blocked",
             ) from None
-        if _late(started, settings.timeout_ms):
+        if scan_was_late(started, settings.timeout_ms):
             record["over_timeout"] = True
         violations = output_violations(findings, state.prompt_findings, settings)
-        _record_output(record, violations, compiled.policy.mode, started)
+        record_output(record, violations, compiled.policy.mode, started)
         return violations
 
     # --- output: streams ---------------------------------------------------------
@@ -373,7 +362,7 @@ class GuardrailStage:
         if state is None or state.compiled.policy is None:
             exchange.guardrails.setdefault("output", {"status": "skipped"})
             return events
-        return _GuardedStream(exchange, state).run(events)
+        return GuardedStream(exchange, state).run(events)
 
 
 def _output_message(violations: list[Violation]) -> str:
@@ -383,202 +372,6 @@ def _output_message(violations: list[Violation]) -> str:
         + "; ".join(reasons)
         + ". Rephrase the request, or ask an administrator to review the policy."
     )
-
-
-def _record_output(
-    record: dict[str, Any], violations: list[Violation], mode: str, started: float
-) -> None:
-    record["status"] = "ran"
-    record["verdict"] = (
-        ("block" if mode == "enforce" else "monitor:block") if violations else "allow"
-    )
-    record["findings"] = [v.audit() for v in violations]
-    record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
-
-
-class _GuardedStream:
-    """Applies the output guard and restoration to one stream, choice by choice."""
-
-    def __init__(self, exchange: Exchange, state: RequestState) -> None:
-        policy = state.compiled.policy
-        assert policy is not None
-        assert state.compiled.output_engine is not None
-        self._exchange = exchange
-        self._state = state
-        self._settings = policy.guards.output
-        self._enforce = policy.mode == "enforce"
-        self._mapping = state.mapping()
-        self._canary = state.canary_mapping()
-        self._engine = state.compiled.output_engine
-        self._guards: dict[int, StreamOutputGuard] = {}
-        self._restorers: dict[int, StreamRestorer] = {}
-        # Put canary placeholders back before the guard sees the text (see canary_mapping).
-        self._canary_restorers: dict[int, StreamRestorer] = {}
-        self._finished: set[int] = set()
-        self._tools: dict[tuple[int, int], list[ToolCallDelta]] = {}
-        self._started = time.perf_counter()
-        self._violations: list[Violation] = []
-        self._failed_open = False
-        self._failed_closed = False
-        self._passthrough: set[int] = set()
-        self._record: dict[str, Any] = {"detectors": state.compiled.output_versions}
-        exchange.guardrails["output"] = self._record
-
-    def _cut(self, index: int) -> Finish:
-        """End this choice as filtered; the gateway then stops the upstream."""
-        self._exchange.status = "blocked"
-        self._exchange.error_code = "output_blocked"
-        return Finish("content_filter", index)
-
-    def _guard(self, index: int) -> StreamOutputGuard:
-        if index not in self._guards:
-            self._guards[index] = StreamOutputGuard(
-                self._engine, self._settings, self._state.prompt_findings
-            )
-            self._restorers[index] = StreamRestorer(self._mapping)
-            self._canary_restorers[index] = StreamRestorer(self._canary)
-        return self._guards[index]
-
-    def _scan(self, work: Any) -> Any:
-        """Run a guard step; on an error, fail open (stop guarding) or closed (cut the
-        stream). A step over the guard's timeout still counts (it is complete) and the
-        audit notes it."""
-        started = time.perf_counter()
-        try:
-            result = work()
-        except Exception as exc:
-            self._record["error"] = type(exc).__name__
-            if self._settings.failure_mode == "fail_open":
-                self._failed_open = True
-            else:
-                self._failed_closed = True
-            return None
-        if _late(started, self._settings.timeout_ms):
-            self._record["over_timeout"] = True
-        return result
-
-    def _checked_text(self, index: int, text: str) -> str | None:
-        """Text of choice ``index`` now safe to release; None when the stream must be cut."""
-        guard = self._guard(index)
-        if not self._settings.enabled or self._failed_open or index in self._passthrough:
-            return guard.release_all() + text
-        safe = self._scan(lambda: guard.feed(text))
-        return self._after_scan(index, guard, safe)
-
-    def _after_scan(self, index: int, guard: StreamOutputGuard, safe: str | None) -> str | None:
-        if self._failed_closed:
-            return None
-        if guard.violations:
-            self._violations.extend(guard.violations)
-            if self._enforce:
-                return None
-            # Monitor mode: the violation is recorded, the rest of the stream flows unguarded.
-            self._passthrough.add(index)
-            return guard.release_all()
-        if safe is None:  # the guard failed open: release what it held
-            return guard.release_all()
-        return safe
-
-    async def run(self, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:
-        if not self._settings.enabled:
-            self._record.update(status="skipped", reason="disabled by policy")
-        try:
-            async for event in events:
-                if isinstance(event, TextDelta):
-                    self._guard(event.index)
-                    raw = self._canary_restorers[event.index].feed(event.text)
-                    safe = self._checked_text(event.index, raw)
-                    if safe is None:
-                        yield self._cut(event.index)
-                        return
-                    text = self._restorers[event.index].feed(safe)
-                    if text:
-                        yield TextDelta(text, event.index)
-                elif isinstance(event, ToolCallDelta):
-                    self._tools.setdefault((event.index, event.tool_index), []).append(event)
-                elif isinstance(event, Finish):
-                    async for out in self._finish(event.index):
-                        yield out
-                        if isinstance(out, Finish) and out.reason == "content_filter":
-                            return
-                    yield event
-                else:
-                    yield event
-            # The upstream ended without a finish event for some choices ([DONE] or EOF with
-            # no finish_reason / stop_reason): still check and release what is held for them.
-            open_choices = {*self._guards, *(key[0] for key in self._tools)} - self._finished
-            for index in sorted(open_choices):
-                async for out in self._finish(index):
-                    yield out
-                    if isinstance(out, Finish) and out.reason == "content_filter":
-                        return
-        finally:
-            self._close_record()
-
-    def _close_record(self) -> None:
-        mode = "enforce" if self._enforce else "monitor"
-        _record_output(self._record, self._violations, mode, self._started)
-        if not self._settings.enabled:
-            self._record["status"] = "skipped"
-        elif self._failed_open:
-            self._record["status"] = "failed_open"
-        elif self._failed_closed:
-            self._record["status"] = "failed_closed"
-            self._record["verdict"] = "block"  # the stream was cut with content_filter
-
-    def _guarding(self, index: int) -> bool:
-        return self._settings.enabled and not self._failed_open and index not in self._passthrough
-
-    async def _finish(self, index: int) -> AsyncIterator[StreamEvent]:
-        """Check and release what is held for choice ``index``: its text tail and tool calls,
-        or cut it with content_filter. The caller passes on the upstream's Finish, if any."""
-        self._finished.add(index)
-        guard = self._guard(index)
-        pending = self._canary_restorers[index].flush()
-        if pending:
-            # A trailing partial placeholder the canary restorer held back.
-            safe = self._checked_text(index, pending)
-            if safe is None:
-                yield self._cut(index)
-                return
-            released = self._restorers[index].feed(safe)
-            if released:
-                yield TextDelta(released, index)
-        if self._guarding(index):
-            safe = self._after_scan(index, guard, self._scan(guard.finish))
-        else:
-            safe = guard.release_all()
-        if safe is None:
-            yield self._cut(index)
-            return
-        tail = self._restorers[index].feed(safe) + self._restorers[index].flush()
-        if tail:
-            yield TextDelta(tail, index)
-        calls = [key for key in self._tools if key[0] == index]
-        if calls and self._guarding(index):
-            texts = [
-                restore(
-                    "".join(d.arguments for d in self._tools[key]), self._canary, json_string=True
-                )
-                for key in calls
-            ]
-            engine = self._engine
-            findings = self._scan(
-                lambda: [f for text in texts for f in scan_tool_arguments(engine, text)]
-            )
-            violations = output_violations(
-                findings or [], self._state.prompt_findings, self._settings
-            )
-            self._violations.extend(violations)
-            if self._failed_closed or (violations and self._enforce):
-                yield self._cut(index)
-                return
-        for key in calls:
-            deltas = self._tools.pop(key)
-            joined = "".join(d.arguments for d in deltas)
-            arguments = restore(joined, self._mapping, json_string=True)
-            head = deltas[0]
-            yield ToolCallDelta(key[1], arguments, head.id, head.name, index)
 
 
 def create_stage(settings: Settings, engine: SqlEngine) -> GuardrailStage:
