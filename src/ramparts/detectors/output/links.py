@@ -25,8 +25,16 @@ from ramparts.detectors.secrets.options import string_set
 _MARKDOWN = re.compile(
     r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(\s{0,4}<?(?P<url>[^\s()<>\[\]]{1,4096}+)"
 )
+# Every link destination, whatever its label: CommonMark labels may nest brackets
+# (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines, and a renderer
+# still shows an image. Destinations ``_MARKDOWN`` did not explain are judged by this.
+_DESTINATION = re.compile(r"\]\(\s{0,4}<?(?P<url>[^\s()<>\[\]]{1,4096}+)")
+_LABEL_REACH = 600  # how far back an unexplained destination looks for its "![" or "["
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Unanchored: a definition may sit in a block quote or list item (``> [r]: url``),
+# and its destination may follow on the next line.
 _REFERENCE = re.compile(
-    r"(?m)^[ ]{0,3}\[(?P<label>[^\[\]\n]{1,200}+)\]:[ \t]{0,8}<?(?P<url>[^\s<>]{1,4096}+)"
+    r"\[(?P<label>[^\[\]\n]{1,200}+)\]:[ \t]{0,8}+(?:\n[ \t]{0,8}+)?<?(?P<url>[^\s<>]{1,4096}+)"
 )
 _IMAGE_REFERENCE = re.compile(r"!\[[^\[\]\n]{0,500}+\]\[(?P<label>[^\[\]\n]{1,200}+)\]")
 _TAG = re.compile(
@@ -132,11 +140,15 @@ class ExfiltrationLinkDetector(Detector):
 
 def _references(text: str) -> list[_Reference]:
     """Absolute and protocol-relative URLs only: relative ones cannot leave the site."""
-    found = [
-        _Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!")
-        for m in _MARKDOWN.finditer(text)
-        if "//" in m.group("url")
-    ]
+    found = []
+    explained = set()
+    for m in _MARKDOWN.finditer(text):
+        explained.add(m.end("label"))
+        if "//" in m.group("url"):
+            found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!"))
+    for m in _DESTINATION.finditer(text):
+        if m.start() not in explained and "//" in m.group("url"):
+            found.append(_unexplained_destination(text, m.start(), m.end(), m.group("url")))
     if "]:" in text:
         images = {m.group("label").lower() for m in _IMAGE_REFERENCE.finditer(text)}
         found += [
@@ -153,3 +165,15 @@ def _references(text: str) -> list[_Reference]:
                 if "//" in m.group("url")
             ]
     return sorted(found, key=lambda r: r.start)
+
+
+def _unexplained_destination(text: str, close: int, end: int, url: str) -> _Reference:
+    """A destination whose label ``_MARKDOWN`` cannot read: an image if a "![" opens
+    in the same paragraph shortly before (over-approximate: a link then scores as an
+    image, never the reverse)."""
+    lo = max(0, close - _LABEL_REACH)
+    bang = text.rfind("![", lo, close)
+    if bang >= 0 and _BLANK_LINE.search(text, bang, close) is None:
+        return _Reference(bang, end, url, True)
+    opener = text.rfind("[", lo, close)
+    return _Reference(opener if opener >= 0 else close, end, url, False)
