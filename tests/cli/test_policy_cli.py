@@ -104,3 +104,21 @@ def test_set_with_expected_version_refuses_a_stale_change(run: Run, tmp_path: Pa
         "v2 is active"
         in run("policy", "set", str(policy), "--tenant", "acme", "--expected-version", "1").stdout
     )
+
+
+def test_rollback_with_expected_version_refuses_a_stale_rollback(run: Run, tmp_path: Path) -> None:
+    run("tenants", "create", "acme")
+    policy = tmp_path / "p.yaml"
+    policy.write_text(GOOD)
+    run("policy", "set", str(policy), "--tenant", "acme")
+    run("policy", "set", str(policy), "--tenant", "acme")
+    stale = run(
+        "policy", "rollback", "--tenant", "acme", "--to", "1", "--expected-version", "1", expect=2
+    )
+    assert "version 2" in stale.stderr
+    assert (
+        "v3 (a copy of v1) is active"
+        in run(
+            "policy", "rollback", "--tenant", "acme", "--to", "1", "--expected-version", "2"
+        ).stdout
+    )

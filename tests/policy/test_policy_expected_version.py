@@ -43,3 +43,17 @@ def test_without_expected_version_saves_as_before(stores: tuple[PolicyStore, str
     store, tenant = stores
     assert store.save(tenant, "mode: monitor\n", author="a").version == 1
     assert store.save(tenant, "mode: enforce\n", author="a").version == 2
+
+
+def test_rollback_with_expected_version_refuses_a_stale_rollback(
+    stores: tuple[PolicyStore, str],
+) -> None:
+    store, tenant = stores
+    store.save(tenant, "mode: monitor\n", author="a")
+    store.save(tenant, "mode: enforce\n", author="a")
+    with pytest.raises(StaleVersionError) as stale:
+        store.rollback(tenant, 1, author="b", expected_version=1)
+    assert (stale.value.expected, stale.value.current) == (1, 2)
+    assert [p.version for p in store.history(tenant)] == [1, 2]
+    rolled = store.rollback(tenant, 1, author="b", expected_version=2)
+    assert (rolled.version, rolled.text) == (3, "mode: monitor\n")

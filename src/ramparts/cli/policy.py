@@ -211,11 +211,17 @@ def rollback(
     author: Annotated[
         str | None, typer.Option(help="Who rolled back (default: your login).")
     ] = None,
+    expected_version: Annotated[
+        int | None,
+        typer.Option(min=0, help="Refuse unless the tenant's newest version is this one."),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Make an earlier version active again (saved as a new version; history is kept)."""
     store, tenant_id = _tenant_id(config, tenant)
-    stored = store.rollback(tenant_id, to, author=author or getpass.getuser())
+    stored = store.rollback(
+        tenant_id, to, author=author or getpass.getuser(), expected_version=expected_version
+    )
     console.print(f"tenant {tenant}: policy v{stored.version} (a copy of v{to}) is active")
 
 

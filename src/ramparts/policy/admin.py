@@ -16,10 +16,8 @@ from ramparts.policy.store import PolicyStore, StaleVersionError, StoredPolicy
 from ramparts.store.db import session_factory
 
 
-class PolicyIn(BaseModel):
-    text: str = Field(description="The policy YAML.", max_length=1_000_000)
-    comment: str = Field("", max_length=500)
-    expected_version: int | None = Field(
+def _expected_version() -> Any:
+    return Field(
         None,
         ge=0,
         description=(
@@ -27,6 +25,12 @@ class PolicyIn(BaseModel):
             " otherwise 409 version_conflict. Leave it out to store unconditionally."
         ),
     )
+
+
+class PolicyIn(BaseModel):
+    text: str = Field(description="The policy YAML.", max_length=1_000_000)
+    comment: str = Field("", max_length=500)
+    expected_version: int | None = _expected_version()
 
 
 class VersionConflictError(GatewayError):
@@ -40,6 +44,7 @@ class VersionConflictError(GatewayError):
 
 class RollbackIn(BaseModel):
     version: int = Field(ge=1)
+    expected_version: int | None = _expected_version()
 
 
 class PolicyOut(BaseModel):
@@ -125,8 +130,14 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
         request: Request, admin: admin_dependency, tenant: str, body: RollbackIn
     ) -> Any:
         tenant_id = scope_tenant(request, admin, tenant)
-        stored = store(request).rollback(
-            tenant_id, body.version, author=f"admin-key:{admin.admin_key_id}"
-        )
+        try:
+            stored = store(request).rollback(
+                tenant_id,
+                body.version,
+                author=f"admin-key:{admin.admin_key_id}",
+                expected_version=body.expected_version,
+            )
+        except StaleVersionError as exc:
+            raise VersionConflictError(str(exc)) from None
         forget(request, tenant_id)
         return _out(stored)

@@ -139,10 +139,24 @@ class PolicyStore:
             )
             return [_stored(r) for r in rows]
 
-    def rollback(self, tenant_id: str, version: int, *, author: str) -> StoredPolicy:
+    def rollback(
+        self,
+        tenant_id: str,
+        version: int,
+        *,
+        author: str,
+        expected_version: int | None = None,
+    ) -> StoredPolicy:
+        """Store a copy of ``version`` as the newest; ``expected_version`` as in :meth:`save`."""
         old = self.get(tenant_id, version)
         if old is None:
             raise NotFoundError(
                 f"tenant has no policy version {version}; see `ramparts policy history`"
             )
-        return self.save(tenant_id, old.text, author=author, comment=f"rollback to v{version}")
+        return self.save(
+            tenant_id,
+            old.text,
+            author=author,
+            comment=f"rollback to v{version}",
+            expected_version=expected_version,
+        )
