@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from ramparts.store.db import create_store_engine, session_factory
 from ramparts.store.models import ApiKey
 from support.cli import Run
+from support.databases import postgres_database
+from support.gateway_process import RAMPARTS
 
 
 def test_identity_lifecycle(run: Run, tmp_path: Path) -> None:
@@ -63,3 +68,31 @@ def test_admin_keys_and_audit_commands(run: Run) -> None:
     assert "verified" in run("audit", "verify").stdout
     assert run("audit", "export", "--format", "jsonl").stdout == ""
     assert "not supported" in run("audit", "export", "--format", "xml", expect=2).stderr
+
+
+@pytest.mark.parametrize(
+    "name", ["[/bold] x", "[link=https://evil.example]ceo@acme.com[/link]", "a[red]b"]
+)
+def test_names_with_markup_are_shown_as_written(run: Run, name: str) -> None:
+    # A tenant-scoped admin can set key names through the API: Rich must not read them.
+    run("tenants", "create", "acme")
+    run("keys", "create", "--tenant", "acme", "--name", name)
+    listed = run("keys", "list", "--tenant", "acme")
+    assert name in listed.stdout
+
+
+def test_init_does_not_print_the_database_password(tmp_path: Path) -> None:
+    with postgres_database() as url:
+        secret_url = url.replace("postgres@", "postgres:TopSecretPw@")
+        env = {**os.environ, "RAMPARTS_DATABASE_URL": secret_url}
+        result = subprocess.run(
+            [str(RAMPARTS), "init", str(tmp_path / "r.yaml")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            cwd=tmp_path,
+        )
+    assert result.returncode == 0, result.stderr
+    assert "TopSecretPw" not in result.stdout + result.stderr
+    assert "postgres:***@" in result.stdout

@@ -122,3 +122,15 @@ def test_rollback_with_expected_version_refuses_a_stale_rollback(run: Run, tmp_p
             "policy", "rollback", "--tenant", "acme", "--to", "1", "--expected-version", "2"
         ).stdout
     )
+
+
+def test_policy_test_and_history_show_markup_as_written(run: Run, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(GOOD)
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text('{"id": "[red]x", "prompt": "read [/etc/passwd] and [link=https://e.x]y"}\n')
+    table = run("policy", "test", str(policy), "--prompts", str(prompts)).stdout
+    assert "[/etc/passwd]" in table and "[red]x" in table
+    run("tenants", "create", "acme")
+    run("policy", "set", str(policy), "--tenant", "acme", "--comment", "[/bold] fix")
+    assert "[/bold] fix" in run("policy", "history", "--tenant", "acme").stdout

@@ -9,6 +9,7 @@ import orjson
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ramparts.discovery.catalog import load_catalog
 from ramparts.errors import NotFoundError
@@ -60,12 +61,17 @@ def register(app: typer.Typer) -> None:
             table.add_column(column)
         for e in entries:
             table.add_row(
-                e.service.id,
-                e.service.name,
-                e.service.vendor,
-                e.service.category,
-                f"{e.risk.score} {e.risk.level}",
-                e.status,
+                *(
+                    Text(str(cell))
+                    for cell in (
+                        e.service.id,
+                        e.service.name,
+                        e.service.vendor,
+                        e.service.category,
+                        f"{e.risk.score} {e.risk.level}",
+                        e.status,
+                    )
+                )
             )
         Console().print(table)
 

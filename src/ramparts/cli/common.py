@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import Engine
 
 from ramparts.config import Settings, load_settings
@@ -26,6 +27,23 @@ ConfigOption = Annotated[
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+def plain(value: object) -> Text:
+    """A table cell shown as is: names, comments and prompts may hold ``[...]``, which
+    Rich would otherwise read as markup (a crash, or a hidden or spoofed link)."""
+    return Text(str(value))
+
+
+def redacted_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ``***``."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparsable database URL)"
 
 
 def settings_from(config: Path | None) -> Settings:

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from ramparts.cli.common import ConfigOption, console, open_store, settings_from
+from ramparts.cli.common import ConfigOption, console, open_store, plain, settings_from
 from ramparts.errors import InvalidRequestError
 from ramparts.store.identity import IdentityStore
 
@@ -32,12 +33,12 @@ def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool, title:
     for column in columns:
         table.add_column(column)
     for row in rows:
-        table.add_row(*[str(row.get(c) if row.get(c) is not None else "-") for c in columns])
+        table.add_row(*[plain(row.get(c) if row.get(c) is not None else "-") for c in columns])
     console.print(table)
 
 
 def _shown_once(kind: str, key_id: str, secret: str) -> None:
-    console.print(f"created {kind} [bold]{key_id}[/]")
+    console.print(f"created {kind} [bold]{escape(key_id)}[/]")
     console.print("secret (shown once, stored only as a hash):")
     console.print(secret, markup=False, highlight=False)
 
@@ -52,7 +53,7 @@ admin_keys = typer.Typer(help="Keys for the /admin HTTP API.", no_args_is_help=T
 @tenants.command("create")
 def tenants_create(name: str, config: ConfigOption = None) -> None:
     tenant = _store(config).create_tenant(name)
-    console.print(f"created tenant [bold]{tenant.name}[/] ({tenant.id})")
+    console.print(f"created tenant [bold]{escape(tenant.name)}[/] ({tenant.id})")
 
 
 @tenants.command("list")
@@ -73,13 +74,13 @@ def tenants_list(config: ConfigOption = None, as_json: JsonFlag = False) -> None
 def tenants_revoke(tenant: str, config: ConfigOption = None) -> None:
     """Disable a tenant: every key of it stops working."""
     row = _store(config).revoke_tenant(tenant)
-    console.print(f"revoked tenant [bold]{row.name}[/] ({row.id})")
+    console.print(f"revoked tenant [bold]{escape(row.name)}[/] ({row.id})")
 
 
 @teams.command("create")
 def teams_create(name: str, tenant: TenantOption, config: ConfigOption = None) -> None:
     team = _store(config).create_team(tenant, name)
-    console.print(f"created team [bold]{team.name}[/] ({team.id})")
+    console.print(f"created team [bold]{escape(team.name)}[/] ({team.id})")
 
 
 @teams.command("list")
@@ -99,7 +100,7 @@ def teams_list(
 def teams_revoke(team: str, tenant: TenantOption, config: ConfigOption = None) -> None:
     store = _store(config)
     row = store.revoke_team(store.get_tenant(tenant).id, team)
-    console.print(f"revoked team [bold]{row.name}[/] ({row.id})")
+    console.print(f"revoked team [bold]{escape(row.name)}[/] ({row.id})")
 
 
 @users.command("create")
@@ -110,7 +111,7 @@ def users_create(
     config: ConfigOption = None,
 ) -> None:
     user = _store(config).create_user(tenant, name, team)
-    console.print(f"created user [bold]{user.name}[/] ({user.id})")
+    console.print(f"created user [bold]{escape(user.name)}[/] ({user.id})")
 
 
 @users.command("list")
@@ -199,7 +200,7 @@ def keys_list(
 @keys.command("revoke")
 def keys_revoke(key_id: str, config: ConfigOption = None) -> None:
     row = _store(config).revoke_key(key_id)
-    console.print(f"revoked key [bold]{row.id}[/]")
+    console.print(f"revoked key [bold]{escape(row.id)}[/]")
 
 
 @admin_keys.command("create")
@@ -233,7 +234,7 @@ def admin_keys_list(config: ConfigOption = None, as_json: JsonFlag = False) -> N
 @admin_keys.command("revoke")
 def admin_keys_revoke(key_id: str, config: ConfigOption = None) -> None:
     row = _store(config).revoke_admin_key(key_id)
-    console.print(f"revoked admin key [bold]{row.id}[/]")
+    console.print(f"revoked admin key [bold]{escape(row.id)}[/]")
 
 
 def register(app: typer.Typer) -> None:

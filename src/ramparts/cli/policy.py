@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ramparts.cli.common import ConfigOption, console, err_console, open_store, settings_from
+from ramparts.cli.common import (
+    ConfigOption,
+    console,
+    err_console,
+    open_store,
+    plain,
+    settings_from,
+)
 from ramparts.errors import ConfigError, NotFoundError
 from ramparts.policy.diff import diff_texts
 from ramparts.policy.model import check_against_settings, parse_policy
@@ -131,12 +138,14 @@ def try_prompts(
         table.add_column(column, overflow="fold")
     for result in results:
         table.add_row(
-            result.sample.id,
-            result.verdict,
-            result.model,
-            ", ".join(result.rules) or "-",
-            ", ".join(result.findings) or "-",
-            result.sent_text if result.sent_text is not None else f"(blocked) {result.message}",
+            plain(result.sample.id),
+            plain(result.verdict),
+            plain(result.model),
+            plain(", ".join(result.rules) or "-"),
+            plain(", ".join(result.findings) or "-"),
+            plain(
+                result.sent_text if result.sent_text is not None else f"(blocked) {result.message}"
+            ),
         )
     console.print(table)
 
@@ -198,8 +207,8 @@ def history(tenant: TenantOption, config: ConfigOption = None) -> None:
         table.add_row(
             str(stored.version),
             stored.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            stored.author,
-            stored.comment,
+            plain(stored.author),
+            plain(stored.comment),
         )
     console.print(table)
 

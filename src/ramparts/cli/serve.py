@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from ramparts.cli.common import ConfigOption, console, open_store, settings_from
+from ramparts.cli.common import ConfigOption, console, open_store, redacted_url, settings_from
 from ramparts.config import Settings, load_settings
 from ramparts.errors import ConfigError
 
@@ -64,7 +65,10 @@ def init(
     path.write_text(EXAMPLE_CONFIG.read_text())
     settings = load_settings(path)
     open_store(settings)
-    console.print(f"wrote [bold]{path}[/]; store ready at {settings.resolved_database_url}")
+    console.print(
+        f"wrote [bold]{escape(str(path))}[/]; store ready at "
+        f"{escape(redacted_url(settings.resolved_database_url))}"
+    )
 
 
 def quickstart(
