@@ -201,25 +201,24 @@ def check_manifest(data_dir: Path, manifest_path: Path) -> list[str]:
     return problems
 
 
-def train(args: argparse.Namespace) -> dict[str, Any]:
-    data_dir: Path = args.data_dir
-    stems = {path.stem for path in data_dir.glob("*.jsonl")}
-    held_out = set(args.held_out.split(",")) if args.held_out is not None else set(HELD_OUT)
-    train_sources = stems - MEASURE_ONLY - held_out
-    examples = load_examples(data_dir, sorted(train_sources))
-    supplement = benign_supplement() if args.supplement else []
-    supplement_record = {
-        "source": f"training/injection/supplement.py ({SUPPLEMENT})",
-        "rows": len(supplement),
-        "sha256": hashlib.sha256("\n".join(supplement).encode()).hexdigest(),
-    }
-    if supplement:
-        seen = {dedup_key(e.text) for e in examples}
-        examples += [
-            Example(text, 0, SUPPLEMENT, "benign")
-            for text in supplement
-            if dedup_key(text) not in seen
-        ]
+def with_supplement(examples: list[Example], enabled: bool) -> list[Example]:
+    """``examples`` plus the project-authored benign rows they do not already hold."""
+    if not enabled:
+        return examples
+    seen = {dedup_key(e.text) for e in examples}
+    return examples + [
+        Example(text, 0, SUPPLEMENT, "benign")
+        for text in benign_supplement()
+        if dedup_key(text) not in seen
+    ]
+
+
+def fit_payload(examples: list[Example], args: argparse.Namespace) -> dict[str, Any]:
+    """Fit, calibrate and pick thresholds: the model payload without its ``meta``.
+
+    20% of ``examples`` (stable hash of the dedup key) are kept out of fitting to
+    calibrate; the thresholds come from the calibrated scores as the detector sees them.
+    """
     calibration = [e for e in examples if split_bucket(dedup_key(e.text)) < CALIBRATION_BUCKETS]
     fitting = [e for e in examples if split_bucket(dedup_key(e.text)) >= CALIBRATION_BUCKETS]
     matrix, labels, sample_weight, vocabulary = featurize(
@@ -253,7 +252,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "weights": dict(sorted(weights.items())),
         "calibration": {"a": 1.0, "b": 0.0},
         "thresholds": {},
-        "meta": {},
+        "meta": {
+            "trained_on": [],
+            "examples": {"fit": len(fitting), "calibration": len(calibration)},
+        },
     }
     model = InjectionModel(payload)
     cal_scores = [model.score(prepare(e.text).tokens) for e in calibration]
@@ -268,6 +270,28 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "strict_1pct_fpr": threshold_at_fpr(probabilities, cal_labels, 0.01),
         "lenient_5pct_fpr": threshold_at_fpr(probabilities, cal_labels, 0.05),
     }
+    return payload
+
+
+def train_sources_of(data_dir: Path, held_out_flag: str | None) -> tuple[set[str], set[str]]:
+    """(training sources, held-out sources) for a ``--held-out`` value."""
+    stems = {path.stem for path in data_dir.glob("*.jsonl")}
+    held_out = set(held_out_flag.split(",")) - {""} if held_out_flag is not None else set(HELD_OUT)
+    return stems - MEASURE_ONLY - held_out, held_out
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    data_dir: Path = args.data_dir
+    train_sources, held_out = train_sources_of(data_dir, args.held_out)
+    examples = with_supplement(load_examples(data_dir, sorted(train_sources)), args.supplement)
+    supplement = benign_supplement() if args.supplement else []
+    supplement_record = {
+        "source": f"training/injection/supplement.py ({SUPPLEMENT})",
+        "rows": len(supplement),
+        "sha256": hashlib.sha256("\n".join(supplement).encode()).hexdigest(),
+    }
+    payload = fit_payload(examples, args)
+    fit_counts = payload["meta"]["examples"]
     files = file_manifest(data_dir, train_sources)
     used = Counter(e.source for e in examples)
     payload["meta"] = {
@@ -281,7 +305,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "measure_only": sorted(MEASURE_ONLY),
         "dedup": DEDUP_RULE,
         "excluded_harmful_subsets": AMBIGUOUS_HARMFUL.pattern,
-        "examples": {"fit": len(fitting), "calibration": len(calibration)},
+        "examples": fit_counts,
         "params": {
             "C": args.C,
             "min_df": args.min_df,
@@ -310,7 +334,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "supplement": supplement_record,
         "examples_used": dict(sorted(used.items())),
         "model_file": f"src/ramparts/detectors/injection/model/{MODEL_FILE}",
-        "features_kept": len(weights),
+        "features_kept": len(payload["weights"]),
         "thresholds": payload["thresholds"],
         "calibration": payload["calibration"],
         "evidence": payload["evidence"],
@@ -319,8 +343,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def recipe_parser(description: str | None) -> argparse.ArgumentParser:
+    """The recipe's flags (shared with ``loso.py``, which measures a recipe)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
@@ -352,6 +377,11 @@ def main(argv: list[str] | None = None) -> int:
         "--no-supplement", dest="supplement", action="store_false", help="skip supplement.py rows"
     )
     parser.add_argument("--held-out", help="comma-separated sources to hold out (experiments)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = recipe_parser(__doc__)
     parser.add_argument("--check", action="store_true", help="only verify data vs manifest")
     args = parser.parse_args(argv)
     if args.check:
