@@ -383,12 +383,12 @@ def _cores(text: str) -> list[tuple[int, int]]:
 
 
 def _place_like(value: str) -> bool:
+    """Whether ``value``, not a known place, is shaped like one (capitalised, no common word)."""
     words = value.split()
     # Particles may join the words of a place ("Ostrov nad Ohrí", "Mora de Rubielos").
     inner = {index for index in range(1, len(words) - 1) if words[index] in PARTICLES}
     return (
-        value.casefold() in gazetteer.places()
-        or value.isupper()
+        value.isupper()
         or all(word[0].isupper() or index in inner for index, word in enumerate(words))
     ) and not any(
         word.lower() in gazetteer.COMMON_WORDS
@@ -410,11 +410,16 @@ def _place_end(text: str, at: int, spaced: bool) -> int | None:
         if gap is None:
             break
         pos = gap.end()
-    for end in reversed(ends):
-        value = text[at:end]
-        known = value.casefold() in gazetteer.places()
-        if known or (not spaced and _place_like(value)):
-            return end
+    if not ends:
+        return None
+    # A known place of n words starts with a word that starts places of n words or
+    # more: one lookup rules out most spans before each is case-folded and looked up.
+    longest = gazetteer.place_lengths().get(text[at : ends[0]].casefold(), 0)
+    places = gazetteer.places()
+    for index in range(len(ends) - 1, -1, -1):
+        value = text[at : ends[index]]
+        if (index < longest and value.casefold() in places) or (not spaced and _place_like(value)):
+            return ends[index]
     return None
 
 
