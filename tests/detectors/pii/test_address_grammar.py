@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import ScanContext
+from ramparts.detectors.engine import Engine
 from ramparts.detectors.pii import _address_cues, _anchors, address
 
 Found = Callable[..., list[tuple[str, str]]]
@@ -126,9 +127,9 @@ def test_a_full_address_outscores_an_overlapping_name() -> None:
 _FORWARD_CUE = re.compile(
     r"(?:\baddress(?:es)?\b[^.\n]{0,60}?(?:\bis\b|:)"
     r"|\b(?:lives?|living|resides?|located|situated|is|are|office|station|enter|me)"
-    r"[ \t]+(?:at|on)|\b(?:corner|side)[ \t]+of"
+    r"[ \t]+(?:at|on)\b|\b(?:corner|side)[ \t]+of\b"
     r"|\b(?:send|sent|return(?:ed)?|deliver(?:ed)?|ship(?:ped)?|mail(?:ed)?|forward(?:ed)?"
-    r"|taxi)\b[^.\n]{0,30}?\bto|\bstop[ \t]+at)"
+    r"|taxi)\b[^.\n]{0,30}?\bto\b|\bstop[ \t]+at\b)"
     r"[ \t]*:?[ \t]*(?:\\n|\n)?[ \t]*(?:the[ \t]+)?(?:[^\W\d_][\w'\-]*[ \t]+and[ \t]+)?\Z",
     re.IGNORECASE,
 )
@@ -188,3 +189,14 @@ def test_adversarial_inputs_complete(text: str) -> None:
     # Completion is the assertion: a quadratic or exponential pattern would hang here.
     findings = address.StreetAddressDetector().scan(text, ScanContext())
     assert all(0 <= f.start < f.end <= len(text) for f in findings)
+
+
+@pytest.mark.parametrize(
+    "phone", ["0494 41 18 24", "0494-41-18-24", "09721 88 29 47", "9885 1152", "0910-5877671"]
+)
+def test_a_phone_number_on_the_next_line_is_not_a_postcode(phone: str) -> None:
+    text = f"Maren Høgli\n271 Rue du Pont Simon 172\n Apt. 910\n Anvaing\n Belgium 34866\n{phone}"
+    findings = Engine.from_dict({}).scan(text)
+    addresses = [text[f.start : f.end] for f in findings if f.kind == "street_address"]
+    assert addresses == ["271 Rue du Pont Simon 172\n Apt. 910\n Anvaing\n Belgium 34866"]
+    assert phone in [text[f.start : f.end] for f in findings if f.kind == "phone"]

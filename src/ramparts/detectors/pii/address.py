@@ -154,8 +154,10 @@ _UNIT_BEFORE = re.compile(
 # A new line (optionally quoted with ">" or garbled "???") or a comma starts a segment.
 # Literal "\n" sequences (text exported from JSON) separate lines too.
 _NEW_SEGMENT = re.compile(r"[ \t]*(?:(?:\n|\\n){1,3}(?:[ \t]*(?:>|\?\?\?))?|,)[ \t]*(?:,[ \t]*)?")
+# A postcode line is not followed by more digits: "0494 41 18 24" starts a phone number.
 _POSTCODE = re.compile(
     r"(?:\d{4,6}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)\b"
+    r"(?![ \t]*\d|[\-./]\d)"
 )
 _PLACE_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['\u2019\-/](?=[^\W\d_]))*+(?!\d)")
 _MAX_PLACE_WORDS = 5
