@@ -155,7 +155,7 @@ def test_writer_spills_to_disk_when_the_store_is_gone_and_import_restores(tmp_pa
     asyncio.run(run())
     [spill] = list((tmp_path / "spill").glob("audit-spill-*.jsonl"))
     assert len(spill.read_text().splitlines()) == 4
-    assert import_spill(good, spill) == 4
+    assert import_spill(good, spill).imported == 4
     result = verify_trail(good)
     assert result.ok and result.records == 4
     good.dispose()

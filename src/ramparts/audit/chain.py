@@ -3,7 +3,9 @@
 Each record's hash covers its own fields and the previous record's hash, and
 records are numbered per tenant. Altering a record breaks its hash; deleting
 one leaves a gap in the numbers and a broken link; reordering breaks the links;
-deleting the newest records is caught by the stored chain head.
+deleting the newest records is caught by the stored chain head, unless whoever
+deleted them also rewrote the head (it is an unkeyed hash in the same database:
+see "Audit trail" in docs/gateway.md for catching that).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -47,10 +49,19 @@ HASHED_FIELDS = (
 )
 
 
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC time; a naive one (as SQLite returns) already is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _canonical_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        # Naive datetimes come back from SQLite; every stored time is UTC.
-        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+        # Hashed as naive UTC. PostgreSQL returns timestamptz in the session's time zone,
+        # so an aware value is converted, not just stripped: the hash must not depend on
+        # the zone of the session that reads (or wrote) it.
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds")
     if isinstance(value, float):
         return round(value, 6)
     return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,13 @@ import orjson
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ramparts.audit.chain import HASHED_FIELDS, ChainProblem, VerifyResult, verify_chain
+from ramparts.audit.chain import (
+    HASHED_FIELDS,
+    ChainProblem,
+    VerifyResult,
+    as_utc,
+    verify_chain,
+)
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.errors import ParseError
 from ramparts.store.models import AuditHead, AuditRecord
@@ -91,19 +98,56 @@ def export_records(
     tenant_id: str | None = None,
     since: datetime | None = None,
 ) -> Iterator[bytes]:
-    """JSON lines, one record each, tenant by tenant in chain order."""
+    """JSON lines, one record each, tenant by tenant in chain order.
+
+    Times are written and compared in UTC, whatever the database session's time zone;
+    a naive ``since`` is taken as UTC.
+    """
+    since_utc = as_utc(since) if since is not None else None
     sessions = sessionmaker(engine)
     with sessions() as session:
         tenants = _tenant_keys(session, tenant_id)
         for tenant_key in tenants:
             for record in _iter_tenant(session, tenant_key):
-                if since is not None and record["created_at"] < since.replace(tzinfo=None):
+                created = record["created_at"] = as_utc(record["created_at"])
+                if since_utc is not None and created < since_utc:
                     continue
-                yield orjson.dumps(record, option=orjson.OPT_NAIVE_UTC) + b"\n"
+                yield orjson.dumps(record) + b"\n"
 
 
-def import_spill(engine: Engine, path: Path) -> int:
-    """Write the records of a spill file (from a shutdown with the store down) into the trail."""
+IMPORTED_SUFFIX = ".imported"
+_LOOKUP = 500  # request ids per existence query, well under every driver's parameter limit
+
+
+@dataclass
+class SpillImport:
+    imported: int
+    skipped: int  # already in the trail (an earlier import of the same file)
+    moved_to: Path | None  # where the file was renamed once imported; None if it could not be
+    already_imported: bool = False  # only the renamed file was there: nothing was read
+
+
+def _existing_request_ids(session: Session, request_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(request_ids), _LOOKUP):
+        chunk = request_ids[start : start + _LOOKUP]
+        found.update(
+            session.scalars(select(AuditRecord.request_id).where(AuditRecord.request_id.in_(chunk)))
+        )
+    return found
+
+
+def import_spill(engine: Engine, path: Path) -> SpillImport:
+    """Write the records of a spill file (from a shutdown with the store down) into the trail.
+
+    Records whose request id is already in the trail are skipped, so importing a file twice
+    adds nothing; request ids are 128 random bits, so a match is the same request. Once
+    imported, the file is renamed with an ``.imported`` suffix; asked for the old name
+    again, nothing is done.
+    """
+    done = path.with_name(path.name + IMPORTED_SUFFIX)
+    if not path.exists() and done.exists():
+        return SpillImport(imported=0, skipped=0, moved_to=done, already_imported=True)
     events: list[AuditEvent] = []
     with path.open("rb") as handle:
         for number, line in enumerate(handle, 1):
@@ -115,9 +159,21 @@ def import_spill(engine: Engine, path: Path) -> int:
                 events.append(AuditEvent(**data))
             except (orjson.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
                 raise ParseError(f"{path}:{number}: not an audit spill record ({exc})") from None
-    if events:
-        write_batch(sessionmaker(engine), events)
-    return len(events)
+    sessions = sessionmaker(engine)
+    with sessions() as session:
+        existing = _existing_request_ids(session, [event.request_id for event in events])
+    new = [event for event in events if event.request_id not in existing]
+    if new:
+        write_batch(sessions, new)
+    moved_to: Path | None = None
+    if not path.name.endswith(IMPORTED_SUFFIX):
+        try:
+            path.rename(done)
+        except OSError:
+            pass  # the records are in; skipping by request id keeps a rerun harmless
+        else:
+            moved_to = done
+    return SpillImport(imported=len(new), skipped=len(events) - len(new), moved_to=moved_to)
 
 
 def recent_records(engine: Engine, *, tenant_id: str | None, limit: int) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ramparts.audit.chain import GENESIS, record_hash
+from ramparts.audit.chain import GENESIS, as_utc, record_hash
 from ramparts.store.models import AuditHead, AuditRecord
 
 log = logging.getLogger("ramparts.audit")
@@ -104,7 +104,8 @@ def _chain_rows(
         row = event.as_row()
         row["tenant_key"] = tenant_key
         row["seq"] = seq
-        row["created_at"] = event.created_at.replace(tzinfo=None)
+        # Aware: PostgreSQL would read a naive value in the session's time zone.
+        row["created_at"] = as_utc(event.created_at)
         row["prev_hash"] = prev
         row["hash"] = prev = record_hash(row, prev)
         rows.append(row)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ramparts.audit.trail import export_records, import_spill, verify_trail
+from ramparts.audit.trail import IMPORTED_SUFFIX, export_records, import_spill, verify_trail
 from ramparts.cli.common import ConfigOption, console, open_store, settings_from
 from ramparts.errors import InvalidRequestError
 
@@ -60,10 +60,33 @@ def export(
 
 @audit.command("import-spill")
 def import_spill_file(path: Path, config: ConfigOption = None) -> None:
-    """Write records spilled to disk during a shutdown with the store down into the trail."""
+    """Write records spilled to disk during a shutdown with the store down into the trail.
+
+    Records already in the trail are skipped; the file is renamed to *.imported afterwards.
+    """
     engine, _ = open_store(settings_from(config))
-    count = import_spill(engine, path)
-    console.print(f"imported {count} records from {path}")
+    result = import_spill(engine, path)
+    if result.already_imported:
+        console.print(
+            f"{path} was already imported (now {result.moved_to}); nothing to do",
+            markup=False,
+            highlight=False,
+        )
+        return
+    console.print(
+        f"imported {result.imported} records from {path},"
+        f" skipped {result.skipped} already in the trail",
+        markup=False,
+        highlight=False,
+    )
+    if result.moved_to is not None:
+        console.print(f"renamed to {result.moved_to}", markup=False, highlight=False)
+    elif not path.name.endswith(IMPORTED_SUFFIX):
+        console.print(
+            f"could not rename {path}; importing it again skips its records",
+            markup=False,
+            highlight=False,
+        )
 
 
 def register(app: typer.Typer) -> None:
