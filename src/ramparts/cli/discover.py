@@ -57,6 +57,15 @@ def parse_since(text: str | None) -> float | None:
     return moment.timestamp()
 
 
+def upload_threshold(megabytes: float) -> int:
+    """``--large-upload-mb`` in bytes: a positive, finite size."""
+    if not math.isfinite(megabytes) or megabytes <= 0 or megabytes > 1e12:
+        raise ConfigError(
+            "expected a positive number of megabytes (at most 1e12)", key="--large-upload-mb"
+        )
+    return max(1, int(megabytes * 1024 * 1024))
+
+
 def since_last(engine: Engine | None, tenant: str) -> float | None:
     """Strictly after the newest record of the previous run, so nothing is counted twice."""
     last = last_window_end(engine, tenant) if engine is not None else None
@@ -124,6 +133,9 @@ def register(app: typer.Typer) -> None:
         from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
         from ramparts.discovery.usermap import load_user_map
 
+        upload_bytes = upload_threshold(large_upload_mb)
+        if many_services < 1:
+            raise ConfigError("expected a number of services of at least 1", key="--many-services")
         catalog = load_catalog(overlay)
         if since == "last" and no_store:
             raise ConfigError("--since last reads the previous run from the store: drop --no-store")
@@ -134,9 +146,7 @@ def register(app: typer.Typer) -> None:
             mapping=parse_mapping(mapping),
             user_map=load_user_map(users) if users else None,
             since=since_ts,
-            thresholds=Thresholds(
-                large_upload_bytes=int(large_upload_mb * 1024 * 1024), many_services=many_services
-            ),
+            thresholds=Thresholds(large_upload_bytes=upload_bytes, many_services=many_services),
             known_services=known_services(engine, catalog.tenant) if engine is not None else None,
         )
         console = Console(stderr=True)

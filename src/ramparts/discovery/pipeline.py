@@ -10,6 +10,7 @@ from typing import Any
 from ramparts.discovery.analysis import Aggregator, Thresholds, build_report
 from ramparts.discovery.catalog import Catalog
 from ramparts.discovery.parsers import ParseContext, Prefilter, SourceStats, read_records
+from ramparts.discovery.parsers.record import FUTURE_SLACK
 from ramparts.discovery.usermap import UserMap
 
 
@@ -36,7 +37,8 @@ def run_discovery(
     options = options or RunOptions()
     sources: list[SourceStats] = []
     aggregator = Aggregator(catalog, options.user_map, options.since)
-    ctx = ParseContext()
+    generated_at = options.generated_at or datetime.now(UTC)
+    ctx = ParseContext(latest_ts=generated_at.timestamp() + FUTURE_SLACK)
     if options.vectorised:
         ctx.prefilter = Prefilter(aggregator.matcher.is_candidate, options.since)
     records = read_records(
@@ -52,7 +54,7 @@ def run_discovery(
         aggregate,
         catalog,
         sources,
-        generated_at=options.generated_at or datetime.now(UTC),
+        generated_at=generated_at,
         since=options.since,
         thresholds=options.thresholds,
         known_services=options.known_services,

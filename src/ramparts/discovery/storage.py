@@ -1,8 +1,9 @@
 """Discovery results in the Ramparts store (tables on the shared declarative Base).
 
-The dashboard reads ``discovery_runs`` (one row per run, with the full JSON report)
-and the per-service, per-user and finding rows. Schema changes go through the
-Alembic migration ``0002_discovery``.
+``discovery_runs`` holds one row per run, with the full JSON report, next to the
+per-service, per-user and finding rows, for SQL queries and later runs (``--since last``
+and ``new_service``). Schema changes go through the Alembic migration ``0002_discovery``.
+Every value is fitted to its column here, so no log line can make the store refuse a run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ramparts.discovery.parsers.record import clean_text
 from ramparts.errors import StoreError
 from ramparts.store.base import Base
 from ramparts.store.db import create_store_engine, migrate
@@ -118,8 +120,24 @@ def open_store(url: str = DEFAULT_STORE_URL) -> Engine:
     return engine
 
 
+_BIGINT_MAX = 2**63 - 1
+
+
 def _dt(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+def _text(value: str, length: int) -> str:
+    """``value`` as its column takes it: no NUL or control characters, not too long."""
+    return clean_text(str(value), length)
+
+
+def _opt_text(value: str | None, length: int) -> str | None:
+    return None if value is None else _text(value, length)
+
+
+def _big(value: int) -> int:
+    return min(max(int(value), 0), _BIGINT_MAX)
 
 
 def save_run(engine: Engine, report: dict[str, Any]) -> int:
@@ -128,13 +146,13 @@ def save_run(engine: Engine, report: dict[str, Any]) -> int:
     try:
         with Session(engine) as session, session.begin():
             run = DiscoveryRun(
-                tenant=report["tenant"],
+                tenant=_text(report["tenant"], 128),
                 created_at=_dt(report["generated_at"]) or datetime.now(UTC),
                 window_first=_dt(report["window"]["first"]),
                 window_last=_dt(report["window"]["last"]),
-                lines=totals["lines"],
-                broken_lines=totals["broken_lines"],
-                ai_requests=totals["ai_requests"],
+                lines=_big(totals["lines"]),
+                broken_lines=_big(totals["broken_lines"]),
+                ai_requests=_big(totals["ai_requests"]),
                 report_json=orjson.dumps(report).decode("utf-8"),
             )
             session.add(run)
@@ -142,39 +160,39 @@ def save_run(engine: Engine, report: dict[str, Any]) -> int:
             session.add_all(
                 DiscoveryServiceUsage(
                     run_id=run.id,
-                    service_id=s["id"],
-                    status=s["status"],
+                    service_id=_text(s["id"], 128),
+                    status=_text(s["status"], 32),
                     risk_score=s["risk_score"],
                     users=s["users"],
-                    requests=s["requests"],
+                    requests=_big(s["requests"]),
                     active_days=s["active_days"],
                     first_seen=_dt(s["first_seen"]),
                     last_seen=_dt(s["last_seen"]),
-                    bytes_up=s["bytes_up"],
-                    bytes_down=s["bytes_down"],
+                    bytes_up=_big(s["bytes_up"]),
+                    bytes_down=_big(s["bytes_down"]),
                 )
                 for s in report["services"]
             )
             session.add_all(
                 DiscoveryUserUsage(
                     run_id=run.id,
-                    user=u["user"],
-                    department=u["department"],
+                    user=_text(u["user"], 256),
+                    department=_text(u["department"], 256),
                     services=len(u["services"]),
-                    requests=u["requests"],
-                    bytes_up=u["bytes_up"],
-                    bytes_down=u["bytes_down"],
+                    requests=_big(u["requests"]),
+                    bytes_up=_big(u["bytes_up"]),
+                    bytes_down=_big(u["bytes_down"]),
                 )
                 for u in report["users"]
             )
             session.add_all(
                 DiscoveryFinding(
                     run_id=run.id,
-                    kind=f["kind"],
-                    severity=f["severity"],
-                    service_id=f["service_id"],
-                    user=f["user"],
-                    message=f["message"],
+                    kind=_text(f["kind"], 64),
+                    severity=_text(f["severity"], 16),
+                    service_id=_opt_text(f["service_id"], 128),
+                    user=_opt_text(f["user"], 256),
+                    message=_text(f["message"], 4000),
                 )
                 for f in report["findings"]
             )

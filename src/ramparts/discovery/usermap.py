@@ -71,6 +71,11 @@ def load_user_map(path: Path) -> UserMap:
             return mapping
     except OSError as exc:
         raise ConfigError(f"cannot read user map: {exc.strerror}", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"user map is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            source=str(path),
+        ) from None
 
 
 def _time(row: dict[str, str], key: str, path: Path, line: int) -> float | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from ramparts.discovery.catalog import Catalog, ServiceMatcher
 from ramparts.discovery.parsers import LogRecord, SkippedRows
+from ramparts.discovery.parsers.record import clean_text
 from ramparts.discovery.usermap import UserMap
 
 DAY = 86400
@@ -121,6 +122,7 @@ class Aggregator:
         self.since = since
         self.result = Aggregate()
         self._corporate = tuple(catalog.corporate_hosts)
+        self._clean: dict[str, str] = {}  # user as logged -> cleaned name
 
     def consume(
         self,
@@ -204,6 +206,8 @@ class Aggregator:
         usage.add(rec, self._signal(rec))
 
     def _user(self, rec: LogRecord) -> str:
+        """The identity for ``rec``, cleaned here because every user and department
+        name reaches reports and the store through this one place."""
         res = self.result
         user = rec.user
         if user:
@@ -215,9 +219,16 @@ class Aggregator:
             else:
                 res.user_source["ip_only"] += 1
                 user = f"ip:{rec.client}" if rec.client else "unknown"
-        if user not in res.departments:
-            res.departments[user] = rec.department or self.user_map.department_for(user)
-        return user
+        cleaned = self._clean.get(user)
+        if cleaned is None:
+            if len(self._clean) >= 100_000:
+                self._clean.clear()
+            cleaned = self._clean[user] = clean_text(user) or "unknown"
+        if cleaned not in res.departments:
+            # Looked up by the name as logged (or mapped), before cleaning changed it.
+            department = rec.department or self.user_map.department_for(user)
+            res.departments[cleaned] = clean_text(department)
+        return cleaned
 
     def _signal(self, rec: LogRecord) -> str:
         host = rec.host

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ramparts.discovery.analysis.aggregate import DAY, Aggregate, Usage
@@ -18,6 +18,21 @@ def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def iso_exact(ts: float | None, *, end: bool = False) -> str | None:
+    """``ts`` to the microsecond (whole seconds print as such). With ``end`` the result is
+    never earlier than ``ts``, otherwise never later: the window holds every record, and
+    ``--since last`` (which starts after the stored end) never counts a record twice."""
+    if ts is None:
+        return None
+    moment = datetime.fromtimestamp(ts, UTC)  # nearest microsecond
+    exact = moment.timestamp()
+    if end and exact < ts:
+        moment += timedelta(microseconds=1)
+    elif not end and exact > ts:
+        moment -= timedelta(microseconds=1)
+    return moment.isoformat(timespec="auto").replace("+00:00", "Z")
 
 
 def _usage_fields(u: Usage) -> dict[str, Any]:
@@ -55,7 +70,11 @@ def build_report(
         .replace("+00:00", "Z"),
         "tenant": catalog.tenant,
         "catalog": {"services": len(catalog), "reviewed": catalog.reviewed.isoformat()},
-        "window": {"first": iso(agg.min_ts), "last": iso(agg.max_ts), "since": iso(since)},
+        "window": {
+            "first": iso_exact(agg.min_ts),
+            "last": iso_exact(agg.max_ts, end=True),
+            "since": iso_exact(since),
+        },
         "totals": _totals(agg, sources, services, users),
         "sources": [_source(s) for s in sources],
         "services": _services(agg, catalog, services),

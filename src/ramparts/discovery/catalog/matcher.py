@@ -89,7 +89,7 @@ class ServiceMatcher:
             if hit is not None:
                 return Match(hit[0], "strong", hit[1])
         for pattern, service_id, kind in self._regex:
-            if pattern.match(host):
+            if pattern.fullmatch(host):  # a full-host regex: no prefix matches
                 return Match(service_id, "strong", kind)
         return None
 

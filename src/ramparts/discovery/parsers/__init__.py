@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-import zstandard
-
 from ramparts.discovery.parsers.detect import FORMATS, detect, parser_for
-from ramparts.discovery.parsers.inputs import expand_inputs, open_text, read_sample
+from ramparts.discovery.parsers.inputs import (
+    LongLines,
+    bounded_lines,
+    expand_inputs,
+    open_text,
+    read_sample,
+)
 from ramparts.discovery.parsers.record import (
     LogRecord,
     ParseContext,
@@ -50,11 +53,13 @@ def read_records(
             on_file(done, len(paths), path)
         with open_text(path) as stream:
             failures: list[str] = []
-            sample, lines = read_sample(guarded(stream, failures))
+            long_lines = LongLines()
+            sample, lines = read_sample(bounded_lines(stream, long_lines, failures))
             try:
                 parser = parser_for(fmt, mapping) if fmt else detect(sample, path, mapping)
             except ParseError:
-                # One unreadable file never stops the run: count it and move on.
+                # One unreadable file never stops the run: count it and move on (an
+                # over-long line is one of these broken lines already).
                 stats = ParseStats(UNRECOGNISED)
                 for line in lines:
                     stats.lines += 1
@@ -63,6 +68,7 @@ def read_records(
                     sources.append(SourceStats(path, stats))
                 continue
             stats = ParseStats(parser.name)
+            long_lines.attach(stats)
             if sources is not None:
                 sources.append(SourceStats(path, stats))
             name = parser.name
@@ -70,16 +76,8 @@ def read_records(
                 yield name, record
             for failure in failures:
                 stats.broken_line(
-                    "", f"input ended early ({failure}); the rest of the file is lost"
+                    None, f"input ended early ({failure}); the rest of the file is lost"
                 )
-
-
-def guarded(stream: Iterator[str], failures: list[str]) -> Iterator[str]:
-    """Lines of ``stream``; a truncated or corrupt compressed file ends it (noted in failures)."""
-    try:
-        yield from stream
-    except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
-        failures.append(type(exc).__name__)
 
 
 __all__ = [

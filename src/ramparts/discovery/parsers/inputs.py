@@ -6,14 +6,19 @@ import glob
 import gzip
 import io
 import sys
+import zlib
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
 import zstandard
 
+from ramparts.discovery.parsers.record import ParseStats
 from ramparts.errors import ParseError
 
+MAX_LINE_CHARS = 65_536  # longer lines are skipped unread (counted as broken)
+_CHUNK_CHARS = 65_536
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 STDIN = "-"
@@ -59,6 +64,89 @@ def open_text(spec: str) -> IO[str]:
     return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
 
 
+class LongLines:
+    """Where :func:`bounded_lines` skipped over-long lines; reported to ``stats`` once
+    the file has its parser (line numbers seen before that wait in ``pending``)."""
+
+    def __init__(self) -> None:
+        self.pending: list[int] = []
+        self.stats: ParseStats | None = None
+
+    def skipped(self, number: int) -> None:
+        if self.stats is None:
+            self.pending.append(number)
+        else:
+            self.stats.broken_line(None, LONG_LINE, number)
+
+    def attach(self, stats: ParseStats) -> None:
+        self.stats = stats
+        for number in self.pending:
+            stats.broken_line(None, LONG_LINE, number)
+        self.pending.clear()
+
+
+LONG_LINE = f"line longer than {MAX_LINE_CHARS:,} characters, skipped unread"
+
+
+def bounded_lines(
+    stream: IO[str],
+    long_lines: LongLines,
+    failures: list[str] | None = None,
+    *,
+    limit: int = MAX_LINE_CHARS,
+) -> Iterator[str]:
+    """The lines of ``stream`` (without line ends), read in bounded chunks.
+
+    A line longer than ``limit`` is never held whole: its text is dropped as it is read,
+    an empty line stands in for it (so line numbers stay right) and ``long_lines`` is told.
+    A truncated or corrupt compressed file ends the lines (its error noted in ``failures``).
+    """
+    # Lines are handed out a chunk at a time through chain: no Python frame per line.
+    return chain.from_iterable(_chunks(stream, long_lines, failures, limit))
+
+
+def _chunks(
+    stream: IO[str], long_lines: LongLines, failures: list[str] | None, limit: int
+) -> Iterator[list[str]]:
+    number = 0  # lines handed out so far
+    tail = ""  # the start of a line whose end has not been read yet
+    skipping = False  # inside an over-long line: drop text up to its end
+    while True:
+        try:
+            data = stream.read(_CHUNK_CHARS)
+        except (EOFError, OSError, zlib.error, zstandard.ZstdError) as exc:
+            if failures is None:
+                raise
+            failures.append(type(exc).__name__)
+            return
+        if not data:
+            break
+        pieces = data.split("\n")
+        if skipping:
+            if len(pieces) == 1:
+                continue
+            skipping = False
+            pieces[0] = ""
+            long_lines.skipped(number + 1)
+        else:
+            pieces[0] = tail + pieces[0]
+        tail = pieces.pop()
+        if pieces and max(map(len, pieces)) > limit:
+            for i, piece in enumerate(pieces):
+                if len(piece) > limit:
+                    pieces[i] = ""
+                    long_lines.skipped(number + i + 1)
+        number += len(pieces)
+        yield pieces
+        if len(tail) > limit:
+            tail, skipping = "", True
+    if skipping:
+        long_lines.skipped(number + 1)
+        yield [""]
+    elif tail:
+        yield [tail]
+
+
 def read_sample(stream: Iterator[str], limit: int = 20) -> tuple[list[str], Iterator[str]]:
     """The first ``limit`` lines for format sniffing, and an iterator over all lines."""
     sample: list[str] = []
@@ -67,8 +155,4 @@ def read_sample(stream: Iterator[str], limit: int = 20) -> tuple[list[str], Iter
         if len(sample) >= limit:
             break
 
-    def _all() -> Iterator[str]:
-        yield from sample
-        yield from stream
-
-    return sample, _all()
+    return sample, chain(sample, stream)

@@ -45,6 +45,7 @@ class FortinetParser:
             stats,
             lambda line: self._record({k: v.strip('"') for k, v in _FORTI_PAIR.findall(line)}, ctx),
             "Fortinet line without hostname or destination",
+            ctx,
         )
 
     @staticmethod
@@ -56,7 +57,7 @@ class FortinetParser:
         if not host:
             return None
         ts = None
-        if "eventtime" in f and f["eventtime"].isdecimal():
+        if "eventtime" in f and f["eventtime"].isdecimal() and len(f["eventtime"]) <= 20:
             raw = int(f["eventtime"])
             ts = raw / 1e9 if raw > 1e15 else raw / 1e3 if raw > 1e12 else float(raw)
         elif "date" in f and "time" in f:
@@ -91,6 +92,7 @@ class CefParser:
             stats,
             lambda line: self._record(line, ctx),
             "not a CEF line with a destination",
+            ctx,
         )
 
     @staticmethod
@@ -124,7 +126,8 @@ class CefParser:
 
 def _cef_time(value: str) -> float | None:
     if value.isdecimal():
-        return int(value) / 1000.0
+        # A longer number is no time (and int() refuses thousands of digits).
+        return int(value) / 1000.0 if len(value) <= 20 else None
     for fmt in ("%b %d %Y %H:%M:%S", "%b %d %Y %H:%M:%S.%f"):
         try:
             return datetime.strptime(value, fmt).replace(tzinfo=UTC).timestamp()

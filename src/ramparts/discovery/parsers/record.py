@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
 MAX_BROKEN_SAMPLES = 5
-_SAMPLE_CHARS = 160
+# Only this much of a broken line is ever looked at: the sample is its shape, not its text.
+_SHAPE_CHARS = 4096
+_SHAPE_FIELDS = 12
+EARLIEST_TS = 631_152_000.0  # 1990-01-01T00:00:00Z: older times are corrupt, not traffic
+FUTURE_SLACK = 86_400.0  # clocks drift; more than a day after the run is corrupt
+BAD_TIME = "time before 1990, more than a day after the run, or not a finite number"
+MAX_BYTES_DIGITS = 12  # a byte count of 1 TB or more for one request is not a real count
 
 
 class LogRecord(NamedTuple):
@@ -33,15 +41,17 @@ class ParseStats:
     broken: int = 0
     broken_samples: list[str] = field(default_factory=list)
 
-    def broken_line(self, line: str, reason: str, number: int | None = None) -> None:
-        """Count a line no record could be made of; sample the first few, values masked.
+    def broken_line(self, line: str | None, reason: str, number: int | None = None) -> None:
+        """Count a line no record could be made of; sample the first few by their shape.
 
-        ``number`` is the line's number in its file, when the parser knows it.
+        ``number`` is the line's number in its file, when the parser knows it; ``line``
+        None means there is no line to describe (a cut input, a skipped over-long line).
         """
         self.broken += 1
         if len(self.broken_samples) < MAX_BROKEN_SAMPLES:
             where = f"line {number}: " if number is not None else ""
-            self.broken_samples.append(f"{where}{reason}: {redact_line(line)}")
+            shape = f": {line_shape(line)}" if line is not None else ""
+            self.broken_samples.append(f"{where}{reason}{shape}")
 
 
 class SkippedRows(NamedTuple):
@@ -70,33 +80,87 @@ class Prefilter:
 
 @dataclass
 class ParseContext:
-    """State shared by the parsers of one run (DNS answers let conn/traffic logs name hosts)."""
+    """State shared by the parsers of one run (DNS answers let conn/traffic logs name hosts).
+
+    ``latest_ts`` is the newest believable record time: the run time plus a day.
+    """
 
     resolved: dict[str, str] = field(default_factory=dict)
     prefilter: Prefilter | None = None
+    latest_ts: float = field(default_factory=lambda: time.time() + FUTURE_SLACK)
+
+    def bad_time(self, ts: float | None) -> bool:
+        """True for a time no real record has: NaN, infinite, before 1990 or in the future.
+
+        Such a line is broken: one bogus time would poison the window and ``--since last``.
+        """
+        return ts is not None and not EARLIEST_TS <= ts <= self.latest_ts
 
 
-# What a broken-line sample keeps is its shape (which fields, in what order), never
-# values that may be personal data or credentials: quoted strings, key=value values,
-# credentials after an auth scheme, and e-mail addresses are masked.
-_MASKS = (
-    (re.compile(r'"[^"]*"?'), '"…"'),
-    (re.compile(r"'[^']*'?"), "'…'"),
-    (re.compile(r"\b(Bearer|Basic|Token|Digest)\s+\S+", re.IGNORECASE), r"\1 …"),
-    (re.compile(r"([\w.-]+)=(?![\"'])[^\s&;,|]+"), r"\1=…"),
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
-)
+def to_float(value: object) -> float | None:
+    """A number from log text (or a JSON number); None when it is not one.
+
+    May be infinite or NaN: :meth:`ParseContext.bad_time` turns those into broken lines.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        try:
+            return float(value)
+        except OverflowError:  # a JSON integer too large for a float
+            return math.inf
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
 
 
-def redact_line(line: str) -> str:
-    """A broken-line sample safe for a report: no query strings or values, short."""
-    text = line.strip().replace("\t", " ")
-    cut = text.find("?")
-    if cut != -1:
-        text = text[:cut] + "?[query removed]"
-    for pattern, mask in _MASKS:
-        text = pattern.sub(mask, text)
-    return text[:_SAMPLE_CHARS] + ("..." if len(text) > _SAMPLE_CHARS else "")
+# What a broken-line sample keeps is its shape (how many fields, of what kind), never a
+# value: any field may be a user name, a password column or a token.
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def _field_kind(value: str) -> str:
+    if not value:
+        return "empty"
+    if value in ("-", "(empty)"):
+        return "-"
+    if _IPV4.fullmatch(value):
+        return "ip"
+    if _NUMBER.fullmatch(value):
+        return "number"
+    if "://" in value:
+        return "url"
+    return "text"
+
+
+def line_shape(line: str) -> str:
+    """A broken line described without any of its values: field count, separator, the
+    kind of the first fields (number, ip, url, text, empty, -) and its length.
+
+    Looks at a bounded prefix only, so the cost does not grow with the line.
+    """
+    head = line[:_SHAPE_CHARS].strip()
+    if not head:
+        return "empty line"
+    longer = "+" if len(line) > _SHAPE_CHARS else ""
+    size = f"{len(line):,} chars"
+    if head.startswith("{"):
+        return f"JSON text, {size}"
+    if "\t" in head:
+        separator, fields = "tab", head.split("\t")
+    elif head.count(",") >= max(2, head.count(" ")):
+        separator, fields = "comma", head.split(",")
+    else:
+        separator, fields = "space", head.split()
+    kinds = [_field_kind(f.strip()) for f in fields[:_SHAPE_FIELDS]]
+    if len(fields) > _SHAPE_FIELDS:
+        kinds.append("…")
+    noun = "field" if len(fields) == 1 and not longer else "fields"
+    return f"{len(fields)}{longer} {separator}-separated {noun} ({', '.join(kinds)}), {size}"
 
 
 class LogParser(Protocol):
@@ -116,9 +180,11 @@ def records_by_line(
     stats: ParseStats,
     record_of: Callable[[str], LogRecord | None],
     broken_reason: str,
+    ctx: ParseContext,
 ) -> Iterator[LogRecord]:
     """The records of a one-record-per-line format: blank lines are skipped, a line
-    ``record_of`` cannot read is counted (and sampled) as broken with ``broken_reason``."""
+    ``record_of`` cannot read is counted (and sampled) as broken with ``broken_reason``,
+    a line with an impossible time as broken with :data:`BAD_TIME`."""
     for line in lines:
         stats.lines += 1
         if not line.strip():
@@ -127,16 +193,30 @@ def records_by_line(
         if record is None:
             stats.broken_line(line, broken_reason, stats.lines)
             continue
+        if ctx.bad_time(record.ts):
+            stats.broken_line(line, BAD_TIME, stats.lines)
+            continue
         stats.records += 1
         yield record
 
 
 def to_int(value: str) -> int | None:
-    """Parse a byte count; '-', '' and garbage become None (unknown), never an error."""
+    """Parse a byte count; '-', '', negative, absurdly large and garbage become None
+    (unknown), never an error."""
     # isdecimal, not isdigit: int() rejects superscripts like "²" that isdigit accepts.
-    if value.isdecimal():
+    if value.isdecimal() and len(value) <= MAX_BYTES_DIGITS:
         return int(value)
     return None
+
+
+def byte_count(value: object) -> int | None:
+    """A byte count from a JSON value or text: only whole numbers 0 <= n < 1 TB count;
+    anything else (negative, fractional, bool, huge) is unknown, not summed."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10**MAX_BYTES_DIGITS else None
+    return to_int(value) if isinstance(value, str) else None
 
 
 def split_url(url: str) -> tuple[str, str | None]:
@@ -165,3 +245,16 @@ def normalise_host(hostport: str) -> str:
 
 
 LineFilter = Callable[[str], bool]
+
+
+MAX_TEXT_CHARS = 256  # the store's user and department columns hold 256 characters
+# C0/C1 controls (NUL included), DEL and lone surrogates: a store may refuse them and a
+# terminal may act on them.
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_text(value: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Log text fit for reports and the store: no control characters, at most ``limit``
+    characters (a cut value ends with "…")."""
+    text = _UNPRINTABLE.sub("", value[: limit * 4])
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,10 +7,14 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 from ramparts.discovery.parsers.record import (
+    BAD_TIME,
+    EARLIEST_TS,
+    MAX_BYTES_DIGITS,
     LogRecord,
     ParseContext,
     ParseStats,
     split_url,
+    to_float,
     to_int,
 )
 
@@ -63,6 +67,8 @@ class SquidNativeParser:
     ) -> Iterator[LogRecord]:
         hosts: dict[str, str] = {}  # "scheme://host:port" -> host; hosts repeat a lot
         count = good = 0
+        latest = ctx.latest_ts
+        digits = MAX_BYTES_DIGITS
         try:
             for line in lines:
                 count += 1
@@ -96,7 +102,7 @@ class SquidNativeParser:
                             host,
                             path,
                             None,
-                            int(size) if size.isdecimal() else None,
+                            int(size) if size.isdecimal() and len(size) <= digits else None,
                             method,
                         )
                     else:
@@ -105,6 +111,10 @@ class SquidNativeParser:
                     record = None
                 if record is None:
                     stats.broken_line(line, "not a Squid native line", stats.lines + count)
+                    continue
+                ts = record.ts
+                if ts is None or not EARLIEST_TS <= ts <= latest:  # NaN fails both tests
+                    stats.broken_line(line, BAD_TIME, stats.lines + count)
                     continue
                 good += 1
                 yield record
@@ -120,6 +130,9 @@ class SquidNativeParser:
         if index is None:
             return None
         counts = parts[5:index]
+        when = to_float(parts[0])
+        if when is None:
+            return None
         host, path = split_url(parts[index + 1])
         if not host:
             return None
@@ -130,7 +143,7 @@ class SquidNativeParser:
             user_at += 1
         user = parts[user_at] if user_at < len(parts) else "-"
         return LogRecord(
-            float(parts[0]),
+            when,
             parts[2],
             "" if user == "-" else user,
             host,
@@ -169,6 +182,9 @@ class SquidCommonParser:
             ts = self._time(found["time"]) if found else None
             if found is None or ts is None:
                 stats.broken_line(line, "not a common/combined log line", stats.lines)
+                continue
+            if ctx.bad_time(ts):
+                stats.broken_line(line, BAD_TIME, stats.lines)
                 continue
             host, path = split_url(found["url"])
             if not host:

@@ -11,12 +11,14 @@ from typing import Any
 import orjson
 
 from ramparts.discovery.parsers.record import (
+    BAD_TIME,
     LogRecord,
     ParseContext,
     ParseStats,
+    byte_count,
     normalise_host,
     split_url,
-    to_int,
+    to_float,
 )
 
 FIELDS = ("ts", "client", "user", "department", "host", "url", "path", "bytes_up", "bytes_down")
@@ -33,20 +35,24 @@ _time_cache: dict[str, float | None] = {}
 
 
 def parse_time(value: Any) -> float | None:
-    """Epoch seconds from epoch s/ms numbers or the usual text formats (UTC when naive)."""
-    if isinstance(value, int | float):
-        return float(value) / 1000.0 if value > 1e11 else float(value)
+    """Epoch seconds from epoch s/ms numbers or the usual text formats (UTC when naive).
+
+    May be infinite, NaN or absurd: callers check with :meth:`ParseContext.bad_time`.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = to_float(value)
+        return number / 1000.0 if number is not None and number > 1e11 else number
     text = str(value).strip()
-    if not text:
+    if not text or len(text) > 64:  # no time is that long; keeps the cache small
         return None
     cached = _time_cache.get(text, -1.0)
     if cached != -1.0:
         return cached
     result: float | None = None
-    try:
-        number = float(text)
+    number = to_float(text)
+    if number is not None:
         result = number / 1000.0 if number > 1e11 else number
-    except ValueError:
+    else:
         iso = text.replace("Z", "+00:00")
         for fmt in _TIME_FORMATS:
             try:
@@ -83,17 +89,11 @@ def record_from_row(row: Mapping[str, Any], ctx: ParseContext) -> LogRecord | No
         _clean_user(row.get("user")),
         host,
         path,
-        _bytes(row.get("bytes_up")),
-        _bytes(row.get("bytes_down")),
+        byte_count(row.get("bytes_up")),
+        byte_count(row.get("bytes_down")),
         str(row.get("method") or ""),
         str(row.get("department") or ""),
     )
-
-
-def _bytes(value: Any) -> int | None:
-    if isinstance(value, int):
-        return value
-    return to_int(str(value)) if value is not None else None
 
 
 def _clean_user(value: Any) -> str:
@@ -140,6 +140,9 @@ class MappedParser:
             record = record_from_row(row, ctx) if isinstance(row, dict) else None
             if record is None:
                 stats.broken_line(line, f"{self.name} line without a usable host", stats.lines)
+                continue
+            if ctx.bad_time(record.ts):
+                stats.broken_line(line, BAD_TIME, stats.lines)
                 continue
             stats.records += 1
             yield record

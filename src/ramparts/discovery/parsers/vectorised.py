@@ -9,7 +9,15 @@ from typing import Any
 
 import polars as pl
 
-from ramparts.discovery.parsers.record import LogRecord, Prefilter, SkippedRows, normalise_host
+from ramparts.discovery.parsers.record import (
+    EARLIEST_TS,
+    MAX_BYTES_DIGITS,
+    LogRecord,
+    Prefilter,
+    SkippedRows,
+    normalise_host,
+    to_int,
+)
 
 BATCH_LINES = 65_536
 HTTP_COLUMNS = ("ts", "id.orig_h", "method", "host", "uri", "request_body_len",
@@ -24,11 +32,13 @@ def http_batch(
     sep: str,
     prefilter: Prefilter,
     host_cache: dict[str, tuple[str, bool]],
+    latest_ts: float,
 ) -> tuple[SkippedRows, list[LogRecord], list[str]]:
     """(counts for dropped rows, records for candidate rows, lines for the slow path).
 
     Lines without a Host go back to the line-by-line path, which falls back to the
-    server address; so do all lines of a batch polars cannot read.
+    server address; so do lines with an impossible time (there they are broken lines),
+    and all lines of a batch polars cannot read.
     """
     # polars returns selected columns in file order: name them in that order.
     by_position = sorted((index[name], name) for name in HTTP_COLUMNS)
@@ -46,7 +56,11 @@ def http_batch(
     if frame.height != len(lines):
         return _empty(), [], lines
     frame.columns = [name for _, name in by_position]
-    frame = frame.select(HTTP_COLUMNS).with_row_index("i")
+    frame = (
+        frame.select(HTTP_COLUMNS)
+        .with_row_index("i")
+        .with_columns(pl.col("ts").cast(pl.Float64, strict=False).alias("t"))
+    )
     # Rows without a usable host go back to the line-by-line path (server address
     # fallback, or a broken line), before any --since filtering, exactly like it.
     if len(host_cache) > 200_000:
@@ -57,11 +71,11 @@ def http_batch(
             name = normalise_host(raw)
             host_cache[raw] = (name, bool(name) and prefilter.candidate(name))
     named = [h for h in batch_hosts if host_cache[h][0]]
-    usable = pl.col("host").is_in(named).fill_null(False)
+    # NaN is not between any bounds; infinities are outside them.
+    good_time = pl.col("t").is_null() | pl.col("t").is_between(EARLIEST_TS, latest_ts)
+    usable = (pl.col("host").is_in(named) & good_time).fill_null(False)
     slow = [lines[i] for i in frame.filter(~usable).get_column("i").to_list()]
-    frame = frame.filter(usable).with_columns(
-        pl.col("ts").cast(pl.Float64, strict=False).alias("t")
-    )
+    frame = frame.filter(usable)
     before = 0
     if prefilter.since is not None:
         late = pl.col("t").is_null() | (pl.col("t") >= prefilter.since)
@@ -83,8 +97,8 @@ def _record(row: tuple[Any, ...], host_cache: dict[str, tuple[str, bool]]) -> Lo
         "" if user in _UNSET or user is None else user,
         host_cache[host][0],
         "/" if uri in _UNSET or uri is None else uri,
-        int(up) if up and up.isdecimal() else None,
-        int(down) if down and down.isdecimal() else None,
+        to_int(up) if up else None,
+        to_int(down) if down else None,
         "" if method in _UNSET or method is None else method,
     )
 
@@ -94,7 +108,8 @@ def _present(column: str) -> pl.Expr:
 
 
 def _digits(column: str) -> pl.Expr:
-    return pl.col(column).str.contains(r"^\d+$").fill_null(False).sum()
+    # Same rule as to_int: digits only, at most MAX_BYTES_DIGITS of them.
+    return pl.col(column).str.contains(rf"^\d{{1,{MAX_BYTES_DIGITS}}}$").fill_null(False).sum()
 
 
 def _counts(frame: pl.DataFrame, before: int) -> SkippedRows:

@@ -7,6 +7,7 @@ name a host only when a DNS answer for that IP was seen earlier in the same run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Generator, Iterable, Iterator
 from operator import itemgetter
 from typing import Any
@@ -14,12 +15,16 @@ from typing import Any
 import orjson
 
 from ramparts.discovery.parsers.record import (
+    BAD_TIME,
+    EARLIEST_TS,
     LogRecord,
     ParseContext,
     ParseStats,
     SkippedRows,
+    byte_count,
     normalise_host,
     records_by_line,
+    to_float,
     to_int,
 )
 
@@ -30,25 +35,11 @@ try:  # polars is the fast path; without it every line goes through Python
 except ImportError:  # pragma: no cover - polars is a pinned dependency
     vectorised = False
     BATCH_LINES = 0
+BATCH_CHARS = 32 * 1024 * 1024  # a batch of long lines is flushed early: memory stays flat
 
 _HOST_CACHE: dict[str, tuple[str, bool]] = {}
 
 _UNSET = frozenset({"-", "(empty)", ""})
-
-
-def _num(value: Any) -> int | None:
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str):
-        return to_int(value)
-    return None
-
-
-def _ts(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _kind(fields: Iterable[str]) -> str | None:
@@ -72,7 +63,7 @@ def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
         return value if isinstance(value, str) else ""
 
     client = get("id.orig_h")
-    ts = _ts(raw("ts"))
+    ts = to_float(raw("ts"))
     responder = get("id.resp_h")
     if kind == "http":
         # No Host header: fall back to the server address (named if DNS resolved it).
@@ -85,8 +76,8 @@ def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
             get("username"),
             host,
             get("uri") or "/",
-            _num(raw("request_body_len")),
-            _num(raw("response_body_len")),
+            byte_count(raw("request_body_len")),
+            byte_count(raw("response_body_len")),
             get("method"),
         )
     if kind == "dns":
@@ -107,9 +98,8 @@ def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
     host = ctx.resolved.get(responder, responder)
     if not host:
         return None
-    return LogRecord(
-        ts, client, "", host, None, _num(raw("orig_bytes")), _num(raw("resp_bytes")), "CONN"
-    )
+    up, down = byte_count(raw("orig_bytes")), byte_count(raw("resp_bytes"))
+    return LogRecord(ts, client, "", host, None, up, down, "CONN")
 
 
 class ZeekTsvParser:
@@ -125,10 +115,13 @@ class ZeekTsvParser:
         row = _TsvRow(index)
         kind: str | None = None
         sep = "\t"
+        sep_ok = True  # False after a #separator header that cannot be read
+        latest = ctx.latest_ts
         http: itemgetter[list[str]] | None = None  # picks the http fast-path columns
         host_at = 0
         hosts: dict[str, str] = {}
         batch: list[str] = []  # data lines waiting for the vectorised path
+        batch_chars = 0
         batched = False
         count = good = 0
         try:
@@ -140,9 +133,23 @@ class ZeekTsvParser:
                 if line.startswith("#") or (not index and _bare_header(line)):
                     if batch:
                         good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                        batch_chars = 0
                     if line.startswith("#separator"):
-                        sep = _unescape(line.split(" ", 1)[1]) if " " in line else "\t"
+                        found = _separator(line.split(" ", 1)[1]) if " " in line else "\t"
+                        sep_ok = found is not None
+                        sep = found or "\t"
+                        if not sep_ok:
+                            # Its data cannot be split: every line until a good header is broken.
+                            index, kind, http, batched = {}, None, None, False
+                            reason = "zeek #separator header that cannot be read"
+                            stats.broken_line(line, reason, stats.lines + count)
+                    elif line.startswith("#fields") and not sep_ok:
+                        stats.broken_line(
+                            line, "zeek #fields header after a bad #separator", stats.lines + count
+                        )
                     elif line.startswith("#fields") or not line.startswith("#"):
+                        if not line.startswith("#"):  # a bare header is tab-separated
+                            sep, sep_ok = "\t", True
                         names = line.split(sep)[1:] if line.startswith("#") else line.split("\t")
                         index = {name: i for i, name in enumerate(names)}
                         row = _TsvRow(index)
@@ -163,8 +170,10 @@ class ZeekTsvParser:
                         )
                         continue
                     batch.append(line)
-                    if len(batch) >= BATCH_LINES:
+                    batch_chars += len(line)
+                    if len(batch) >= BATCH_LINES or batch_chars >= BATCH_CHARS:
                         good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                        batch_chars = 0
                     continue
                 parts = line.split(sep)
                 if len(parts) != len(index):
@@ -180,13 +189,17 @@ class ZeekTsvParser:
                         when: float | None = float(ts)
                     except ValueError:
                         when = None
+                    if when is not None and not EARLIEST_TS <= when <= latest:  # NaN too
+                        stats.broken_line(line, BAD_TIME, stats.lines + count)
+                        continue
                     name = hosts.get(host)
                     if name is None:
                         name = hosts[host] = normalise_host(host)
                         if len(hosts) > 100_000:
                             hosts.clear()
                     if not name:
-                        stats.broken_line(line, "zeek http line without a host or address")
+                        reason = "zeek http line without a host or address"
+                        stats.broken_line(line, reason, stats.lines + count)
                         continue
                     record = LogRecord(
                         when,
@@ -204,6 +217,9 @@ class ZeekTsvParser:
                 if record is None:
                     reason = f"zeek {kind} line without a host or address"
                     stats.broken_line(line, reason, stats.lines + count)
+                    continue
+                if ctx.bad_time(record.ts):
+                    stats.broken_line(line, BAD_TIME, stats.lines + count)
                     continue
                 good += 1
                 yield record
@@ -226,7 +242,9 @@ class ZeekTsvParser:
         """Yield what one batch holds; return how many good records it had."""
         assert ctx.prefilter is not None
         assert kind is not None
-        skipped, records, slow = http_batch(batch, index, sep, ctx.prefilter, _HOST_CACHE)
+        skipped, records, slow = http_batch(
+            batch, index, sep, ctx.prefilter, _HOST_CACHE, ctx.latest_ts
+        )
         batch.clear()
         good = skipped.records + skipped.before_since + len(records)
         if skipped.records or skipped.before_since:
@@ -237,6 +255,9 @@ class ZeekTsvParser:
             record = build_record(kind, row.get, ctx)
             if record is None:
                 stats.broken_line(line, f"zeek {kind} line without a host or address")
+                continue
+            if ctx.bad_time(record.ts):
+                stats.broken_line(line, BAD_TIME)
                 continue
             good += 1
             yield record
@@ -270,6 +291,7 @@ class ZeekJsonParser:
             stats,
             lambda line: _json_record(line, ctx),
             "not a Zeek http/dns/ssl/conn JSON record",
+            ctx,
         )
 
 
@@ -318,5 +340,13 @@ def _json(line: str) -> dict[str, Any] | None:
     return obj if isinstance(obj, dict) else None
 
 
-def _unescape(value: str) -> str:
-    return value.encode("utf-8").decode("unicode_escape") if "\\x" in value else value
+_SEPARATOR = re.compile(r"(?:\\x[0-9a-fA-F]{2}|[^\\])+")
+_HEX_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
+
+
+def _separator(value: str) -> str | None:
+    """The separator a ``#separator`` header names (``\\x09`` escapes or plain text);
+    None when it is empty or holds a bad escape."""
+    if len(value) > 16 or not _SEPARATOR.fullmatch(value):
+        return None
+    return _HEX_ESCAPE.sub(lambda m: chr(int(m[1], 16)), value)

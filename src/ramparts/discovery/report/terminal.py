@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from ramparts.discovery.analysis import human_bytes
@@ -28,15 +29,19 @@ def print_summary(report: dict[str, Any], console: Console | None = None, top: i
         findings.add_column("severity")
         findings.add_column("finding", overflow="fold")
         for f in report["findings"]:
-            findings.add_row(f"[{_LEVEL_STYLE[f['severity']]}]{f['severity']}[/]", f["message"])
+            severity = f["severity"]
+            style = _LEVEL_STYLE.get(severity, "yellow")
+            findings.add_row(f"[{style}]{escape(severity)}[/]", escape(f["message"]))
         console.print(findings)
     else:
         console.print("No findings.")
+    # Every value from the report is escaped: names and messages can come from log lines
+    # (user names) or an overlay, and must never be read as Rich markup.
     for note in report["coverage"]["notes"]:
-        console.print(f"[dim]coverage:[/dim] {note}")
+        console.print(f"[dim]coverage:[/dim] {escape(note)}")
     for fmt in report["coverage"]["formats"]:
         for note in fmt["notes"]:
-            console.print(f"[dim]coverage:[/dim] {note}")
+            console.print(f"[dim]coverage:[/dim] {escape(note)}")
 
 
 def _services_table(rows: list[dict[str, Any]]) -> Table:
@@ -65,10 +70,10 @@ def _services_table(rows: list[dict[str, Any]]) -> Table:
             else human_bytes(r["bytes_up"])
         )
         table.add_row(
-            r["name"],
-            r["category"],
-            f"[{_STATUS_STYLE.get(r['status'], 'yellow')}]{r['status']}[/]",
-            f"[{_LEVEL_STYLE[r['risk_level']]}]{r['risk_score']}[/]",
+            escape(r["name"]),
+            escape(r["category"]),
+            f"[{_STATUS_STYLE.get(r['status'], 'yellow')}]{escape(r['status'])}[/]",
+            f"[{_LEVEL_STYLE.get(r['risk_level'], 'yellow')}]{r['risk_score']}[/]",
             str(r["users"]),
             f"{r['requests']:,}",
             str(r["active_days"]),
