@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, delete, select, update
 
 from ramparts.audit.trail import export_records, import_spill, verify_trail
 from ramparts.audit.writer import AuditEvent, AuditWriter, write_batch
 from ramparts.store.db import create_store_engine, migrate, session_factory
 from ramparts.store.models import AuditHead, AuditRecord
-from support.databases import database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path) as url:
-        store = create_store_engine(url)
-        migrate(store)
-        yield store
-        store.dispose()
 
 
 def events(tenant: str, count: int) -> list[AuditEvent]:

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import pytest
 from sqlalchemy import Engine, func, select
 
 from ramparts.audit.trail import import_spill, verify_trail
 from ramparts.audit.writer import AuditEvent, write_batch
-from ramparts.store.db import create_store_engine, migrate, session_factory
+from ramparts.store.db import session_factory
 from ramparts.store.models import AuditRecord
-from support.databases import database
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path) as url:
-        store = create_store_engine(url)
-        migrate(store)
-        yield store
-        store.dispose()
 
 
 def event(request_id: str) -> AuditEvent:

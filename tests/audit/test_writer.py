@@ -4,34 +4,21 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 from sqlalchemy import Engine, select
 
 from ramparts.audit.chain import GENESIS, HASHED_FIELDS, _canonical_value, record_hash
 from ramparts.audit.writer import AuditEvent, write_batch
-from ramparts.store.db import create_store_engine, migrate, session_factory
+from ramparts.store.db import session_factory
 from ramparts.store.models import AuditHead, AuditRecord
-from support.databases import database
 
 GUARDRAILS = {
     "policy": {"source": "builtin", "version": None, "mode": "enforce"},
     "input": {"verdict": "redact", "findings": [{"score": 0.95, "kind": "email"}], "z": "é"},
 }
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    with database(request.param, tmp_path) as url:
-        store = create_store_engine(url)
-        migrate(store)
-        yield store
-        store.dispose()
 
 
 def event(n: int, tenant: str | None) -> AuditEvent:

@@ -10,12 +10,12 @@ _PROBE = """
 import sys
 from starlette.testclient import TestClient
 from ramparts.config import load_settings
-from ramparts.detectors.pii import gazetteer, location, _tokens
+from ramparts.detectors.pii import gazetteer, _location_context, _tokens
 from ramparts.gateway.app import create_app
 
 settings = load_settings(environ={}, overrides={"data_dir": sys.argv[1]})
 built = lambda: [f.cache_info().currsize for f in (
-    gazetteer.word_classes, location._one_word_places, _tokens._run_listed)]
+    gazetteer.word_classes, _location_context.tables, _tokens._run_listed)]
 before = built()
 with TestClient(create_app(settings)):
     print(before, built())

@@ -4,6 +4,8 @@ No ``from __future__ import annotations`` here: FastAPI must see the admin depen
 passed to :func:`register` as a real annotation, not a string it cannot resolve.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +42,15 @@ class VersionConflictError(GatewayError):
     openai_type = "conflict_error"
     anthropic_type = "invalid_request_error"
     code = "version_conflict"
+
+
+@contextmanager
+def _stale_as_conflict() -> Iterator[None]:
+    """A change based on a version that is no longer the newest: 409 version_conflict."""
+    try:
+        yield
+    except StaleVersionError as exc:
+        raise VersionConflictError(str(exc)) from None
 
 
 class RollbackIn(BaseModel):
@@ -108,7 +119,7 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
         )
         if problems:
             raise InvalidRequestError("; ".join(problems), code="invalid_policy")
-        try:
+        with _stale_as_conflict():
             stored = store(request).save(
                 tenant_id,
                 body.text,
@@ -116,8 +127,6 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
                 comment=body.comment,
                 expected_version=body.expected_version,
             )
-        except StaleVersionError as exc:
-            raise VersionConflictError(str(exc)) from None
         forget(request, tenant_id)
         return _out(stored)
 
@@ -130,14 +139,12 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
         request: Request, admin: admin_dependency, tenant: str, body: RollbackIn
     ) -> Any:
         tenant_id = scope_tenant(request, admin, tenant)
-        try:
+        with _stale_as_conflict():
             stored = store(request).rollback(
                 tenant_id,
                 body.version,
                 author=f"admin-key:{admin.admin_key_id}",
                 expected_version=body.expected_version,
             )
-        except StaleVersionError as exc:
-            raise VersionConflictError(str(exc)) from None
         forget(request, tenant_id)
         return _out(stored)

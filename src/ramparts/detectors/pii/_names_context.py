@@ -45,17 +45,32 @@ WINDOW = 24  # characters before a name searched for a title or cue
 class Cues:
     """A fixed set of cue words, tested as whole words at the end of a window."""
 
-    __slots__ = ("by_length", "words")
+    __slots__ = ("by_length", "tails", "words")
 
     def __init__(self, words: tuple[str, ...]) -> None:
+        if min(len(word) for word in words) < 2:
+            raise ValueError("cue words have two characters or more")
         self.words = words
+        # The last two characters of every word: one set lookup rules out most windows.
+        self.tails = frozenset(word[-2:] for word in words)
         sizes = sorted({len(word) for word in words})
         self.by_length = tuple(
             (size, frozenset(w for w in words if len(w) == size)) for size in sizes
         )
 
+    def suffix(self, lowered: str, low: int, high: int) -> bool:
+        """Whether ``lowered[low:high]`` ends with one of the words, whole or not
+        (``endswith``: a superset of :meth:`ends`, for bounds)."""
+        return (
+            high - low >= 2
+            and lowered[high - 2 : high] in self.tails
+            and lowered.endswith(self.words, low, high)
+        )
+
     def ends(self, lowered: str, low: int, high: int) -> bool:
         """Whether ``lowered[low:high]`` ends with one of the words as a whole word."""
+        if high - low < 2 or lowered[high - 2 : high] not in self.tails:
+            return False
         if not lowered.endswith(self.words, low, high):
             return False
         # One slice and set lookup per word length, not one test per word.

@@ -10,15 +10,19 @@ from __future__ import annotations
 import bisect
 import re
 
-from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
+from ramparts.detectors.base import (
+    Detector,
+    Finding,
+    ScanContext,
+    Sensitivity,
+    lowered_text,
+    new_finding,
+)
 from ramparts.detectors.pii import gazetteer
 from ramparts.detectors.pii._names_context import (
-    CUES,
     PLACE,
     STRONG,
-    STRONG_CUES,
     TITLE,
-    TITLE_CUES,
     VERB_AFTER,
     WEAK,
     WINDOW,
@@ -91,6 +95,11 @@ def _final_score(score: float, layout: float, verb_after: bool, place_word: bool
     return min(round(score, 2), 0.95)
 
 
+# The cues' last two characters, tested before calling them: most windows end otherwise.
+# (A slice reaching before the window only lets more through to the exact test.)
+_STRONG_TAILS, _TITLE_TAILS = STRONG.tails, TITLE.tails
+_WEAK_TAILS, _PLACE_TAILS = WEAK.tails, PLACE.tails
+
 # base_score of one word
 _LONE_BASE = {"first": 0.6, "given": _LONE_GIVEN, "last": 0.35, "unknown": 0.15}
 
@@ -127,12 +136,12 @@ def _lone_word_hopeless(
     cue_end = high
     while cue_end > low and window[cue_end - 1] in " \t\n,:":
         cue_end -= 1
-    if window.endswith(STRONG_CUES, low, cue_end):
+    if window[cue_end - 2 : cue_end] in _STRONG_TAILS and STRONG.suffix(window, low, cue_end):
         return False  # a strong cue (as a bare suffix: a superset) can lift any word
     title_end = high
     while title_end > low and window[title_end - 1] in " \t.":
         title_end -= 1
-    if window.endswith(TITLE_CUES, low, title_end):
+    if window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.suffix(window, low, title_end):
         return False  # and so can a title
     # Layout counts only at a line start or before "'s".
     layout_possible = (
@@ -143,7 +152,8 @@ def _lone_word_hopeless(
     )
     if not layout_possible and base + 0.3 < floor - 0.02:
         return True  # even a weak cue and a verb after it leave it short
-    best = min(base + 0.15, 0.9) if window.endswith(CUES, low, cue_end) else base
+    weak = window[cue_end - 2 : cue_end] in _WEAK_TAILS and WEAK.suffix(window, low, cue_end)
+    best = min(base + 0.15, 0.9) if weak else base
     verb_after = VERB_AFTER.match(text, end) is not None
     layout = layout_bonus(text, start, end, 1) if layout_possible else 0.0
     if best + (0.15 if verb_after else 0.0) + layout < floor - 0.02:
@@ -221,7 +231,7 @@ def _names_a_non_person(words: list[str]) -> bool:
     """Whether the words alone say organisation, street or place."""
     not_person = gazetteer.NOT_PERSON_WORDS
     for word in words:
-        lowered = word.lower().rstrip(".")
+        lowered = word.lower()  # run words hold no dot (see _tokens): nothing to strip
         if lowered in not_person or (
             lowered[-2:] in _STREET_TAILS and lowered.endswith(_STREET_ENDINGS)
         ):
@@ -447,11 +457,14 @@ class PersonNameDetector(Detector):
                 names.update(words)
         added: list[tuple[int, int, float, str]] = []
         left: list[tuple[int, int]] = []
-        for start, end in candidates:
-            if names and text[start:end] in names and not _is_title(text[start:end]):
-                added.append((start, end, _REPEAT_SCORE, "repeats a word of a full name"))
-            else:
-                left.append((start, end))
+        if not names:
+            left = candidates  # the usual case: no confident full name to repeat
+        else:
+            for start, end in candidates:
+                if text[start:end] in names and not _is_title(text[start:end]):
+                    added.append((start, end, _REPEAT_SCORE, "repeats a word of a full name"))
+                else:
+                    left.append((start, end))
         # A list is resolved from its found names outwards, a few steps at most.
         frontier = [(f.start, f.end) for f in found if f.score >= _ANCHOR_SCORE]
         frontier += [(start, end) for start, end, _, _ in added]
@@ -497,7 +510,7 @@ class PersonNameDetector(Detector):
         if "caps" in segment:
             return None
         start, end = run[first][0], run[last - 1][1]
-        base = base_score(segment)
+        base = _LONE_BASE.get(segment[0], 0.15) if last - first == 1 else base_score(segment)
         # window_before, strip_end and layout_bonus's usual case inlined: this runs for
         # most names.
         if lowered is None:
@@ -512,9 +525,15 @@ class PersonNameDetector(Detector):
             title_end = high
             while title_end > low and window[title_end - 1] in " \t.":
                 title_end -= 1
-            titled = TITLE.ends(window, low, title_end)
+            titled = window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.ends(
+                window, low, title_end
+            )
         # A title overrides the cues and a strong cue a weak one: test only what can count.
-        strongly_cued = not titled and STRONG.ends(window, low, cue_end)
+        strongly_cued = (
+            not titled
+            and window[cue_end - 2 : cue_end] in _STRONG_TAILS
+            and STRONG.ends(window, low, cue_end)
+        )
         if (
             start == 0
             or text[start - 1] == "\n"
@@ -532,27 +551,39 @@ class PersonNameDetector(Detector):
         else:
             weak_best = min(base + 0.15, 0.9)  # the best a weak cue can do
             # Scores only grow with their inputs; a lone word was bounded in scan.
-            if len(run) > 1 and _final_score(weak_best, layout, verb_after, False) < floor:
-                return None
-            score = weak_best if WEAK.ends(window, low, cue_end) else base
+            # _final_score(weak_best, layout, verb_after, False) inlined: it runs for most runs.
+            if len(run) > 1:
+                best = round(weak_best + layout, 2)
+                if verb_after:
+                    best += 0.15
+                if min(round(best, 2), 0.95) < floor:
+                    return None
+            weak = window[cue_end - 2 : cue_end] in _WEAK_TAILS and WEAK.ends(window, low, cue_end)
+            score = weak_best if weak else base
         place_end = high
         while place_end > low and window[place_end - 1] in " \t":
             place_end -= 1
-        if PLACE.ends(window, low, place_end):
+        if window[place_end - 2 : place_end] in _PLACE_TAILS and PLACE.ends(window, low, place_end):
             score -= 0.25  # "in", "at", "near": a place more likely
         place_word = last - first == 1 and _place_first(
             text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
         )
-        score = _final_score(score, layout, verb_after, place_word)
+        # _final_score, inlined
+        score = round(score + layout, 2)
+        if verb_after:
+            score += 0.15
+        if place_word:
+            score -= 0.15
+        score = min(round(score, 2), 0.95)
         if score < floor or _not_a_person(text, words[first : last + 1], end):
             return None
-        return self.finding(
-            context,
-            text,
+        return new_finding(  # self.finding, without its keyword-argument layer
+            self.name,
+            "person",
             start,
             end,
-            kind="person",
-            score=score,
-            explanation="capitalised words matching name gazetteers and context",
-            sensitivity=Sensitivity.CONFIDENTIAL,
+            score,
+            "capitalised words matching name gazetteers and context",
+            Sensitivity.CONFIDENTIAL,
+            context.fingerprint(text[start:end]),
         )
