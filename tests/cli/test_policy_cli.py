@@ -134,3 +134,14 @@ def test_policy_test_and_history_show_markup_as_written(run: Run, tmp_path: Path
     run("tenants", "create", "acme")
     run("policy", "set", str(policy), "--tenant", "acme", "--comment", "[/bold] fix")
     assert "[/bold] fix" in run("policy", "history", "--tenant", "acme").stdout
+
+
+def test_lint_prints_keys_and_paths_with_markup_as_written(run: Run, tmp_path: Path) -> None:
+    for key in ("[/oops]", "[link=https://evil.example/x]click[/link]"):
+        policy = tmp_path / "[x].yaml"
+        policy.write_text(f'"{key}": 1\n')
+        result = run("policy", "lint", str(policy), expect=1)
+        assert key in result.stderr.replace("\n", "")
+    good = tmp_path / "[ok].yaml"
+    good.write_text(GOOD)
+    assert "[ok].yaml" in run("policy", "lint", str(good)).stdout

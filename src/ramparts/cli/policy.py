@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ramparts.cli.common import (
@@ -57,11 +58,11 @@ def lint(
         except ConfigError as exc:
             problems = [str(exc)]
         for problem in problems:
-            err_console.print(f"[red]✗[/] {problem}", highlight=False, soft_wrap=True)
+            err_console.print(f"[red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
         if problems:
             failed = True
         else:
-            console.print(f"[green]✓[/] {path}", highlight=False)
+            console.print(f"[green]✓[/] {escape(str(path))}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -133,7 +134,7 @@ def try_prompts(
         for result in results:
             typer.echo(json.dumps(result.as_dict()))
         return
-    table = Table(title=f"{file} on {len(results)} prompts")
+    table = Table(title=plain(f"{file} on {len(results)} prompts"))
     for column in ("#", "verdict", "model", "rules", "findings", "what would be sent"):
         table.add_column(column, overflow="fold")
     for result in results:
@@ -200,7 +201,7 @@ def show(
 @policy.command("history")
 def history(tenant: TenantOption, config: ConfigOption = None) -> None:
     store, tenant_id = _tenant_id(config, tenant)
-    table = Table(title=f"Policy history of {tenant}")
+    table = Table(title=plain(f"Policy history of {tenant}"))
     for column in ("version", "when", "author", "comment"):
         table.add_column(column)
     for stored in store.history(tenant_id):

@@ -18,7 +18,12 @@ from typing import Any
 from ramparts.detectors.base import Finding, Sensitivity, new_finding
 from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
-from ramparts.detectors.output.links import _IMAGE_REFERENCE, _REFERENCE
+from ramparts.detectors.output.links import (
+    LABEL_REACH,
+    REFERENCE,
+    image_reference_labels,
+    reference_label,
+)
 from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import (
     ChatRequest,
@@ -381,20 +386,25 @@ def output_violations(
 # before the rescan's start would be missed, so each rescan starts at the earliest
 # markdown/HTML construct still open (its text so far is a prefix of something the
 # output detectors match), and at least ``_CONTEXT_FLOOR`` chars back for the short
-# patterns (credentials, javascript: URLs). Widest match: a 500-char label or 4096-char
-# attributes plus a 4096-char URL (links.py); beyond that a construct cannot match.
-_MAX_CONSTRUCT = 500 + 4096 + 64
+# patterns (credentials, javascript: URLs). Widest match: a 999-char label or 4096-char
+# attributes, up to 513 spaces and a 4096-char URL (links.py); beyond that a construct
+# cannot match.
+_MAX_CONSTRUCT = 999 + 2 * 256 + 4096 + 64
 _CONTEXT_FLOOR = 256
 # Only the tags whose attributes the link detector reads can grow long; any other
 # "<" (``a<b`` in prose, ``i<n`` in code) holds nothing back.
-_LONG_TAGS = ("img", "a", "iframe", "source", "video", "audio", "link", "script", "embed", "object")
+_LONG_TAGS = (
+    "img", "a", "iframe", "source", "video", "audio", "link", "script", "embed", "object",
+    "input", "image",
+)  # fmt: skip
 _TAG_PREFIXES = sorted({tag[:k] for tag in _LONG_TAGS for k in range(len(tag))}, key=len)
+_OPEN_GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"  # a prefix of links.GAP
 _OPEN_CONSTRUCT = re.compile(
-    r"!?\[[^\[\]\n]{0,500}+"
-    r"(?:\](?:\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+"  # [label](url
-    r"|\[[^\[\]\n]{0,200}+"  # ![alt][ref
-    r"|:[ \t]{0,8}+(?:\n[ \t]{0,8}+)?<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
-    r"|\]\(\s{0,4}+<?[^\s()<>\[\]]{0,4096}+\Z"  # ](url of a label it cannot read
+    r"!?\[[^\[\]\n]{0,999}+"
+    r"(?:\](?:\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+"  # [label](url
+    r"|\[[^\[\]\n]{0,999}+"  # ![alt][ref
+    r"|:[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
+    r"|\]\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+\Z"  # ](url of a label it cannot read
     r"|(?i:<(?:(?:" + "|".join(_LONG_TAGS) + r")\b[^<>]{0,4200}+"  # <img src=...
     r"|(?:" + "|".join(reversed(_TAG_PREFIXES)) + r")))\Z"  # "<", "<i", "<im"... at the end
 )
@@ -473,11 +483,11 @@ class StreamOutputGuard:
         """Earlier image labels and definitions, as lines to put in front of a rescan."""
         if "]" not in text:
             return ""
-        labels = {m.group("label").lower() for m in _IMAGE_REFERENCE.finditer(text)}
+        labels = image_reference_labels(text)
         prefix = [self._definitions[k] for k in labels if k in self._definitions]
         if "]:" in text:
-            for m in _REFERENCE.finditer(text):
-                label = m.group("label").lower()
+            for m in REFERENCE.finditer(text):
+                label = reference_label(m.group("label"))
                 if label in self._image_labels:
                     prefix.append(f"![][{m.group('label')}]")
                 if label in self._definitions or len(self._definitions) < _MAX_REFERENCES:
@@ -500,6 +510,11 @@ class StreamOutputGuard:
         (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
         partial host."""
         start = self._next_start
+        destination = self._text.find("](", start, end)
+        if destination >= 0:
+            # A destination whose label the link detector cannot read looks back
+            # LABEL_REACH chars for its "![": give it the same view as the whole answer.
+            start = max(0, min(start, destination - LABEL_REACH - 2))
         text = self._text[start:end]
         findings = self._engine.scan(self._references(text) + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)

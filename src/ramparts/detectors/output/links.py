@@ -17,34 +17,57 @@ from urllib.parse import parse_qsl, urlsplit
 import tldextract
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.output.urls import external_host, html_attribute, markdown_destination
 from ramparts.detectors.secrets.options import string_set
 
 # ![alt](url "title"), [text](url), <img src="url">, <a href="url">, [ref]: url
 # Classes exclude the brackets that open the next attempt, so attempts never
 # overlap and a scan stays linear even on "[[[[" or "](](](" floods.
+# Between "](" and the URL CommonMark allows spaces and tabs with one line break.
+_GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"
 _MARKDOWN = re.compile(
-    r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(\s{0,4}<?(?P<url>[^\s()<>\[\]]{1,4096}+)"
+    r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(" + _GAP + r"<?(?P<url>[^\s()<>\[\]]{1,4096}+)"
 )
 # Every link destination, whatever its label: CommonMark labels may nest brackets
 # (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines, and a renderer
 # still shows an image. Destinations ``_MARKDOWN`` did not explain are judged by this.
-_DESTINATION = re.compile(r"\]\(\s{0,4}<?(?P<url>[^\s()<>\[\]]{1,4096}+)")
-_LABEL_REACH = 600  # how far back an unexplained destination looks for its "![" or "["
+_DESTINATION = re.compile(r"\]\(" + _GAP + r"<?(?P<url>[^\s()<>\[\]]{1,4096}+)")
+LABEL_REACH = 600  # how far back an unexplained destination looks for its "![" or "["
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Unanchored: a definition may sit in a block quote or list item (``> [r]: url``),
 # and its destination may follow on the next line.
-_REFERENCE = re.compile(
-    r"\[(?P<label>[^\[\]\n]{1,200}+)\]:[ \t]{0,8}+(?:\n[ \t]{0,8}+)?<?(?P<url>[^\s<>]{1,4096}+)"
+REFERENCE = re.compile(
+    r"\[(?P<label>[^\[\]\n]{1,999}+)\]:[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?"
+    r"<?(?P<url>[^\s<>]{1,4096}+)"
 )
-_IMAGE_REFERENCE = re.compile(r"!\[[^\[\]\n]{0,500}+\]\[(?P<label>[^\[\]\n]{1,200}+)\]")
+# Image uses of a reference: full ``![alt][r]``, collapsed ``![r][]`` and shortcut
+# ``![r]`` (not ``![alt](url)``, an inline image).
+IMAGE_REFERENCE = re.compile(
+    r"!\[(?P<alt>[^\[\]\n]{0,999}+)\](?:\[(?P<label>[^\[\]\n]{0,999}+)\]|(?![(\[]))"
+)
+_WHITESPACE = re.compile(r"\s+")
 _TAG = re.compile(
-    r"(?i)<(?P<tag>img|a|iframe|source|video|audio|link|script|embed|object)\b(?P<attrs>[^<>]{0,4096}+)"
+    r"(?i)<(?P<tag>img|a|iframe|source|video|audio|link|script|embed|object|input|image)\b"
+    r"(?P<attrs>[^<>]{0,4096}+)"
 )
 _URL_ATTRIBUTE = re.compile(
-    r"(?i)\b(?:src|href|srcset|poster|data)\s{0,4}=\s{0,4}[\"']?(?P<url>[^\s\"'<>]{1,4096}+)"
+    r"(?i)\b(?P<name>src|href|srcset|poster|data)\s{0,4}=\s{0,4}"
+    r"(?:\"(?P<double>[^\"]{0,4096}+)\"|'(?P<single>[^']{0,4096}+)'|(?P<bare>[^\s\"'<>]{1,4096}+))"
 )
 _AUTOLOADED_TAGS = frozenset(
-    {"img", "iframe", "source", "video", "audio", "link", "script", "embed", "object"}
+    {
+        "img",
+        "iframe",
+        "source",
+        "video",
+        "audio",
+        "link",
+        "script",
+        "embed",
+        "object",
+        "input",
+        "image",
+    }
 )
 _LONG_VALUE = 24
 
@@ -53,8 +76,14 @@ _LONG_VALUE = 24
 class _Reference:
     start: int
     end: int
-    url: str
+    raw: str  # as written in the answer
     autoloads: bool
+    markdown: bool  # a markdown destination (else an HTML attribute value, decoded)
+
+    @property
+    def url(self) -> str:
+        """As the renderer emits it: escapes and entities decoded (never longer than raw)."""
+        return markdown_destination(self.raw) if self.markdown else self.raw
 
 
 @functools.lru_cache(maxsize=1)
@@ -111,20 +140,34 @@ class ExfiltrationLinkDetector(Detector):
         )
         findings = []
         for reference in _references(text):
-            host = urlsplit(reference.url).hostname
-            if not host or is_allowed(host, allowed):
+            # Cheapest first: a destination too short to carry data and not an image
+            # scores below the engine's cut and is dropped without decoding or domain
+            # lookups (a flood of "](//a" must stay cheap, streamed or not).
+            smuggles = len(reference.raw) >= _LONG_VALUE and carries_data(reference.url)
+            if reference.autoloads:
+                score = 0.95 if smuggles else 0.7
+            else:
+                score = 0.75 if smuggles else 0.4
+            if score < context.min_score:
                 continue
-            findings.append(self._finding(context, text, reference, host))
+            host = external_host(reference.url)
+            if host and not is_allowed(host, allowed):
+                findings.append(self._finding(context, text, reference, host, score, smuggles))
         return findings
 
     def _finding(
-        self, context: ScanContext, text: str, reference: _Reference, host: str
+        self,
+        context: ScanContext,
+        text: str,
+        reference: _Reference,
+        host: str,
+        score: float,
+        smuggles: bool,
     ) -> Finding:
-        smuggles = carries_data(reference.url)
         if reference.autoloads:
-            kind, score, what = "exfil-image", (0.95 if smuggles else 0.7), "auto-loaded image"
+            kind, what = "exfil-image", "auto-loaded image"
         else:
-            kind, score, what = "exfil-link", (0.75 if smuggles else 0.4), "link"
+            kind, what = "exfil-link", "link"
         payload = ", with a data-carrying query or path" if smuggles else ""
         return self.finding(
             context,
@@ -138,42 +181,62 @@ class ExfiltrationLinkDetector(Detector):
         )
 
 
+def reference_label(label: str) -> str:
+    """A reference label as CommonMark matches it: case and runs of whitespace ignored."""
+    return _WHITESPACE.sub(" ", label).strip().casefold()
+
+
+def image_reference_labels(text: str) -> set[str]:
+    """The labels ``text`` uses as images (``![alt][r]``, ``![r][]``, ``![r]``)."""
+    return {
+        reference_label(m.group("label") or m.group("alt")) for m in IMAGE_REFERENCE.finditer(text)
+    }
+
+
 def _references(text: str) -> list[_Reference]:
-    """Absolute and protocol-relative URLs only: relative ones cannot leave the site."""
+    """Every markdown destination and HTML URL attribute; hosts are judged later."""
     found = []
     explained = set()
     for m in _MARKDOWN.finditer(text):
         explained.add(m.end("label"))
-        if "//" in m.group("url"):
-            found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!"))
+        found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!", True))
     for m in _DESTINATION.finditer(text):
-        if m.start() not in explained and "//" in m.group("url"):
+        if m.start() not in explained:
             found.append(_unexplained_destination(text, m.start(), m.end(), m.group("url")))
     if "]:" in text:
-        images = {m.group("label").lower() for m in _IMAGE_REFERENCE.finditer(text)}
-        found += [
-            _Reference(m.start(), m.end(), m.group("url"), m.group("label").lower() in images)
-            for m in _REFERENCE.finditer(text)
-            if "//" in m.group("url")
-        ]
+        images = image_reference_labels(text)
+        for m in REFERENCE.finditer(text):
+            autoloads = reference_label(m.group("label")) in images
+            found.append(_Reference(m.start(), m.end(), m.group("url"), autoloads, True))
     if "<" in text:
         for tag in _TAG.finditer(text):
             autoloads = tag.group("tag").lower() in _AUTOLOADED_TAGS
             found += [
-                _Reference(tag.start(), tag.end(), m.group("url"), autoloads)
-                for m in _URL_ATTRIBUTE.finditer(tag.group("attrs"))
-                if "//" in m.group("url")
+                _Reference(tag.start(), tag.end(), url, autoloads, False)
+                for url in _attribute_urls(tag.group("attrs"))
             ]
     return sorted(found, key=lambda r: r.start)
 
 
-def _unexplained_destination(text: str, close: int, end: int, url: str) -> _Reference:
+def _attribute_urls(attrs: str) -> list[str]:
+    """The URLs of a tag's URL attributes; every candidate of a ``srcset``."""
+    urls = []
+    for m in _URL_ATTRIBUTE.finditer(attrs):
+        value = html_attribute(m.group("double") or m.group("single") or m.group("bare") or "")
+        if m.group("name").lower() == "srcset":
+            urls += [c.split()[0] for c in value.split(",") if c.strip()]
+        else:
+            urls.append(value)
+    return urls
+
+
+def _unexplained_destination(text: str, close: int, end: int, raw: str) -> _Reference:
     """A destination whose label ``_MARKDOWN`` cannot read: an image if a "![" opens
     in the same paragraph shortly before (over-approximate: a link then scores as an
     image, never the reverse)."""
-    lo = max(0, close - _LABEL_REACH)
+    lo = max(0, close - LABEL_REACH)
     bang = text.rfind("![", lo, close)
     if bang >= 0 and _BLANK_LINE.search(text, bang, close) is None:
-        return _Reference(bang, end, url, True)
+        return _Reference(bang, end, raw, True, True)
     opener = text.rfind("[", lo, close)
-    return _Reference(opener if opener >= 0 else close, end, url, False)
+    return _Reference(opener if opener >= 0 else close, end, raw, False, True)
