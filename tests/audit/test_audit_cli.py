@@ -11,11 +11,15 @@ from urllib.parse import quote
 
 import orjson
 import pytest
+from sqlalchemy import insert, update
 
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.store.db import create_store_engine, migrate, session_factory
+from ramparts.store.models import AuditHead, AuditRecord
 from support.databases import database
 from support.gateway_process import RAMPARTS
+
+from .test_time_zones import golden_events, old_rows
 
 
 def event(request_id: str, created_at: datetime) -> AuditEvent:
@@ -43,7 +47,9 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield zoned
 
 
-def ramparts(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ramparts(
+    url: str, tmp_path: Path, *args: str, code: int = 0
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "RAMPARTS_DATA_DIR": str(tmp_path / "data"),
@@ -53,7 +59,7 @@ def ramparts(url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProces
     result = subprocess.run(
         [str(RAMPARTS), *args], capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == code, result.stdout + result.stderr
     return result
 
 
@@ -90,3 +96,50 @@ def test_import_spill_twice_imports_once(url: str, tmp_path: Path) -> None:
     out = ramparts(url, tmp_path, "audit", "export").stdout
     assert [orjson.loads(line)["request_id"] for line in out.splitlines()] == ["a", "b"]
     assert "2 records in 1 chains verified" in ramparts(url, tmp_path, "audit", "verify").stdout
+
+
+def test_problems_quoting_markup_are_printed_as_data(url: str, tmp_path: Path) -> None:
+    tenant = "t[/x][link=https://evil.example]y"
+    engine = create_store_engine(url)
+    at = datetime(2026, 1, 2, 3, 0, tzinfo=UTC)
+    write_batch(session_factory(engine), [event("m1", at)])
+    with session_factory(engine).begin() as session:  # a record moved to another chain
+        session.execute(update(AuditRecord).values(tenant_key=tenant))
+    engine.dispose()
+    out = ramparts(url, tmp_path, "audit", "verify", code=1).stdout
+    assert f"tenant {tenant}, record #1: contents were altered" in out
+    assert "Traceback" not in out
+
+
+def test_a_bad_spill_line_is_one_error_line(url: str, tmp_path: Path) -> None:
+    row = orjson.loads(orjson.dumps(event("a", datetime(2026, 1, 2, tzinfo=UTC)).as_row()))
+    spill = tmp_path / "audit-spill-bad.jsonl"
+    spill.write_bytes(orjson.dumps({**row, "http_status": "abc-secret"}) + b"\n")
+    result = ramparts(url, tmp_path, "audit", "import-spill", str(spill), code=2)
+    assert result.stderr.strip().splitlines() == [
+        f"error: {spill}:1: not an audit spill record: the field 'http_status' must be a whole"
+        " number from -2147483648 to 2147483647. Fix or remove that line and import again."
+    ]
+    assert "abc-secret" not in result.stderr + result.stdout
+
+
+def test_old_records_verify_with_a_note(url: str, tmp_path: Path) -> None:
+    """Records the previous version wrote from a Berlin session: naive UTC, hashed as such."""
+    rows = old_rows(golden_events())
+    engine = create_store_engine(url)  # sessions in Berlin time, like the old writer's
+    with session_factory(engine).begin() as session:
+        session.execute(insert(AuditRecord), rows)
+        session.execute(
+            insert(AuditHead), [{"tenant_key": "ten_g", "seq": 2, "hash": rows[-1]["hash"]}]
+        )
+    engine.dispose()
+    out = ramparts(url, tmp_path, "audit", "verify").stdout
+    assert "2 records in 1 chains verified" in out
+    if url.startswith("postgresql"):
+        assert "note: 2 records matched only with their time read" in out
+        utc = url.replace("Europe/Berlin", "UTC")
+        assert "contents were altered" in ramparts(utc, tmp_path, "audit", "verify", code=1).stdout
+        named = ramparts(utc, tmp_path, "audit", "verify", "--legacy-zone", "Europe/Berlin")
+        assert "note: 2 records" in named.stdout and "verified" in named.stdout
+    bad_zone = ramparts(url, tmp_path, "audit", "verify", "--legacy-zone", "Mars/Base", code=2)
+    assert "is not a time zone name" in bad_zone.stderr

@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import orjson
 import pytest
 from sqlalchemy import Engine, insert, select
 
-from ramparts.audit.chain import GENESIS, record_hash
+from ramparts.audit.chain import GENESIS, legacy_times, record_hash
 from ramparts.audit.trail import export_records, verify_trail
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.store.db import create_store_engine, migrate, session_factory
@@ -162,3 +163,61 @@ def test_export_since_compares_and_writes_utc(engine_in: EngineIn, zone: str) ->
     }
     for since, expected in cases.items():
         assert [r["request_id"] for r in exported(engine, since)] == expected, since
+
+
+def test_old_records_written_from_a_non_utc_session_verify_in_the_legacy_form(
+    engine_in: EngineIn,
+) -> None:
+    """The old writer sent naive UTC, which PostgreSQL read as the session's local time."""
+    rows = old_rows(golden_events())
+    with session_factory(engine_in("Europe/Berlin")).begin() as session:
+        session.execute(insert(AuditRecord), rows)
+        session.execute(
+            insert(AuditHead), [{"tenant_key": "ten_g", "seq": 2, "hash": rows[-1]["hash"]}]
+        )
+    sqlite = engine_in("UTC").dialect.name == "sqlite"  # no session zone: stored as sent
+    berlin = verify_trail(engine_in("Europe/Berlin"))
+    assert berlin.ok, [str(p) for p in berlin.problems]
+    assert berlin.legacy_time_records == (0 if sqlite else 2)
+    # From another zone the old verifier failed too; naming the writers' zone verifies.
+    for reader in ("UTC", "America/Los_Angeles"):
+        assert verify_trail(engine_in(reader)).ok == sqlite
+        named = verify_trail(engine_in(reader), legacy_zone=ZoneInfo("Europe/Berlin"))
+        assert named.ok and named.records == 2, (reader, [str(p) for p in named.problems])
+        assert named.legacy_time_records == (0 if sqlite else 2)
+    # New records extend the old chain in the new form only.
+    more = AuditEvent(
+        request_id="golden-3",
+        api="openai",
+        endpoint="/v1/x",
+        status="success",
+        http_status=200,
+        tenant_id="ten_g",
+    )
+    write_batch(session_factory(engine_in("UTC")), [more])
+    after = verify_trail(engine_in("Europe/Berlin"))
+    assert after.ok and after.records == 3
+    assert after.legacy_time_records == (0 if sqlite else 2)
+
+
+def test_the_legacy_form_does_not_hide_altered_contents(engine_in: EngineIn) -> None:
+    rows = old_rows(golden_events())
+    rows[0]["status"] = "blocked"  # altered after hashing
+    with session_factory(engine_in("Europe/Berlin")).begin() as session:
+        session.execute(insert(AuditRecord), rows)
+        session.execute(
+            insert(AuditHead), [{"tenant_key": "ten_g", "seq": 2, "hash": rows[-1]["hash"]}]
+        )
+    result = verify_trail(engine_in("Europe/Berlin"), legacy_zone=ZoneInfo("Europe/Berlin"))
+    assert [str(p) for p in result.problems] == ["tenant ten_g, record #1: contents were altered"]
+
+
+def test_legacy_times_for_a_driver_that_returns_utc() -> None:
+    """Drivers returning every timestamptz in UTC need the session's zone to convert to."""
+    at = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
+    assert legacy_times(at) == [datetime(2026, 7, 1, 10, 0)]
+    assert legacy_times(at, [ZoneInfo("Europe/Berlin")]) == [
+        datetime(2026, 7, 1, 10, 0),
+        datetime(2026, 7, 1, 12, 0),
+    ]
+    assert legacy_times(datetime(2026, 7, 1, 10, 0), [ZoneInfo("Europe/Berlin")]) == []

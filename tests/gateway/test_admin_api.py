@@ -110,6 +110,7 @@ def test_audit_endpoints(gateway: RunningGateway, root_key: str) -> None:
     assert "audit me" not in str(records)
     verdict = api.get("/audit/verify").json()
     assert verdict["ok"] is True and verdict["records"] >= 1
+    assert verdict["legacy_time_records"] == 0
 
 
 def test_policy_endpoints(gateway: RunningGateway, root_key: str) -> None:

@@ -11,9 +11,9 @@ see "Audit trail" in docs/gateway.md for catching that).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import orjson
@@ -97,19 +97,55 @@ class VerifyResult:
     records: int = 0
     tenants: int = 0
     problems: list[ChainProblem] = field(default_factory=list)
+    # Records whose hash matched only the pre-UTC time form (see legacy_times).
+    legacy_time_records: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
+def legacy_times(value: Any, zones: Sequence[tzinfo] = ()) -> list[datetime]:
+    """The forms in which writers before UTC-aware times hashed ``value``, newest form aside.
+
+    Those writers stored naive UTC into a timestamptz column, which PostgreSQL read as
+    the writing session's local time, and hashed the naive digits; their verifier hashed
+    the value read back with its zone stripped. So such a record matches when its wall
+    clock in the writer's zone is taken: the zone the value comes back in, or one of
+    ``zones`` (the session's TimeZone setting, for drivers that return every value in
+    UTC, and any zone the operator names as the old writers').
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return []  # SQLite returns naive UTC: the new form is the only one
+    forms = [value.replace(tzinfo=None)]
+    for zone in zones:
+        converted = value.astimezone(zone).replace(tzinfo=None)
+        if converted not in forms:
+            forms.append(converted)
+    return forms
+
+
+def _matches_legacy(record: Mapping[str, Any], zones: Sequence[tzinfo]) -> bool:
+    for when in legacy_times(record.get("created_at"), zones):
+        if record_hash({**record, "created_at": when}, record["prev_hash"]) == record["hash"]:
+            return True
+    return False
+
+
 def verify_chain(
     tenant_key: str,
     records: Iterable[Mapping[str, Any]],
     head: tuple[int, str] | None,
-) -> list[ChainProblem]:
-    """Check one tenant's records, in storage order, against each other and the head."""
+    *,
+    legacy_zones: Sequence[tzinfo] = (),
+) -> tuple[list[ChainProblem], int]:
+    """Check one tenant's records, in storage order, against each other and the head.
+
+    Returns the problems and how many records matched only in a legacy time form
+    (see :func:`legacy_times`).
+    """
     problems: list[ChainProblem] = []
+    legacy = 0
     expected_seq = 1
     prev_hash = GENESIS
     last: tuple[int, str] | None = None
@@ -123,7 +159,10 @@ def verify_chain(
         if record["prev_hash"] != prev_hash:
             problems.append(ChainProblem(tenant_key, seq, "link to the previous record is broken"))
         if record_hash(record, record["prev_hash"]) != record["hash"]:
-            problems.append(ChainProblem(tenant_key, seq, "contents were altered"))
+            if _matches_legacy(record, legacy_zones):
+                legacy += 1
+            else:
+                problems.append(ChainProblem(tenant_key, seq, "contents were altered"))
         prev_hash = record["hash"]
         expected_seq = seq + 1
         last = (seq, record["hash"])
@@ -136,4 +175,4 @@ def verify_chain(
                 f" #{last[0] if last else 0} (records deleted or altered at the end)",
             )
         )
-    return problems
+    return problems, legacy

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ramparts.audit.chain import (
@@ -19,8 +20,8 @@ from ramparts.audit.chain import (
     as_utc,
     verify_chain,
 )
-from ramparts.audit.writer import AuditEvent, write_batch
-from ramparts.errors import ParseError
+from ramparts.audit.spill import read_spill
+from ramparts.audit.writer import AuditEvent, append_locked, lock_heads
 from ramparts.store.models import AuditHead, AuditRecord
 
 EXPORT_FIELDS = ("id", *HASHED_FIELDS, "prev_hash", "hash")
@@ -70,11 +71,29 @@ class _Counter:
             yield record
 
 
-def verify_trail(engine: Engine, tenant_id: str | None = None) -> VerifyResult:
-    """Verify every tenant's chain (or one tenant's) against its records and head."""
+def _session_zone(session: Session) -> tzinfo | None:
+    """The PostgreSQL session's TimeZone setting as a zone, when it names one."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    name = session.scalar(text("SHOW TimeZone"))
+    try:
+        return ZoneInfo(str(name))
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        return None  # a POSIX or offset spec: the values' own zone is still tried
+
+
+def verify_trail(
+    engine: Engine, tenant_id: str | None = None, *, legacy_zone: tzinfo | None = None
+) -> VerifyResult:
+    """Verify every tenant's chain (or one tenant's) against its records and head.
+
+    Records hashed by writers before UTC-aware times are accepted in the session's zone
+    or ``legacy_zone`` (the zone those writers' sessions ran in) and counted apart.
+    """
     sessions = sessionmaker(engine)
     result = VerifyResult()
     with sessions() as session:
+        zones = [z for z in (_session_zone(session), legacy_zone) if z is not None]
         tenants = set(_tenant_keys(session, tenant_id))
         tenants |= set(
             session.scalars(select(AuditRecord.tenant_key).distinct()) if tenant_id is None else []
@@ -83,7 +102,8 @@ def verify_trail(engine: Engine, tenant_id: str | None = None) -> VerifyResult:
             head_row = session.get(AuditHead, tenant_key)
             head = (head_row.seq, head_row.hash) if head_row else None
             counter = _Counter(_iter_tenant(session, tenant_key))
-            problems = verify_chain(tenant_key, counter, head)
+            problems, legacy = verify_chain(tenant_key, counter, head, legacy_zones=zones)
+            result.legacy_time_records += legacy
             if head is None and counter.count:
                 problems.append(ChainProblem(tenant_key, None, "chain head is missing"))
             result.records += counter.count
@@ -122,7 +142,7 @@ _LOOKUP = 500  # request ids per existence query, well under every driver's para
 @dataclass
 class SpillImport:
     imported: int
-    skipped: int  # already in the trail (an earlier import of the same file)
+    skipped: int  # already in the trail (an earlier import of the same file) or the file
     moved_to: Path | None  # where the file was renamed once imported; None if it could not be
     already_imported: bool = False  # only the renamed file was there: nothing was read
 
@@ -140,31 +160,28 @@ def _existing_request_ids(session: Session, request_ids: list[str]) -> set[str]:
 def import_spill(engine: Engine, path: Path) -> SpillImport:
     """Write the records of a spill file (from a shutdown with the store down) into the trail.
 
-    Records whose request id is already in the trail are skipped, so importing a file twice
-    adds nothing; request ids are 128 random bits, so a match is the same request. Once
-    imported, the file is renamed with an ``.imported`` suffix; asked for the old name
-    again, nothing is done.
+    Records whose request id is already in the trail, or earlier in the file, are skipped,
+    so importing a file twice adds nothing; request ids are 128 random bits, so a match is
+    the same request. The check runs under the chain heads' locks, in the transaction that
+    writes, so two imports of one file at once add its records once. Every line is checked
+    before anything is written. Once imported, the file is renamed with an ``.imported``
+    suffix; asked for the old name again, nothing is done.
     """
     done = path.with_name(path.name + IMPORTED_SUFFIX)
     if not path.exists() and done.exists():
         return SpillImport(imported=0, skipped=0, moved_to=done, already_imported=True)
-    events: list[AuditEvent] = []
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                data = orjson.loads(line)
-                data["created_at"] = datetime.fromisoformat(data["created_at"])
-                events.append(AuditEvent(**data))
-            except (orjson.JSONDecodeError, TypeError, KeyError, ValueError) as exc:
-                raise ParseError(f"{path}:{number}: not an audit spill record ({exc})") from None
-    sessions = sessionmaker(engine)
-    with sessions() as session:
-        existing = _existing_request_ids(session, [event.request_id for event in events])
-    new = [event for event in events if event.request_id not in existing]
-    if new:
-        write_batch(sessions, new)
+    unique: dict[str, AuditEvent] = {}
+    read = 0
+    for event in read_spill(path):
+        read += 1
+        unique.setdefault(event.request_id, event)
+    events = list(unique.values())
+    with sessionmaker(engine).begin() as session:
+        connection = session.connection()
+        heads = lock_heads(connection, {event.tenant_key for event in events})
+        existing = _existing_request_ids(session, list(unique))
+        new = [event for event in events if event.request_id not in existing]
+        append_locked(connection, new, heads)
     moved_to: Path | None = None
     if not path.name.endswith(IMPORTED_SUFFIX):
         try:
@@ -173,7 +190,7 @@ def import_spill(engine: Engine, path: Path) -> SpillImport:
             pass  # the records are in; skipping by request id keeps a rerun harmless
         else:
             moved_to = done
-    return SpillImport(imported=len(new), skipped=len(events) - len(new), moved_to=moved_to)
+    return SpillImport(imported=len(new), skipped=read - len(new), moved_to=moved_to)
 
 
 def recent_records(engine: Engine, *, tenant_id: str | None, limit: int) -> list[dict[str, Any]]:

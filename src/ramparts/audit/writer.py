@@ -18,13 +18,25 @@ import logging
 import operator
 import threading
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -112,28 +124,73 @@ def _chain_rows(
     return rows
 
 
-def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> None:
-    """Number, chain and store ``events`` in one transaction."""
+# An empty head inserted only when the tenant has none (the dialects the store runs on).
+_ENSURE_HEAD: dict[str, Executable] = {
+    "postgresql": postgresql.insert(_HEADS).on_conflict_do_nothing(index_elements=["tenant_key"]),
+    "sqlite": sqlite.insert(_HEADS).on_conflict_do_nothing(index_elements=["tenant_key"]),
+}
+_DELETE_EMPTY_HEAD = delete(_HEADS).where(
+    _HEADS.c.tenant_key == bindparam("key"), _HEADS.c.seq == 0
+)
+
+
+def lock_heads(connection: Connection, tenant_keys: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """Lock each tenant's chain head for this transaction; (0, GENESIS) for a new chain.
+
+    A missing head is created empty first (a no-op if another writer just created it), so
+    concurrent writers of a new tenant queue on the head's lock instead of one failing on
+    its primary key. On SQLite that INSERT comes first every time: it takes the write lock,
+    which the driver does not take for a SELECT, so the head read is in the transaction.
+    """
+    ensure = _ENSURE_HEAD.get(connection.dialect.name)
+    take_write_lock = connection.dialect.name == "sqlite"
+    heads: dict[str, tuple[int, str]] = {}
+    for key in sorted(tenant_keys):  # one order everywhere, so writers cannot deadlock
+        empty = {"tenant_key": key, "seq": 0, "hash": GENESIS}
+        if take_write_lock and ensure is not None:
+            connection.execute(ensure, empty)
+        head = connection.execute(_SELECT_HEAD, {"key": key}).first()
+        if head is None:
+            connection.execute(ensure if ensure is not None else _INSERT_HEAD, empty)
+            head = connection.execute(_SELECT_HEAD, {"key": key}).first()
+        if head is None:  # created above, or by a writer that committed first
+            raise RuntimeError(f"audit chain head of {key} vanished while being locked")
+        heads[key] = (head[0], head[1])
+    return heads
+
+
+def append_locked(
+    connection: Connection, events: list[AuditEvent], heads: dict[str, tuple[int, str]]
+) -> None:
+    """Chain and store ``events`` after the heads :func:`lock_heads` returned.
+
+    An empty head created for a tenant that ends up with no records is removed again.
+    """
     by_tenant: dict[str, list[AuditEvent]] = defaultdict(list)
     for event in events:
         by_tenant[event.tenant_key].append(event)
+    rows: list[dict[str, Any]] = []
+    for tenant_key, (seq, prev) in sorted(heads.items()):
+        if tenant_key not in by_tenant:
+            if seq == 0:
+                connection.execute(_DELETE_EMPTY_HEAD, {"key": tenant_key})
+            continue
+        tenant_rows = _chain_rows(tenant_key, by_tenant[tenant_key], seq, prev)
+        rows.extend(tenant_rows)
+        last = tenant_rows[-1]
+        moved = {"key": tenant_key, "new_seq": last["seq"], "new_hash": last["hash"]}
+        connection.execute(_UPDATE_HEAD, moved)
+    if rows:
+        connection.execute(_INSERT_RECORDS, rows)
+
+
+def write_batch(sessions: sessionmaker[Session], events: list[AuditEvent]) -> None:
+    """Number, chain and store ``events`` in one transaction."""
     with sessions.begin() as session:
         connection = session.connection()
-        rows: list[dict[str, Any]] = []
-        for tenant_key in sorted(by_tenant):
-            # Locked, so gateways sharing the store extend each chain one at a time.
-            head = connection.execute(_SELECT_HEAD, {"key": tenant_key}).first()
-            seq, prev = (head[0], head[1]) if head is not None else (0, GENESIS)
-            tenant_rows = _chain_rows(tenant_key, by_tenant[tenant_key], seq, prev)
-            rows.extend(tenant_rows)
-            last = tenant_rows[-1]
-            if head is None:
-                new_head = {"tenant_key": tenant_key, "seq": last["seq"], "hash": last["hash"]}
-                connection.execute(_INSERT_HEAD, new_head)
-            else:
-                moved = {"key": tenant_key, "new_seq": last["seq"], "new_hash": last["hash"]}
-                connection.execute(_UPDATE_HEAD, moved)
-        connection.execute(_INSERT_RECORDS, rows)
+        # Locked, so gateways sharing the store extend each chain one at a time.
+        heads = lock_heads(connection, {event.tenant_key for event in events})
+        append_locked(connection, events, heads)
 
 
 def refuses_data(exc: BaseException) -> bool:

@@ -6,8 +6,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from rich.text import Text
 
 from ramparts.audit.trail import IMPORTED_SUFFIX, export_records, import_spill, verify_trail
 from ramparts.cli.common import ConfigOption, console, open_store, settings_from
@@ -19,19 +21,45 @@ audit = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True
 @audit.command("verify")
 def verify(
     tenant: Annotated[str | None, typer.Option("--tenant", "-t", help="Tenant name or id.")] = None,
+    legacy_zone: Annotated[
+        str | None,
+        typer.Option(
+            help="Time zone (e.g. Europe/Berlin) the database sessions of gateways before"
+            " UTC-aware audit times ran in, to verify their records from another zone."
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Check every record against the hash chain; exit 1 on altered, deleted or moved records."""
+    zone = _zone(legacy_zone) if legacy_zone else None
     engine, store = open_store(settings_from(config))
     tenant_id = store.get_tenant(tenant).id if tenant else None
-    result = verify_trail(engine, tenant_id)
+    result = verify_trail(engine, tenant_id, legacy_zone=zone)
     for problem in result.problems:
-        console.print(f"[red]✗[/] {problem}", markup=True, highlight=False)
+        # Problems quote tenant keys from the database: data, never markup.
+        console.print(Text.assemble(("✗", "red"), " ", str(problem)), highlight=False)
+    if result.legacy_time_records:
+        console.print(
+            f"note: {result.legacy_time_records} records matched only with their time read"
+            " as versions before UTC-aware audit times hashed it (the wall clock in the"
+            " session's time zone or --legacy-zone)",
+            markup=False,
+            highlight=False,
+        )
     if result.ok:
         console.print(f"[green]✓[/] {result.records} records in {result.tenants} chains verified")
         return
     console.print(f"[red]{len(result.problems)} problems[/] in {result.records} records")
     raise typer.Exit(1)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):
+        raise InvalidRequestError(
+            f"--legacy-zone {name!r} is not a time zone name (e.g. Europe/Berlin)"
+        ) from None
 
 
 @audit.command("export")
@@ -75,7 +103,7 @@ def import_spill_file(path: Path, config: ConfigOption = None) -> None:
         return
     console.print(
         f"imported {result.imported} records from {path},"
-        f" skipped {result.skipped} already in the trail",
+        f" skipped {result.skipped} already in the trail or repeated in the file",
         markup=False,
         highlight=False,
     )

@@ -113,6 +113,9 @@ class VerifyOut(BaseModel):
     records: int
     tenants: int
     problems: list[str]
+    # Records that verified only with their time read as versions before UTC-aware
+    # audit times hashed it (written from a non-UTC PostgreSQL session).
+    legacy_time_records: int = 0
 
 
 def _gateway(request: Request) -> Gateway:
@@ -316,6 +319,7 @@ def build_admin_app() -> FastAPI:
             records=result.records,
             tenants=result.tenants,
             problems=[str(p) for p in result.problems],
+            legacy_time_records=result.legacy_time_records,
         )
 
     @app.get("/audit/records")
