@@ -136,7 +136,8 @@ _OTHER_CORE = re.compile(
     rf"|(?:\d{{1,6}}[ \t]+)?(?:p\.?\s?o\.?\s?box|post office box)[ \t]+\d{{1,6}}\b)",
     re.IGNORECASE,
 )
-_HOUSE_NUMBER = re.compile(r"\d{1,5}[A-Za-z]?\b")
+_HOUSE_NUMBER = re.compile(r"\d{1,5}[A-Za-z]?\b")  # what _house_number_end computes
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _LOOKBACK_WORD = re.compile(r"[^\W\d_][\w'\u2019.\-]*")
 _LEADING_NUMBER = re.compile(r"(\d{1,6})[ \t]+\Z")
 _LOOKBACK_CHARS = 80
@@ -181,30 +182,41 @@ _CROSSING = re.compile(
 _KEYWORD_SUBSTRING = re.compile(_trie(" ".join(sorted(_KEYWORDS))))
 
 
-def _may_be_name_first(text: str, base: int, number_start: int) -> bool:
+def _may_be_name_first(text: str, lowered: str, base: int, number_start: int) -> bool:
     """Cheap necessary condition for ``_name_first_start``: the word before the number
-    ends with a street word, or a keyword occurs in the window before it."""
-    lowered = lowered_text(text)
-    if len(lowered) != len(text):
-        return True  # offsets would not line up: no shortcut
-    return (
-        lowered.endswith(_COMPOUNDS, 0, number_start)
-        or text.endswith(_SPACED_ENDINGS, 0, number_start)
-        or _KEYWORD_SUBSTRING.search(lowered, base, number_start) is not None
-    )
+    ends with a street word, or a keyword occurs in the window before it.
+
+    ``lowered`` is the lower-cased text, the same length as the text.
+    """
+    if lowered.endswith(_COMPOUNDS, 0, number_start) or text.endswith(
+        _SPACED_ENDINGS, 0, number_start
+    ):
+        return True
+    # Only words and spaces lie between the keyword and the number (``_NAME_RUN``):
+    # the search starts after the last comma or colon, which records often hold.
+    base = max(base, text.rfind(",", base, number_start) + 1)
+    base = max(base, text.rfind(":", base, number_start) + 1)
+    return _KEYWORD_SUBSTRING.search(lowered, base, number_start) is not None
 
 
-def _name_first_start(text: str, number_start: int) -> int | None:
-    """Start of a name-first street ending just before a house number, if there is one."""
+def _name_first_start(text: str, number_start: int, lowered: str | None = None) -> int | None:
+    """Start of a name-first street ending just before a house number, if there is one.
+
+    ``lowered`` is ``lowered_text(text)``, passed by a caller that holds it already.
+    """
+    if lowered is None:
+        lowered = lowered_text(text)
     # Bounded search: on a long text without newlines an unbounded rfind is quadratic.
     base = max(0, number_start - _LOOKBACK_CHARS)
-    if not _may_be_name_first(text, base, number_start):
-        return None
     base = text.rfind("\n", base, number_start) + 1 or base
     # A literal "\n" (text exported from JSON) breaks the line too.
     escaped = text.rfind("\\n", base, number_start)
     if escaped >= 0:
         base = escaped + 2
+    # Only the words of this line count, so the pre-check reads only the line; it
+    # reads offsets into the lower-cased text, so only when they line up.
+    if len(lowered) == len(text) and not _may_be_name_first(text, lowered, base, number_start):
+        return None
     window = text[base:number_start]
     # Most numbers follow ordinary words: decide on the words alone (one C-level
     # findall) and find their offsets only for a street-shaped candidate.
@@ -275,17 +287,16 @@ def _other_core_starts(text: str, lowered: str) -> list[int]:
     """Where a military or PO-box address can start: a unit keyword, or just before "box"."""
     starts: set[int] = set()
     # Military addresses end "APO AE 09012" (or FPO, DPO), in capitals or lower case.
-    for haystack, marker, keywords in (
-        (text, "PO ", _MILITARY_STARTS),
-        (text, "po ", _MILITARY_STARTS_LOWER),
-    ):
-        if marker not in haystack:
-            continue
-        for keyword in keywords:
-            index = haystack.find(keyword)
-            while index >= 0:
-                starts.add(index)
-                index = haystack.find(keyword, index + 1)
+    # One scan of the lower-cased text rules out both (most texts have neither).
+    if "po " in lowered:
+        for marker, keywords in (("PO ", _MILITARY_STARTS), ("po ", _MILITARY_STARTS_LOWER)):
+            if marker not in text:
+                continue
+            for keyword in keywords:
+                index = text.find(keyword)
+                while index >= 0:
+                    starts.add(index)
+                    index = text.find(keyword, index + 1)
     box = lowered.find("box")
     while box >= 0:
         # "p.o. box", "po box", "post office box": the "p" is at most 12 characters back.
@@ -320,6 +331,29 @@ def _other_cores(text: str) -> Iterator[re.Match[str]]:
             if match:
                 pos = match.end()
                 yield match
+
+
+def _house_number_end(text: str, start: int, end: int) -> int | None:
+    """``_HOUSE_NUMBER.match(text, start).end()`` for the digit run ``start:end``, or None.
+
+    Plain string tests: this runs for most numbers in a text. The run is maximal, so
+    the pattern's digits are all of it (at most five), then an optional ASCII letter,
+    then a word boundary.
+    """
+    if end - start > 5:
+        return None  # no boundary between two digits
+    if end == len(text):
+        return end
+    after = text[end]
+    if after in _ASCII_LETTERS:
+        end += 1  # without the letter no boundary follows the digits
+        return end if end == len(text) or not _is_word_char(text[end]) else None
+    return None if _is_word_char(after) else end
+
+
+def _is_word_char(char: str) -> bool:
+    """Whether ``char`` is a regex ``\\w`` character (Unicode, ``str`` patterns)."""
+    return char.isalnum() or char == "_"
 
 
 def _may_open_core(text: str, number_start: int, number_end: int) -> bool:
@@ -365,11 +399,10 @@ def _cores(text: str) -> list[tuple[int, int]]:
             continue
         word_end = _word_end_before(text, number_start)
         if word_end is not None:
-            number = _HOUSE_NUMBER.match(text, number_start)
-            if number is None:
+            end = _house_number_end(text, number_start, number_end)
+            if end is None:
                 continue
-            start = _name_first_start(text, word_end)
-            end = number.end()
+            start = _name_first_start(text, word_end, lowered)
             if (
                 start is None
                 and covered < end
@@ -378,7 +411,7 @@ def _cores(text: str) -> list[tuple[int, int]]:
             ):
                 start = cued_street_start(text, number_start, end)
             if start is not None:
-                spans.append((start, number.end()))
+                spans.append((start, end))
     spans.extend(match.span() for match in _other_cores(text))
     spans.sort(key=lambda span: (span[0], -span[1]))
     return spans
@@ -401,22 +434,25 @@ def _place_like(value: str) -> bool:
 
 def _place_end(text: str, at: int, spaced: bool) -> int | None:
     """End of the longest run of up to four words at ``at`` that reads as a place."""
-    ends: list[int] = []
-    pos = at
-    for _ in range(_MAX_PLACE_WORDS):
-        word = _PLACE_WORD.match(text, pos)
-        if word is None:
-            break
-        ends.append(word.end())
-        gap = _SPACES.match(text, word.end())
-        if gap is None:
-            break
-        pos = gap.end()
-    if not ends:
+    word = _PLACE_WORD.match(text, at)
+    if word is None:
         return None
+    ends = [word.end()]
     # A known place of n words starts with a word that starts places of n words or
     # more: one lookup rules out most spans before each is case-folded and looked up.
     longest = gazetteer.place_lengths().get(text[at : ends[0]].casefold(), 0)
+    # After bare spaces only a known place counts, so no longer run need be read.
+    limit = min(longest, _MAX_PLACE_WORDS) if spaced else _MAX_PLACE_WORDS
+    if limit == 0:
+        return None
+    while len(ends) < limit:
+        gap = _SPACES.match(text, ends[-1])
+        if gap is None:
+            break
+        word = _PLACE_WORD.match(text, gap.end())
+        if word is None:
+            break
+        ends.append(word.end())
     places = gazetteer.places()
     for index in range(len(ends) - 1, -1, -1):
         value = text[at : ends[index]]
@@ -434,6 +470,23 @@ def _segment_start(text: str, pos: int) -> tuple[int, bool]:
     return (spaces.end(), True) if spaces else (pos, True)
 
 
+# What every ``_UNIT_BEFORE`` match holds, lower-cased: "#" or part of a unit word.
+_UNIT_BEFORE_PARTS = ("#", "apt", "apartment", "suite", "ste", "unit", "fl", "room")
+
+
+def _unit_before(text: str, pos: int) -> bool:
+    """``_UNIT_BEFORE.search(text, pos - 24, pos)``, skipped when no unit word can be there."""
+    start = max(0, pos - 24)
+    window = text[start:pos]
+    # In ASCII text case folding pairs only ASCII letters (long s, dotless i and the
+    # Kelvin sign fold onto them too), so the lower-cased window must hold the unit word.
+    if window.isascii():
+        lowered = window.lower()
+        if not any(part in lowered for part in _UNIT_BEFORE_PARTS):
+            return False
+    return _UNIT_BEFORE.search(text, start, pos) is not None
+
+
 def _tail_end(text: str, pos: int) -> tuple[int, int]:
     """Extend an address over unit, city, region, country and postcode segments.
 
@@ -444,7 +497,7 @@ def _tail_end(text: str, pos: int) -> tuple[int, int]:
         # the address goes on; otherwise it ends the sentence.
         end, segments = _tail_end(text, pos + 1)
         return (end, segments) if segments else (pos, 0)
-    after_unit = _UNIT_BEFORE.search(text, max(0, pos - 24), pos) is not None
+    after_unit = _unit_before(text, pos)
     segments = 0
     for _ in range(_MAX_SEGMENTS):
         unit = _UNIT.match(text, pos)
