@@ -72,7 +72,7 @@ _COMPOUNDS = tuple(sorted({word.rstrip(".") for word in COMPOUNDS}))
 _COMPOUND_SET = frozenset(_COMPOUNDS)
 # Spaced-only street words ("Vidkuns gate 71"), written in lower case after a space.
 _SPACED = frozenset(word.rstrip(".") for word in SPACED_LOWER)
-_SPACED_ENDINGS = tuple(sorted(" " + word for word in _SPACED))
+_SPACED_ENDINGS = tuple(sorted(gap + word for word in _SPACED for gap in " \t"))
 # Words that start a street name in Romance, Slavic and other languages ("Via Roma 12").
 _KEYWORDS = KEYWORDS
 _CAPITAL = r"(?-i:[^\W\d_a-z])[^\W\d_]*+"
