@@ -16,6 +16,7 @@ from sqlalchemy import insert, update
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.store.db import create_store_engine, migrate, session_factory
 from ramparts.store.models import AuditHead, AuditRecord
+from support.audit import audit_event
 from support.databases import database
 from support.gateway_process import RAMPARTS
 
@@ -23,15 +24,7 @@ from .test_time_zones import golden_events, old_rows
 
 
 def event(request_id: str, created_at: datetime) -> AuditEvent:
-    return AuditEvent(
-        request_id=request_id,
-        api="openai",
-        endpoint="/v1/chat/completions",
-        status="success",
-        http_status=200,
-        created_at=created_at,
-        tenant_id="ten_c",
-    )
+    return audit_event(request_id, "ten_c", created_at=created_at)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -12,17 +12,11 @@ from ramparts.audit.trail import SpillImport, import_spill, verify_trail
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.store.db import session_factory
 from ramparts.store.models import AuditRecord
+from support.audit import audit_event
 
 
 def event(request_id: str, tenant: str) -> AuditEvent:
-    return AuditEvent(
-        request_id=request_id,
-        api="openai",
-        endpoint="/v1/chat/completions",
-        status="success",
-        http_status=200,
-        tenant_id=tenant,
-    )
+    return audit_event(request_id, tenant)
 
 
 def spill_file(path: Path, tenant: str, count: int) -> Path:

@@ -10,23 +10,16 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from ramparts.audit.trail import import_spill
-from ramparts.audit.writer import AuditEvent
 from ramparts.errors import ParseError
 from ramparts.store.db import session_factory
 from ramparts.store.models import AuditHead, AuditRecord
+from support.audit import audit_event
 
 SECRET = "sk-SECRETVALUE"
 
 
 def good() -> dict[str, Any]:
-    row = AuditEvent(
-        request_id="good-1",
-        api="openai",
-        endpoint="/v1/chat/completions",
-        status="success",
-        http_status=200,
-        tenant_id="ten_v",
-    ).as_row()
+    row = audit_event("good-1", "ten_v").as_row()
     read: dict[str, Any] = orjson.loads(orjson.dumps(row))  # as read back from a file
     return read
 

@@ -18,6 +18,7 @@ from ramparts.audit.trail import export_records, verify_trail
 from ramparts.audit.writer import AuditEvent, write_batch
 from ramparts.store.db import create_store_engine, migrate, session_factory
 from ramparts.store.models import AuditHead, AuditRecord
+from support.audit import audit_event
 from support.databases import database
 
 # Engines on one database whose sessions run in the given time zone (SQLite has none).
@@ -127,14 +128,7 @@ def test_records_written_by_the_old_writer_still_verify(engine_in: EngineIn) -> 
         result = verify_trail(engine_in(reader))
         assert result.ok and result.records == 2, (reader, [str(p) for p in result.problems])
     # New records extend the old chain.
-    more = AuditEvent(
-        request_id="golden-3",
-        api="openai",
-        endpoint="/v1/x",
-        status="success",
-        http_status=200,
-        tenant_id="ten_g",
-    )
+    more = audit_event("golden-3", "ten_g", endpoint="/v1/x")
     write_batch(session_factory(engine_in("Europe/Berlin")), [more])
     assert verify_trail(engine_in("America/Los_Angeles")).ok
 
@@ -186,14 +180,7 @@ def test_old_records_written_from_a_non_utc_session_verify_in_the_legacy_form(
         assert named.ok and named.records == 2, (reader, [str(p) for p in named.problems])
         assert named.legacy_time_records == (0 if sqlite else 2)
     # New records extend the old chain in the new form only.
-    more = AuditEvent(
-        request_id="golden-3",
-        api="openai",
-        endpoint="/v1/x",
-        status="success",
-        http_status=200,
-        tenant_id="ten_g",
-    )
+    more = audit_event("golden-3", "ten_g", endpoint="/v1/x")
     write_batch(session_factory(engine_in("UTC")), [more])
     after = verify_trail(engine_in("Europe/Berlin"))
     assert after.ok and after.records == 3

@@ -27,7 +27,9 @@ from ramparts.detectors.pii._names_context import (
     WEAK,
     WINDOW,
     aligned_lower,
+    at_line_start,
     layout_bonus,
+    strip_end,
     window_before,
 )
 from ramparts.detectors.pii._tokens import capitalized_runs
@@ -100,6 +102,22 @@ def _final_score(score: float, layout: float, verb_after: bool, place_word: bool
 _STRONG_TAILS, _TITLE_TAILS = STRONG.tails, TITLE.tails
 _WEAK_TAILS, _PLACE_TAILS = WEAK.tails, PLACE.tails
 
+
+def _cue_window(text: str, lowered: str | None, start: int) -> tuple[str, int, int, int]:
+    """``window_before`` plus where a cue must end: before the separators a cue may
+    have after it (``"Dear "``, ``"said, "``)."""
+    if lowered is None:
+        window, low, high = window_before(text, lowered, start)
+    else:  # window_before's usual case, without the call
+        window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
+    return window, low, high, strip_end(window, low, high, " \t\n,:")
+
+
+def _layout_possible(text: str, start: int, end: int) -> bool:
+    """Layout counts only at a line start or before "'s" (``layout_bonus`` is 0 else)."""
+    return at_line_start(text, start) or text.startswith(("'s", "\u2019s"), end)
+
+
 # base_score of one word
 _LONE_BASE = {"first": 0.6, "given": _LONE_GIVEN, "last": 0.35, "unknown": 0.15}
 
@@ -128,28 +146,13 @@ def _lone_word_hopeless(
     cue (tested as bare suffixes, a superset of whole words) could lift any
     word, so it gives up only when neither is there.
     """
-    # window_before and strip_end inlined: this runs for most capitalised words.
-    if lowered is None:
-        window, low, high = window_before(text, lowered, start)
-    else:
-        window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
-    cue_end = high
-    while cue_end > low and window[cue_end - 1] in " \t\n,:":
-        cue_end -= 1
+    window, low, high, cue_end = _cue_window(text, lowered, start)
     if window[cue_end - 2 : cue_end] in _STRONG_TAILS and STRONG.suffix(window, low, cue_end):
         return False  # a strong cue (as a bare suffix: a superset) can lift any word
-    title_end = high
-    while title_end > low and window[title_end - 1] in " \t.":
-        title_end -= 1
+    title_end = strip_end(window, low, high, " \t.")
     if window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.suffix(window, low, title_end):
         return False  # and so can a title
-    # Layout counts only at a line start or before "'s".
-    layout_possible = (
-        start == 0
-        or text[start - 1] == "\n"
-        or text.endswith(("\\n", "\\t"), 0, start)
-        or text.startswith(("'s", "\u2019s"), end)
-    )
+    layout_possible = _layout_possible(text, start, end)
     if not layout_possible and base + 0.3 < floor - 0.02:
         return True  # even a weak cue and a verb after it leave it short
     weak = window[cue_end - 2 : cue_end] in _WEAK_TAILS and WEAK.suffix(window, low, cue_end)
@@ -511,20 +514,10 @@ class PersonNameDetector(Detector):
             return None
         start, end = run[first][0], run[last - 1][1]
         base = _LONE_BASE.get(segment[0], 0.15) if last - first == 1 else base_score(segment)
-        # window_before, strip_end and layout_bonus's usual case inlined: this runs for
-        # most names.
-        if lowered is None:
-            window, low, high = window_before(text, lowered, start)
-        else:
-            window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
-        cue_end = high
-        while cue_end > low and window[cue_end - 1] in " \t\n,:":
-            cue_end -= 1
+        window, low, high, cue_end = _cue_window(text, lowered, start)
         titled = first > 0 and _is_title(words[first - 1])
         if not titled:
-            title_end = high
-            while title_end > low and window[title_end - 1] in " \t.":
-                title_end -= 1
+            title_end = strip_end(window, low, high, " \t.")
             titled = window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.ends(
                 window, low, title_end
             )
@@ -534,15 +527,11 @@ class PersonNameDetector(Detector):
             and window[cue_end - 2 : cue_end] in _STRONG_TAILS
             and STRONG.ends(window, low, cue_end)
         )
-        if (
-            start == 0
-            or text[start - 1] == "\n"
-            or text.endswith(("\\n", "\\t"), 0, start)
-            or text.startswith(("'s", "\u2019s"), end)
-        ):
-            layout = layout_bonus(text, start, end, last - first)
-        else:
-            layout = 0.0  # what layout_bonus says inside a line, without a possessive
+        layout = (
+            layout_bonus(text, start, end, last - first)
+            if _layout_possible(text, start, end)
+            else 0.0
+        )
         verb_after = VERB_AFTER.match(text, end) is not None
         if titled or strongly_cued:
             score = _cued_score(
@@ -551,30 +540,17 @@ class PersonNameDetector(Detector):
         else:
             weak_best = min(base + 0.15, 0.9)  # the best a weak cue can do
             # Scores only grow with their inputs; a lone word was bounded in scan.
-            # _final_score(weak_best, layout, verb_after, False) inlined: it runs for most runs.
-            if len(run) > 1:
-                best = round(weak_best + layout, 2)
-                if verb_after:
-                    best += 0.15
-                if min(round(best, 2), 0.95) < floor:
-                    return None
+            if len(run) > 1 and _final_score(weak_best, layout, verb_after, False) < floor:
+                return None
             weak = window[cue_end - 2 : cue_end] in _WEAK_TAILS and WEAK.ends(window, low, cue_end)
             score = weak_best if weak else base
-        place_end = high
-        while place_end > low and window[place_end - 1] in " \t":
-            place_end -= 1
+        place_end = strip_end(window, low, high, " \t")
         if window[place_end - 2 : place_end] in _PLACE_TAILS and PLACE.ends(window, low, place_end):
             score -= 0.25  # "in", "at", "near": a place more likely
         place_word = last - first == 1 and _place_first(
             text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
         )
-        # _final_score, inlined
-        score = round(score + layout, 2)
-        if verb_after:
-            score += 0.15
-        if place_word:
-            score -= 0.15
-        score = min(round(score, 2), 0.95)
+        score = _final_score(score, layout, verb_after, place_word)
         if score < floor or _not_a_person(text, words[first : last + 1], end):
             return None
         return new_finding(  # self.finding, without its keyword-argument layer
