@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ramparts.detectors.pii import address, gazetteer
 
 
-def _reference(text: str, at: int, spaced: bool) -> int | None:
+def place_end_reference(text: str, at: int, spaced: bool) -> int | None:
     """The lookup without the shortcut: every span, longest first, case-folded."""
     ends: list[int] = []
     pos = at
@@ -58,7 +58,7 @@ def _reference(text: str, at: int, spaced: bool) -> int | None:
 def test_place_end_matches_plain_lookup(tail: str, spaced: bool) -> None:
     text = "12 Main Street " + tail
     at = len("12 Main Street ")
-    assert address._place_end(text, at, spaced) == _reference(text, at, spaced)
+    assert address._place_end(text, at, spaced) == place_end_reference(text, at, spaced)
 
 
 _WORDS = ["New", "new", "York", "YORK", "City", "de", "Rio", "Janeiro", "Paris", "São", "Paulo"]
@@ -77,4 +77,4 @@ def test_place_end_matches_plain_lookup_generated(
     tail = "".join(word + gap for word, gap in zip(words, gaps, strict=False))
     text = "12 Main Street " + tail
     at = len("12 Main Street ")
-    assert address._place_end(text, at, spaced) == _reference(text, at, spaced)
+    assert address._place_end(text, at, spaced) == place_end_reference(text, at, spaced)

@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import lowered_text
-from ramparts.detectors.pii import _anchors, address, gazetteer
+from ramparts.detectors.pii import _anchors, address
+
+from .test_address_place_end import place_end_reference
 
 _PIECES = (
     "12", "5", "123456", "7b", "4B", "٣", "²", "_", "a", "Z", "é", "\u017f", "\u0131", "\u0130", "\u212a",
@@ -55,32 +57,6 @@ def test_unit_before_keeps_case_folded_unit_words(text: str) -> None:
     assert address._unit_before(text, len(text)) == expected
 
 
-def _plain_place_end(text: str, at: int, spaced: bool) -> int | None:
-    """``_place_end`` as it was: read up to five words, then test the longest first."""
-    ends: list[int] = []
-    pos = at
-    for _ in range(address._MAX_PLACE_WORDS):
-        word = address._PLACE_WORD.match(text, pos)
-        if word is None:
-            break
-        ends.append(word.end())
-        gap = address._SPACES.match(text, word.end())
-        if gap is None:
-            break
-        pos = gap.end()
-    if not ends:
-        return None
-    longest = gazetteer.place_lengths().get(text[at : ends[0]].casefold(), 0)
-    places = gazetteer.places()
-    for index in range(len(ends) - 1, -1, -1):
-        value = text[at : ends[index]]
-        if (index < longest and value.casefold() in places) or (
-            not spaced and address._place_like(value)
-        ):
-            return ends[index]
-    return None
-
-
 _PLACES = st.lists(
     st.sampled_from(
         ("New", "York", "City", "Mora", "de", "Rubielos", "Berlin", "Spain", "Santa", "Cruz",
@@ -95,7 +71,7 @@ _PLACES = st.lists(
 def test_place_end_reads_only_the_words_it_needs(text: str) -> None:
     for at in range(len(text) + 1):
         for spaced in (False, True):
-            assert address._place_end(text, at, spaced) == _plain_place_end(text, at, spaced)
+            assert address._place_end(text, at, spaced) == place_end_reference(text, at, spaced)
 
 
 def _plain_military_starts(text: str) -> list[int]:
