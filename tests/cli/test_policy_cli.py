@@ -31,6 +31,18 @@ def test_lint_reports_file_line_and_allowed_values(run: Run, tmp_path: Path) -> 
     assert "allowed: allow, redact, block, alert, reroute" in result.stderr
 
 
+def test_lint_names_the_line_of_an_unknown_model(run: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "reroute.yaml"
+    bad.write_text(
+        GOOD.replace("action: redact", "action: reroute\n    reroute_to: nosuchmodel")
+        + "trust: {othermodel: restricted}\n"
+    )
+    result = run("policy", "lint", str(bad), expect=1)
+    assert f"{bad}:10: key 'rules.1.reroute_to'" in result.stderr
+    assert f"{bad}:11: key 'trust" in result.stderr
+    assert "nosuchmodel" in result.stderr
+
+
 def test_policy_test_shows_what_each_prompt_would_get(run: Run, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(GOOD)

@@ -376,6 +376,29 @@ def test_reroute_to_a_more_trusted_model(gateway: RunningGateway, upstream: Fake
     assert record.guardrails["input"]["rerouted_to"] == "claude-ok"
 
 
+def test_asking_the_reroute_target_directly_goes_through(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    tag = unique_tag()
+    policy = (
+        QUIET + "rules:\n  - {id: contacts-to-claude, match: {detectors: [email]}, action: reroute,"
+        " reroute_to: claude-ok}\n"
+    )
+    _, key = tenant_with_policy(gateway, policy)
+    prompt = f"{tag} contact {EMAIL}"
+    raw = openai_client(gateway, key).chat.completions.with_raw_response.create(
+        model="claude-ok", messages=[{"role": "user", "content": prompt}]
+    )
+    assert raw.parse().choices[0].message.content == ANSWER_PREFIX + prompt
+    assert "x-ramparts-rerouted-to" not in raw.headers
+    [sent] = sent_bodies(upstream, tag)
+    assert json.loads(sent)["model"] == "claude-ok"
+    section = guardrails_of(gateway, raw.headers["x-request-id"])["input"]
+    assert section["verdict"] == "allow" and "rerouted_to" not in section
+    [found] = section["findings"]
+    assert (found["rule"], found["action"]) == ("contacts-to-claude", "allow")
+
+
 def test_monitor_mode_lets_everything_through_and_records_what_would_happen(
     gateway: RunningGateway, upstream: FakeUpstream
 ) -> None:

@@ -78,5 +78,7 @@ def test_team_guards_override_only_the_keys_the_team_sets() -> None:
 
 
 def test_team_without_guards_keeps_the_tenants() -> None:
-    policy = parse_policy("guards: {output: {canaries: [C-1]}}\nteams: {t: {mode: monitor}}\n")
+    policy = parse_policy(
+        "guards: {output: {canaries: [C-1-canary]}}\nteams: {t: {mode: monitor}}\n"
+    )
     assert policy.for_team("t").guards == policy.guards

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -12,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.policy.redaction import (
+    JsonStrings,
     MemoryVault,
     RedisVault,
     StreamRestorer,
     conversation_scope,
     label_for,
     restore,
+    restore_json_text,
 )
 
 MAPPING = {
@@ -105,11 +108,30 @@ def test_memory_vault_expiry_is_exact_at_the_ttl() -> None:
     assert held_scopes(vault) == ["t:b"]
 
 
+SECRET = b"s" * 32
+
+
 def test_conversation_scope_is_stable_and_tenant_scoped() -> None:
-    a = conversation_scope("ten_a", "key_1", ["system", "hello"])
-    assert a == conversation_scope("ten_a", "key_1", ["system", "hello"])
-    assert a != conversation_scope("ten_b", "key_1", ["system", "hello"])
+    a = conversation_scope(SECRET, "ten_a", "key_1", ["system", "hello"])
+    assert a == conversation_scope(SECRET, "ten_a", "key_1", ["system", "hello"])
+    assert a != conversation_scope(SECRET, "ten_b", "key_1", ["system", "hello"])
     assert a.startswith("ten_a:")
+
+
+def test_conversation_scope_is_keyed_and_splits_cannot_collide() -> None:
+    """The scope names a Redis key: without the vault's secret it must not be computable
+    from guessed opening turns (an unkeyed digest let short values be brute-forced)."""
+    texts = ["My SSN is 123-45-6789"]
+    scope = conversation_scope(SECRET, "ten_a", "key_1", texts)
+    unkeyed = hashlib.sha256()
+    for part in ("ten_a", "key_1", *texts):
+        unkeyed.update(part.encode() + b"\x00")
+    assert scope.split(":", 1)[1] != unkeyed.hexdigest()[:32]
+    assert scope != conversation_scope(b"t" * 32, "ten_a", "key_1", texts)
+    assert conversation_scope(SECRET, "t", "k", ["a\x00b"]) != conversation_scope(
+        SECRET, "t", "k", ["a", "b"]
+    )
+    conversation_scope(SECRET, "t", "k", ["lone \ud800 surrogate"])  # no UnicodeEncodeError
 
 
 def test_restore_whole_text_and_json_strings() -> None:
@@ -152,6 +174,91 @@ def test_any_chunking_restores_the_same_text(text: str, data: st.DataObject) -> 
     restorer = StreamRestorer(MAPPING)
     streamed = "".join(restorer.feed(chunk) for chunk in chunks) + restorer.flush()
     assert streamed == restore(text, MAPPING)
+
+
+# --- JSON answers (response_format json_object / json_schema) -----------------------------
+
+JSON_VALUES = {
+    "[PASSWORD_1]": 'Tr0ub4dor\\3x9"Zq',
+    "[EMAIL_1]": "bob@example.com",
+    "[PERSON_12]": 'Jane "JJ" O\'Neil',
+    "[NOTE_1]": "line\nbreak\ttab \u2028",
+}
+
+
+def test_values_inside_json_strings_are_escaped_and_others_are_not() -> None:
+    answer = '{"line": "db_password = [PASSWORD_1]", "[PERSON_12]": 1} then [EMAIL_1] and [NOTE_9]'
+    restored = restore_json_text(answer, JSON_VALUES, JsonStrings())
+    document, rest = restored.split("} ", 1)
+    assert json.loads(document + "}") == {
+        "line": 'db_password = Tr0ub4dor\\3x9"Zq',
+        'Jane "JJ" O\'Neil': 1,
+    }
+    assert rest == "then bob@example.com and [NOTE_9]"  # outside strings: as it was
+
+
+def test_escaped_quotes_and_backslashes_do_not_end_a_string() -> None:
+    answer = r'{"a": "say \"hi\" [EMAIL_1]", "b": "c:\\", "c": "[PASSWORD_1]"}'
+    restored = restore_json_text(answer, JSON_VALUES, JsonStrings())
+    assert json.loads(restored) == {
+        "a": 'say "hi" bob@example.com',
+        "b": "c:\\",
+        "c": 'Tr0ub4dor\\3x9"Zq',
+    }
+
+
+json_documents = st.recursive(
+    st.one_of(
+        st.sampled_from([None, True, 1, 2.5]),
+        st.lists(st.sampled_from([*JSON_VALUES, "[EMAIL_7]", "x", ' "q" ', "\\", "ü", "["])).map(
+            "".join
+        ),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["k", "[EMAIL_1]"]), inner)
+    ),
+    max_leaves=12,
+)
+
+
+def _swap(value: object) -> object:
+    """``value`` with each known placeholder in its strings replaced by its value."""
+    if isinstance(value, str):
+        return restore(value, JSON_VALUES)
+    if isinstance(value, list):
+        return [_swap(item) for item in value]
+    if isinstance(value, dict):
+        return {_swap(key): _swap(item) for key, item in value.items()}
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_documents, st.booleans(), st.data())
+def test_any_chunking_of_a_json_answer_restores_valid_json(
+    document: object, ascii_only: bool, data: st.DataObject
+) -> None:
+    """Whatever the chunking, the streamed restore equals the whole one and decodes to the
+    document with every value put back."""
+    text = json.dumps(document, ensure_ascii=ascii_only)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=12)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    restorer = StreamRestorer(JSON_VALUES, json_text=True)
+    streamed = "".join(restorer.feed(chunk) for chunk in chunks) + restorer.flush()
+    assert streamed == restore_json_text(text, JSON_VALUES, JsonStrings())
+    assert json.loads(streamed) == _swap(document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers, st.data())
+def test_json_mode_chunking_matches_on_any_text(text: str, data: st.DataObject) -> None:
+    """Not only on valid JSON: a half-written or broken answer restores the same however
+    it is chunked (quotes and backslashes included)."""
+    text = text.replace("x", '"').replace("ü", "\\")
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=12)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    restorer = StreamRestorer(MAPPING, json_text=True)
+    streamed = "".join(restorer.feed(chunk) for chunk in chunks) + restorer.flush()
+    assert streamed == restore_json_text(text, MAPPING, JsonStrings())
 
 
 @settings(max_examples=300, deadline=None)

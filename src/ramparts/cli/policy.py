@@ -52,8 +52,9 @@ def lint(
     failed = False
     for path in files:
         try:
+            text = _read(path)
             problems = check_against_settings(
-                parse_policy(_read(path), str(path)), settings, str(path)
+                parse_policy(text, str(path)), settings, str(path), text=text
             )
         except ConfigError as exc:
             problems = [str(exc)]
@@ -171,7 +172,7 @@ def set_policy(
     """Store the file as the tenant's next policy version (it becomes active)."""
     settings = settings_from(config)
     text = _read(file)
-    problems = check_against_settings(parse_policy(text, str(file)), settings, str(file))
+    problems = check_against_settings(parse_policy(text, str(file)), settings, str(file), text=text)
     if problems:
         raise ConfigError("; ".join(problems))
     store, tenant_id = _tenant_id(config, tenant)

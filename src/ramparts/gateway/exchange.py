@@ -10,7 +10,7 @@ from typing import Any
 from ramparts.audit.writer import AuditEvent
 from ramparts.config import ModelSettings
 from ramparts.errors import BlockedError, GatewayError, UpstreamError
-from ramparts.gateway.routing import Route
+from ramparts.gateway.routing import FallbackGate, Route
 from ramparts.gateway.types import ApiShape, Usage
 from ramparts.store.identity import KeyIdentity
 
@@ -35,7 +35,7 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     identity: KeyIdentity | None = None
     model: str | None = None
-    route: Route | None = None
+    _route: Route | None = None  # read and set through ``route``
     stream: bool = False
     status: str = "success"
     http_status: int = 200
@@ -46,7 +46,22 @@ class Exchange:
     guardrails: dict[str, Any] = field(default_factory=dict)
     # Private per-request state of pipeline stages, keyed by stage name.
     state: dict[str, object] = field(default_factory=dict)
+    # Which of the route's fallbacks may serve this request; stages add their checks.
+    fallbacks: FallbackGate = field(default_factory=FallbackGate, repr=False)
     finished: bool = False
+
+    @property
+    def route(self) -> Route | None:
+        return self._route
+
+    @route.setter
+    def route(self, route: Route | None) -> None:
+        # Every route this request takes, a stage's reroute included, answers to its gate:
+        # a fallback must pass the checks of the key that asked.
+        if route is not None:
+            self.fallbacks.identity = self.identity
+            route.gate = self.fallbacks
+        self._route = route
 
     def fail(self, exc: GatewayError) -> None:
         self.http_status = exc.http_status
@@ -78,9 +93,10 @@ class Exchange:
     def resolved_model(self) -> str | None:
         """The configured model the request asked for, once routing accepted it; else None.
 
-        The requested name, not a reroute target: the audit's guardrails say where a
-        request was rerouted. Routing looks names up exactly, so a resolved request's
-        name is a configured one; the route's own name stands in should it ever not be.
+        The requested name, not a reroute target or fallback: the audit's guardrails say
+        where a request was rerouted (``input``) and which fallback served it (``route``).
+        Routing looks names up exactly, so a resolved request's name is a configured one;
+        the route's own name stands in should it ever not be.
         """
         if self.route is None:
             return None
@@ -102,8 +118,21 @@ class Exchange:
     def latency(self) -> float:
         return time.perf_counter() - self.started
 
+    def route_record(self) -> dict[str, Any] | None:
+        """The audit's word on fallbacks, when any was used or passed over: the model that
+        served (or last failed) and each one skipped with its reason. Names only."""
+        route = self._route
+        skipped = self.fallbacks.skipped
+        if route is None or not (route.fallback or skipped):
+            return None
+        return {"model": route.model.name, "fallback": route.fallback, "skipped": list(skipped)}
+
     def audit_event(self) -> AuditEvent:
         identity = self.identity
+        guardrails = self.guardrails
+        routing = self.route_record()
+        if routing is not None:
+            guardrails = {**guardrails, "route": routing}
         return AuditEvent(
             request_id=self.request_id,
             api=self.api,
@@ -124,5 +153,5 @@ class Exchange:
             output_tokens=self.usage.output_tokens,
             cost_usd=round(self.cost_usd, 8),
             attempts=self.route.attempts if self.route else 0,
-            guardrails=self.guardrails,
+            guardrails=guardrails,
         )

@@ -2,8 +2,11 @@
 
 Retryable failures (HTTP 429, 5xx, timeouts, lost connections) are retried on
 the same model with exponential backoff and jitter, then the model's ordered
-fallbacks are tried. A stream is only retried or rerouted before its first
-event reaches the caller.
+fallbacks are tried. A fallback serves only what the caller could have sent it
+directly: the route's :class:`FallbackGate` holds each one to the key's model
+allowlist and to every check a stage added (the guardrails add the tenant's
+trust tiers); a fallback that fails is skipped and the audit says so. A stream
+is only retried or rerouted before its first event reaches the caller.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ramparts.config import ModelSettings, Settings
@@ -33,6 +36,37 @@ from ramparts.store.identity import KeyIdentity
 
 T = TypeVar("T")
 
+# Why a fallback may not serve a request, for the audit (never a value from the request);
+# None when it may.
+FallbackCheck = Callable[[ModelSettings], Awaitable[str | None]]
+
+
+@dataclass(slots=True)
+class FallbackGate:
+    """Which fallbacks may serve one request: the key's allowlist, then the stages' checks.
+
+    One per exchange, shared by every route it takes (a reroute keeps it). Without an
+    identity no fallback passes: a gate nobody set up fails closed.
+    """
+
+    identity: KeyIdentity | None = None
+    checks: list[FallbackCheck] = field(default_factory=list)
+    # {"model", "reason"} of each fallback passed over, in order.
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    async def refusal(self, primary: ModelSettings, fallback: ModelSettings) -> str | None:
+        """Why ``fallback`` may not stand in for ``primary`` here; None when it may."""
+        # The same rules as a direct request for the fallback (Router.resolve).
+        if self.identity is None or not self.identity.may_use(fallback.name):
+            return "model_not_allowed"
+        if fallback.embeddings != primary.embeddings:
+            return "wrong_model_type"
+        for check in self.checks:
+            reason = await check(fallback)
+            if reason is not None:
+                return reason
+        return None
+
 
 @dataclass(slots=True)
 class Route:
@@ -41,6 +75,10 @@ class Route:
     model: ModelSettings
     provider: str
     attempts: int = 0
+    # Set by the exchange that takes this route; None: no fallback may be used.
+    gate: FallbackGate | None = field(default=None, repr=False)
+    # Whether ``model`` is one of the requested (or rerouted-to) model's fallbacks.
+    fallback: bool = False
 
 
 class Router:
@@ -86,9 +124,12 @@ class Router:
         call: Callable[[Provider, ModelSettings], Awaitable[T]],
     ) -> T:
         last: UpstreamError | None = None
-        for model_choice in self._chain(model):
+        for index, model_choice in enumerate(self._chain(model)):
+            if index and not await _admitted(route, model, model_choice):
+                continue
             provider = self._providers[model_choice.provider]
             route.model, route.provider = model_choice, model_choice.provider
+            route.fallback = index > 0
             for retry in range(model_choice.retries + 1):
                 route.attempts += 1
                 try:
@@ -133,6 +174,18 @@ class Router:
     async def close(self) -> None:
         for provider in self._providers.values():
             await provider.close()
+
+
+async def _admitted(route: Route, primary: ModelSettings, fallback: ModelSettings) -> bool:
+    """Whether ``fallback`` may serve the request; a refusal is noted on the gate."""
+    gate = route.gate
+    if gate is None:
+        return False
+    reason = await gate.refusal(primary, fallback)
+    if reason is None:
+        return True
+    gate.skipped.append({"model": fallback.name, "reason": reason})
+    return False
 
 
 async def _close(iterator: AsyncIterator[StreamEvent]) -> None:

@@ -115,7 +115,7 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
         tenant_id = scope_tenant(request, admin, tenant)
         parsed = _parse(body.text)
         problems = check_against_settings(
-            parsed, request.app.state.gateway.settings, "request body"
+            parsed, request.app.state.gateway.settings, "request body", text=body.text
         )
         if problems:
             raise InvalidRequestError("; ".join(problems), code="invalid_policy")

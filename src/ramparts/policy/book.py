@@ -12,6 +12,7 @@ import asyncio
 import gc
 import hashlib
 import hmac
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any
 from ramparts.config import Settings
 from ramparts.detectors.engine import DEFAULT_THRESHOLD, Engine
 from ramparts.detectors.registry import default_registry
-from ramparts.errors import ConfigError
+from ramparts.errors import ConfigError, DetectorError, GatewayError
 from ramparts.policy.decide import CompiledRule, compile_rules
 from ramparts.policy.guard import output_engine_config
 from ramparts.policy.model import BUILTIN_POLICY_PATH, Policy, parse_policy
@@ -29,6 +30,27 @@ from ramparts.policy.store import PolicyStore
 from ramparts.store.identity import KeyIdentity
 
 REWRITING_ACTIONS = {"redact", "reroute"}
+
+
+log = logging.getLogger("ramparts.policy")
+
+
+class PolicyUnavailableError(GatewayError):
+    """The tenant's active policy no longer validates (stored by an older version, or
+    against settings that changed): its requests are refused, not let through unchecked."""
+
+    status = 503
+    code = "policy_invalid"
+
+
+def _unusable(tenant_id: str, version: int | None, exc: Exception) -> PolicyUnavailableError:
+    # The operator's log says why; the caller only learns what to do.
+    log.error("policy v%s of tenant %s is unusable: %s", version, tenant_id, exc)
+    return PolicyUnavailableError(
+        f"This tenant's active policy (version {version}) does not validate with this gateway,"
+        " so requests are refused; an administrator must store a corrected version"
+        " (`ramparts policy lint` names the problem)."
+    )
 
 
 @dataclass(slots=True)
@@ -183,14 +205,17 @@ class PolicyBook:
             policy = entry.policy.for_team(team) if entry.policy else None
             if policy is not None and identity.team_id and team not in entry.policy.teams:  # type: ignore[union-attr]
                 policy = entry.policy.for_team(identity.team_id)  # type: ignore[union-attr]
-            compiled = await asyncio.to_thread(
-                compile_policy,
-                policy,
-                entry.source,
-                entry.version,
-                self.fingerprint_key(identity.tenant_id),
-                "no policy applies to this tenant",
-            )
+            try:
+                compiled = await asyncio.to_thread(
+                    compile_policy,
+                    policy,
+                    entry.source,
+                    entry.version,
+                    self.fingerprint_key(identity.tenant_id),
+                    "no policy applies to this tenant",
+                )
+            except (ConfigError, DetectorError) as exc:
+                raise _unusable(identity.tenant_id, entry.version, exc) from None
             if generation == self._generation:
                 entry.compiled[team] = compiled
             gc.freeze()  # the new engines live on; spare them from garbage-collector scans
@@ -206,4 +231,8 @@ class PolicyBook:
             return _Entry(now, None, self._default, self._default_source)
         stored = self._store.get(tenant_id, version)
         assert stored is not None
-        return _Entry(now, version, stored.policy, "tenant")
+        try:
+            policy = stored.policy
+        except (ConfigError, DetectorError) as exc:
+            raise _unusable(tenant_id, version, exc) from None
+        return _Entry(now, version, policy, "tenant")

@@ -10,6 +10,7 @@ mode enforces nothing, whatever its rules say.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -214,6 +215,23 @@ def decide(
 ) -> Verdict:
     """The verdict on ``findings``; ``rules`` is ``compile_rules(policy)``, when the caller
     keeps it."""
+    verdict = _judge(findings, policy, settings, model, rules)
+    if verdict.action == "reroute":
+        _plan_reroute(verdict, findings, policy, settings, model, allowed_models)
+    if verdict.action == "block":
+        verdict.message = _block_message(verdict, policy, settings, allowed_models)
+    return verdict
+
+
+def _judge(
+    findings: list[Located],
+    policy: Policy,
+    settings: Settings,
+    model: ModelSettings,
+    rules: tuple[CompiledRule, ...] | None,
+) -> Verdict:
+    """Each finding's outcome for ``model`` and the strongest enforced action (no reroute
+    target chosen, no message written)."""
     verdict = Verdict()
     tier = tier_of(policy, settings, model)
     compiled = compile_rules(policy) if rules is None else rules
@@ -241,11 +259,20 @@ def decide(
         return verdict
     strongest = max(enforced, key=lambda o: ACTION_STRENGTH[o.action])
     verdict.action = strongest.action
-    if verdict.action == "reroute":
-        _plan_reroute(verdict, findings, policy, settings, model, allowed_models)
-    if verdict.action == "block":
-        verdict.message = _block_message(verdict, policy, settings, allowed_models)
     return verdict
+
+
+def _needed_tier(verdict: Verdict, findings: list[Located]) -> Sensitivity:
+    """The tier a model needs to receive the request: its most sensitive finding that is
+    not redacted (``findings`` is not empty when a verdict reroutes)."""
+    redacted = {id(o.located) for o in verdict.outcomes if o.enforced and o.action == "redact"}
+    return max(f.finding.sensitivity for f in findings if id(f) not in redacted)
+
+
+def _reroute_targets(verdict: Verdict, policy: Policy) -> set[str]:
+    """The models the rules asking for this reroute name (empty: any model that fits)."""
+    reasons = {o.rule_id for o in verdict.outcomes if o.enforced and o.action == "reroute"}
+    return {r.reroute_to for r in policy.rules if r.id in reasons and r.reroute_to}
 
 
 def _plan_reroute(
@@ -264,11 +291,18 @@ def _plan_reroute(
     chose that target).
     """
     reasons = [o for o in verdict.outcomes if o.enforced and o.action == "reroute"]
-    redacted = {id(o.located) for o in verdict.outcomes if o.enforced and o.action == "redact"}
-    needed = max(f.finding.sensitivity for f in findings if id(f) not in redacted)
-    named = {
-        r.reroute_to for r in policy.rules if r.id in {o.rule_id for o in reasons} and r.reroute_to
-    }
+    needed = _needed_tier(verdict, findings)
+    named = _reroute_targets(verdict, policy)
+    if (not named or model.name in named) and tier_of(policy, settings, model) >= needed:
+        # The request already goes where a reroute would send it: nothing to change.
+        for outcome in reasons:
+            outcome.action = "allow"
+            outcome.reason = f"model '{model.name}' may receive it"
+        others = [o for o in verdict.outcomes if o.enforced]
+        verdict.action = max(
+            (o.action for o in others), key=ACTION_STRENGTH.__getitem__, default="allow"
+        )
+        return
     candidates = [settings.model(n) for n in sorted(named)] or trusted_models(
         policy, settings, needed, allowed
     )
@@ -317,3 +351,85 @@ def _block_message(
     extra = f" (and {len(blocking) - 1} more findings)" if len(blocking) > 1 else ""
     text = f"Blocked by {rule}: found {found}{extra}."
     return f"{text} {advice[0].upper() + advice[1:]}." if advice else text
+
+
+def fallback_refusal(
+    sent: list[Located],
+    policy: Policy,
+    settings: Settings,
+    model: ModelSettings,
+    rules: tuple[CompiledRule, ...] | None = None,
+    *,
+    reroutable: bool = True,
+) -> list[str]:
+    """The rules that keep fallback ``model`` from a request carrying ``sent`` (the findings
+    it was sent with, redacted ones left out); empty when the model may receive it.
+
+    The input guard's judgement had the caller asked for ``model``: anything it would
+    block, reroute away or rewrite keeps the fallback out. A verdict to reroute accepts
+    ``model`` when it could be the reroute's target (a model the rules name, or any of
+    a tier for every finding): the data may go there. Monitor mode enforces nothing.
+    """
+    verdict = _judge(sent, policy, settings, model, rules)
+    action = verdict.action
+    if action in ("allow", "alert"):
+        return []
+    if action == "reroute" and reroutable:
+        named = _reroute_targets(verdict, policy)
+        fits = tier_of(policy, settings, model) >= _needed_tier(verdict, sent)
+        if fits and (not named or model.name in named):
+            return []
+    return verdict.rule_ids or [action]
+
+
+class FallbackJudge:
+    """Whether a fallback may receive one request, as the input guard let it leave.
+
+    The input check settles it with its findings and verdict; a fallback asked about
+    before then (the check runs alongside the upstream call) waits. Should the check stop
+    the request instead, the upstream call is cancelled, its wait with it.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        settings: Settings,
+        rules: tuple[CompiledRule, ...] | None,
+        reroutable: bool,
+    ) -> None:
+        self._policy = policy
+        self._settings = settings
+        self._rules = rules
+        self._reroutable = reroutable
+        self._settled = asyncio.Event()
+        # The check's findings and verdict; None when the guard could not scan the request
+        # and failed open.
+        self._checked: tuple[list[Located], Verdict] | None = None
+
+    def settle(self, located: list[Located], verdict: Verdict) -> None:
+        """The check's findings and verdict (read only should a fallback be needed)."""
+        self._checked = (located, verdict)
+        self._settled.set()
+
+    def unchecked(self) -> None:
+        """The guard failed open: fallbacks get the request unchecked, as the model did."""
+        self._checked = None
+        self._settled.set()
+
+    async def __call__(self, model: ModelSettings) -> str | None:
+        if not self._settled.is_set():
+            await self._settled.wait()
+        if self._checked is None:
+            return None
+        located, verdict = self._checked
+        # What was redacted did not leave.
+        redacted = {id(item) for item in verdict.redactions}
+        refusing = fallback_refusal(
+            [item for item in located if id(item) not in redacted],
+            self._policy,
+            self._settings,
+            model,
+            self._rules,
+            reroutable=self._reroutable,
+        )
+        return "policy: " + ", ".join(refusing) if refusing else None

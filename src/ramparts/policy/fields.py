@@ -199,12 +199,21 @@ def _definitions(request: ChatRequest, out: Strings) -> None:
     if request.user:
         user = "metadata.user_id" if request.shape == "anthropic" else "user"
         out.add(request.user, f"the request field '{user}'", _set_attr(request, "user"), True)
-    for name, value in request.extra.items():
+    _forwarded_fields(request.extra, out, rewritable=True)
+
+
+def _forwarded_fields(extra: dict[str, Any], out: Strings, *, rewritable: bool) -> None:
+    """Fields the gateway forwards without modelling them, chat and embeddings alike: the
+    same numeric-field skip and identifier exemption, so a request passes or fails both
+    ways. ``rewritable``: a placeholder may stand in for a string value (not embeddings)."""
+    for name, value in extra.items():
         out.add(name, "the name of a request field", None)
         if name in _NUMERIC_FIELDS:
             continue  # numbers by the API's definition: a seed is not a card number
-        identifier = name == "metadata" or name.endswith("id")
-        out.add_json(value, field_place(name), _set_item(request.extra, name), identifier)
+        # ``user`` reaches here on embeddings (chat models it as ChatRequest.user).
+        identifier = name in ("user", "metadata") or name.endswith("id")
+        setter = _set_item(extra, name) if rewritable else None
+        out.add_json(value, field_place(name), setter, identifier)
 
 
 def _names(request: ChatRequest, origin: str, out: Strings) -> None:
@@ -262,15 +271,11 @@ def embedding_strings(request: EmbeddingRequest) -> list[Gathered]:
     here can be rewritten: a placeholder would change the embedding."""
     groups = [_gather("user", partial(_one_input, text)) for text in request.inputs]
     if request.extra:
-        groups.append(_gather("system", partial(_extra_fields, request.extra)))
+        groups.append(
+            _gather("system", partial(_forwarded_fields, request.extra, rewritable=False))
+        )
     return [g for g in groups if g is not None]
 
 
 def _one_input(text: str, out: Strings) -> None:
     out.add(text, "the embeddings input", None)
-
-
-def _extra_fields(extra: dict[str, Any], out: Strings) -> None:
-    for name, value in extra.items():
-        out.add(name, "the name of a request field", None)
-        out.add_json(value, field_place(name), None)

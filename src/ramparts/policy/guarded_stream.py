@@ -2,9 +2,9 @@
 
 Each choice's text goes through a :class:`~ramparts.policy.guard.StreamOutputGuard`
 (a bounded held-back window) and then has this request's placeholders restored;
-tool calls are held until complete, checked decoded and raw, then released. A
-violation ends the choice with ``content_filter`` (the gateway then stops the
-upstream), and the audit record says what each guard did.
+tool calls are held until complete, their names and arguments (decoded and raw)
+checked, then released. A violation ends the choice with ``content_filter`` (the
+gateway then stops the upstream), and the audit record says what each guard did.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from ramparts.detectors.base import Finding
 from ramparts.gateway.exchange import Exchange
 from ramparts.gateway.types import Finish, StreamEvent, TextDelta, ToolCallDelta
 from ramparts.policy.guard import StreamOutputGuard, Violation, output_violations
@@ -80,8 +81,11 @@ class GuardedStream:
             self._guards[index] = StreamOutputGuard(
                 self._engine, self._settings, self._state.prompt_findings
             )
-            self._restorers[index] = StreamRestorer(self._mapping)
-            self._canary_restorers[index] = StreamRestorer(self._canary)
+            # In a JSON answer, values are escaped where they land inside JSON strings; the
+            # canary values too, since the text the guard passes is what the client gets.
+            json_text = self._state.json_answer
+            self._restorers[index] = StreamRestorer(self._mapping, json_text=json_text)
+            self._canary_restorers[index] = StreamRestorer(self._canary, json_text=json_text)
         return self._guards[index]
 
     def _scan(self, work: Any) -> Any:
@@ -203,10 +207,21 @@ class GuardedStream:
         joined = {key: "".join(d.arguments for d in self._tools[key]) for key in calls}
         if calls and self._guarding(index):
             texts = [restore(joined[key], self._canary, json_string=True) for key in calls]
+            # The names are held with the arguments and checked as plain text (a canary or a
+            # credential as a tool's name reaches the client as surely as in its arguments).
+            names = [
+                restore(delta.name, self._canary)
+                for key in calls
+                for delta in self._tools[key]
+                if delta.name
+            ]
             engine = self._engine
-            findings = self._scan(
-                lambda: [f for text in texts for f in scan_tool_arguments(engine, text)]
-            )
+
+            def scan() -> list[Finding]:
+                found = [f for name in names for f in engine.scan(name, origin="assistant")]
+                return found + [f for text in texts for f in scan_tool_arguments(engine, text)]
+
+            findings = self._scan(scan)
             violations = output_violations(
                 findings or [], self._state.prompt_findings, self._settings
             )

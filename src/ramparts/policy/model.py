@@ -8,9 +8,16 @@ input and output guards. Teams may override parts of it. See docs/policy.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from ramparts.config import SENSITIVITY_LEVELS, SensitivityName, Settings
 from ramparts.detectors.base import Sensitivity
@@ -23,7 +30,23 @@ Mode = Literal["enforce", "monitor"]
 FailureMode = Literal["fail_open", "fail_closed"]
 Origin = Literal["system", "user", "assistant", "tool", "document"]
 ACTION_STRENGTH = {"allow": 0, "alert": 1, "redact": 2, "reroute": 3, "block": 4}
+# The output.canary_leak detector refuses shorter canaries (at scan time, failing every
+# answer): checked here too so that lint and the policy store refuse them first.
+MIN_CANARY_CHARS = 6
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+def _long_enough(canary: str) -> str:
+    if len(canary.strip()) < MIN_CANARY_CHARS:
+        # The token itself is not echoed: canaries are secrets of the system prompt.
+        raise ValueError(
+            f"canary tokens need at least {MIN_CANARY_CHARS} characters (besides spaces);"
+            " use long random tokens, which the answer cannot contain by chance"
+        )
+    return canary
+
+
+Canary = Annotated[str, AfterValidator(_long_enough)]
 
 
 class _Strict(BaseModel):
@@ -72,12 +95,20 @@ class OutputGuardSettings(GuardSettings):
     block_html: bool = False
     block_canary_leaks: bool = True
     allowed_domains: list[str] = Field(default_factory=list)
-    canaries: list[str] = Field(default_factory=list)
+    canaries: list[Canary] = Field(default_factory=list)
 
 
 class Guards(_Strict):
     input: InputGuardSettings = Field(default_factory=InputGuardSettings)
     output: OutputGuardSettings = Field(default_factory=OutputGuardSettings)
+
+
+def _unique_ids(rules: list[Rule]) -> list[Rule]:
+    ids = [r.id for r in rules]
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
+    return rules
 
 
 class TeamOverride(_Strict):
@@ -87,6 +118,9 @@ class TeamOverride(_Strict):
     rules: list[Rule] = Field(default_factory=list)
     trust: dict[str, SensitivityName] = Field(default_factory=dict)
     guards: Guards | None = None
+
+    # A team's rules replace the tenant's by id, so a repeated id would be ambiguous.
+    _rule_ids = field_validator("rules")(_unique_ids)
 
 
 class Policy(_Strict):
@@ -99,14 +133,7 @@ class Policy(_Strict):
     guards: Guards = Field(default_factory=Guards)
     teams: dict[str, TeamOverride] = Field(default_factory=dict)
 
-    @field_validator("rules")
-    @classmethod
-    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
-        ids = [r.id for r in rules]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise ValueError(f"rule ids must be unique; repeated: {', '.join(repeated)}")
-        return rules
+    _rule_ids = field_validator("rules")(_unique_ids)
 
     def for_team(self, team: str | None) -> Policy:
         """This policy with a team's overrides applied (team rules first, same id replaces)."""
@@ -185,7 +212,29 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     for team, override in policy.teams.items():
         for index, rule in enumerate(override.rules):
             _check_rule(rule, source, lines, ("teams", team, "rules", index))
+    _check_output_engines(policy, source, lines)
     return policy
+
+
+def _check_output_engines(policy: Policy, source: str, lines: LineIndex) -> None:
+    """Refuse output-guard settings the output engine would refuse: found only when an
+    answer is scanned, they would fail every answer closed (or, failing open, silently
+    turn the output guard off)."""
+    from ramparts.policy.guard import output_engine_config  # guard imports this module
+
+    wheres: list[tuple[str | None, tuple[Any, ...]]] = [(None, ("guards", "output"))]
+    wheres += [
+        (team, ("teams", team, "guards", "output"))
+        for team, override in policy.teams.items()
+        if override.guards is not None
+    ]
+    for team, where in wheres:
+        try:
+            EngineConfig.from_dict(output_engine_config(policy.for_team(team)))
+        except DetectorError as exc:
+            raise ConfigError(
+                str(exc), source=source, line=line_of(lines, where), key=".".join(where)
+            ) from None
 
 
 def _check_rule(rule: Rule, source: str, lines: LineIndex, where: tuple[Any, ...]) -> None:
@@ -211,27 +260,51 @@ def _check_rule(rule: Rule, source: str, lines: LineIndex, where: tuple[Any, ...
         )
 
 
-def check_against_settings(policy: Policy, settings: Settings, source: str = "policy") -> list[str]:
-    """Problems that only the gateway's settings reveal (unknown models); empty when none."""
+def check_against_settings(
+    policy: Policy, settings: Settings, source: str = "policy", text: str | None = None
+) -> list[str]:
+    """Problems that only the gateway's settings reveal (unknown models); empty when none.
+
+    Given the policy's ``text``, each problem names its line, like the errors of
+    :func:`parse_policy`.
+    """
+    lines = yaml_mapping(text, source)[1] if text is not None else {}
     models = {m.name for m in settings.models}
     problems = []
-    trusts = [("trust", policy.trust)] + [
-        (f"teams.{team}.trust", override.trust) for team, override in policy.teams.items()
+    trusts: list[tuple[tuple[Any, ...], dict[str, Any]]] = [(("trust",), policy.trust)] + [
+        (("teams", team, "trust"), override.trust) for team, override in policy.teams.items()
     ]
     for where, trust in trusts:
         for name in trust:
             if name not in models:
-                problems.append(f"{source}: {where} names unknown model '{name}'")
-    rules = [("rules", r) for r in policy.rules] + [
-        (f"teams.{team}.rules", r) for team, o in policy.teams.items() for r in o.rules
+                problems.append(
+                    _problem(f"names unknown model '{name}'", source, lines, (*where, name))
+                )
+    rules: list[tuple[tuple[Any, ...], Rule]] = [
+        (("rules", index), r) for index, r in enumerate(policy.rules)
+    ] + [
+        (("teams", team, "rules", index), r)
+        for team, o in policy.teams.items()
+        for index, r in enumerate(o.rules)
     ]
     for where, rule in rules:
         if rule.reroute_to and rule.reroute_to not in models:
             problems.append(
-                f"{source}: {where} rule '{rule.id}' reroutes to unknown model '{rule.reroute_to}'"
-                f" (known: {', '.join(sorted(models))})"
+                _problem(
+                    f"rule '{rule.id}' reroutes to unknown model '{rule.reroute_to}'"
+                    f" (known: {', '.join(sorted(models))})",
+                    source,
+                    lines,
+                    (*where, "reroute_to"),
+                )
             )
     return problems
+
+
+def _problem(message: str, source: str, lines: LineIndex, where: tuple[Any, ...]) -> str:
+    """A settings problem worded as a :class:`ConfigError` (file, line when known, key)."""
+    key = ".".join(map(str, where))
+    return str(ConfigError(message, source=source, line=line_of(lines, where), key=key))
 
 
 BUILTIN_POLICY_PATH = Path(__file__).with_name("default-policy.yaml")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import hmac
 import os
 import re
 import threading
@@ -258,12 +259,18 @@ class _RedisPlaceholders(Mapping[str, str]):
         return "<RedisPlaceholders>"
 
 
-def conversation_scope(tenant_id: str, key_id: str, first_texts: list[str]) -> str:
-    """A stable id for a conversation: the same opening turns give the same scope."""
-    digest = hashlib.sha256()
+def conversation_scope(secret: bytes, tenant_id: str, key_id: str, first_texts: list[str]) -> str:
+    """A stable id for a conversation: the same opening turns give the same scope.
+
+    Keyed with the vault's secret: the scope names the conversation's Redis hash, and the
+    opening turns hold the very values the vault encrypts, so an unkeyed digest would let
+    anyone who can list key names confirm or brute-force a short value offline.
+    """
+    digest = hmac.new(secret, b"conversation-scope\x00", hashlib.sha256)
     for part in (tenant_id, key_id, *first_texts):
-        digest.update(part.encode())
-        digest.update(b"\x00")
+        raw = part.encode("utf-8", "surrogatepass")
+        digest.update(len(raw).to_bytes(8, "big"))  # length-prefixed: no two splits collide
+        digest.update(raw)
     return f"{tenant_id}:{digest.hexdigest()[:32]}"
 
 
@@ -284,26 +291,99 @@ def restore(text: str, mapping: Mapping[str, str], *, json_string: bool = False)
     return PLACEHOLDER.sub(swap, text)
 
 
+_JSON_SPECIAL = re.compile(r'["\\]')
+
+
+class JsonStrings:
+    """Whether a JSON text read so far ends inside a string (and right after a backslash).
+
+    Fed the answer piece by piece, in order; placeholders hold neither quotes nor
+    backslashes, so the raw answer and the restored one agree on where strings are.
+    """
+
+    __slots__ = ("escaped", "inside")
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.escaped = False  # the next character is escaped (only inside a string)
+
+    def advance(self, text: str) -> None:
+        if not text:
+            return
+        pos = 0
+        if self.escaped:
+            self.escaped = False
+            pos = 1  # consumed by the backslash before it
+        for match in _JSON_SPECIAL.finditer(text, pos):
+            at = match.start()
+            if at < pos:
+                continue  # an escaped quote or backslash
+            if not self.inside:
+                if text[at] == '"':
+                    self.inside = True
+            elif text[at] == '"':
+                self.inside = False
+            elif at + 1 < len(text):
+                pos = at + 2
+            else:
+                self.escaped = True
+
+
+def restore_json_text(text: str, mapping: Mapping[str, str], strings: JsonStrings) -> str:
+    """Restore placeholders in (a piece of) a JSON answer: a value that lands inside a JSON
+    string is escaped as one, so a quote or backslash in it keeps the answer valid JSON.
+    ``strings`` carries the position across pieces and is moved past ``text``."""
+    if "[" not in text or not mapping:
+        strings.advance(text)
+        return text
+    out: list[str] = []
+    pos = 0
+    for match in PLACEHOLDER.finditer(text):
+        strings.advance(text[pos : match.start()])
+        token = match.group(0)
+        value = mapping.get(token)
+        if value is None:
+            out.append(text[pos : match.end()])
+        else:
+            escaped = orjson.dumps(value).decode()[1:-1] if strings.inside else value
+            out.append(text[pos : match.start()] + escaped)
+        strings.advance(token)
+        pos = match.end()
+    strings.advance(text[pos:])
+    out.append(text[pos:])
+    return "".join(out)
+
+
 class StreamRestorer:
     """Restores placeholders in a stream, holding back only a possible partial placeholder.
 
-    Any chunking of the same text yields the same restored text (property-tested).
+    Any chunking of the same text yields the same restored text (property-tested). With
+    ``json_text`` the stream is a JSON answer (the request asked for a JSON response
+    format): values inside its strings are escaped as JSON (see :func:`restore_json_text`).
     """
 
-    def __init__(self, mapping: Mapping[str, str], *, json_string: bool = False) -> None:
+    def __init__(
+        self, mapping: Mapping[str, str], *, json_string: bool = False, json_text: bool = False
+    ) -> None:
         self._mapping = mapping
         self._json = json_string
+        self._strings = JsonStrings() if json_text else None
         self._pending = ""
+
+    def _restore(self, text: str) -> str:
+        if self._strings is not None:
+            return restore_json_text(text, self._mapping, self._strings)
+        return restore(text, self._mapping, json_string=self._json)
 
     def feed(self, chunk: str) -> str:
         text = self._pending + chunk
         cut = _hold_from(text)
         self._pending = text[cut:]
-        return restore(text[:cut], self._mapping, json_string=self._json)
+        return self._restore(text[:cut])
 
     def flush(self) -> str:
         text, self._pending = self._pending, ""
-        return restore(text, self._mapping, json_string=self._json)
+        return self._restore(text)
 
 
 def _hold_from(text: str) -> int:

@@ -28,10 +28,9 @@ from ramparts.gateway.types import (
     EmbeddingRequest,
     StreamEvent,
     TextPart,
-    ToolCall,
 )
 from ramparts.policy.book import CompiledPolicy, PolicyBook
-from ramparts.policy.decide import Verdict, decide
+from ramparts.policy.decide import FallbackJudge, Located, Verdict, decide
 from ramparts.policy.guard import (
     TextUnit,
     Violation,
@@ -48,6 +47,7 @@ from ramparts.policy.guarded_stream import GuardedStream, record_output, scan_wa
 from ramparts.policy.redaction import (
     MemoryVault,
     RedisVault,
+    StreamRestorer,
     Vault,
     conversation_scope,
     load_or_create_key,
@@ -72,6 +72,9 @@ class RequestState:
     # Holding the values here also means restoring never reads the vault: a vault outage
     # mid-answer cannot cut a stream. They are this request's own values; never shown.
     sent: dict[str, str] = field(default_factory=dict, repr=False)
+    # The request asked for a JSON answer (response_format json_object / json_schema):
+    # values restored inside its strings are escaped as JSON.
+    json_answer: bool = False
 
     def mapping(self) -> Mapping[str, str]:
         return self.sent
@@ -126,10 +129,11 @@ def _failure_status(mode: str, timed_out: bool) -> str:
 class GuardrailStage:
     name = "guardrails"
 
-    def __init__(self, settings: Settings, book: PolicyBook, vault: Vault) -> None:
+    def __init__(self, settings: Settings, book: PolicyBook, vault: Vault, secret: bytes) -> None:
         self._settings = settings
         self._book = book
         self._vault = vault
+        self._secret = secret  # keys conversation scopes (see conversation_scope); never shown
         self._scan_cache = ScanCache(settings.guardrails.scan_cache_entries)
 
     def forget_tenant(self, tenant_id: str) -> None:
@@ -151,13 +155,17 @@ class GuardrailStage:
         first_texts = [u.text for u in units[:2]]
         state = RequestState(
             compiled,
-            conversation_scope(exchange.identity.tenant_id, exchange.identity.key_id, first_texts),
+            conversation_scope(
+                self._secret, exchange.identity.tenant_id, exchange.identity.key_id, first_texts
+            ),
+            json_answer=asks_for_json(request),
         )
         # The output guard runs even with the input guard off (then nothing was "in the prompt").
         exchange.state[STATE_KEY] = state
         if not compiled.policy.guards.input.enabled:
             exchange.guardrails["input"] = {"status": "skipped", "reason": "disabled by policy"}
             return None
+        judge_fallbacks(exchange, compiled, self._settings, reroutable=True)
         check = self._check_input(exchange, state, units)
         if compiled.runs_alongside:
             # Nothing in this policy rewrites a request and the tenant opted in.
@@ -181,6 +189,7 @@ class GuardrailStage:
             exchange.guardrails["input"] = {"status": "skipped", "reason": "disabled by policy"}
             return
         state = RequestState(compiled, "")  # nothing is redacted, so no conversation scope
+        judge_fallbacks(exchange, compiled, self._settings, reroutable=False)
         await self._check_input(exchange, state, embedding_units(request), reroutable=False)
 
     async def _check_input(
@@ -221,6 +230,7 @@ class GuardrailStage:
             record["error"] = "timeout" if timed_out else type(exc).__name__
             record["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
             if settings.failure_mode == "fail_open":
+                settle_fallbacks(exchange, None, None)
                 return
             record["verdict"] = "block"
             what = "did not finish in time" if timed_out else "failed"
@@ -264,13 +274,17 @@ class GuardrailStage:
             except redis.RedisError as exc:
                 # Whatever the policy's failure mode: failing open would send the values
                 # the policy says must not leave.
+                # The request was stopped, so the verdict is block (as for any guard that
+                # failed closed); the findings and rules still say what it meant to redact.
                 record["status"] = "failed_closed"
+                record["verdict"] = "block"
                 record["error"] = type(exc).__name__
                 raise RedactionUnavailableError(
                     "The redaction vault is unavailable, so this request cannot be redacted"
                     " and was not sent; try again shortly."
                 ) from None
             record["redacted"] = count
+        settle_fallbacks(exchange, located, verdict)
 
     def _record_verdict(
         self, record: dict[str, Any], verdict: Verdict, compiled: CompiledPolicy, started: float
@@ -294,7 +308,17 @@ class GuardrailStage:
             canary = state.canary_mapping()
             # The client sees a choice's text parts joined (OpenAI renders them as one
             # string), so a link split over two parts must be scanned as one text.
-            texts = [restore(choice.text, canary) for choice in response.choices]
+            texts = [
+                _restored_text([choice.text], canary, state.json_answer)[0]
+                for choice in response.choices
+            ]
+            # Tool-call names reach the client too: a canary or a credential there counts.
+            texts += [
+                restore(call.name, canary)
+                for choice in response.choices
+                for call in choice.tool_calls
+                if call.name
+            ]
             arguments = [
                 restore(call.arguments, canary, json_string=True)
                 for choice in response.choices
@@ -310,11 +334,12 @@ class GuardrailStage:
         mapping = state.mapping()
         if mapping:
             for choice in response.choices:
-                for part in choice.parts:
-                    if isinstance(part, TextPart):
-                        part.text = restore(part.text, mapping)
-                    elif isinstance(part, ToolCall):
-                        part.arguments = restore(part.arguments, mapping, json_string=True)
+                text_parts = [part for part in choice.parts if isinstance(part, TextPart)]
+                restored = _restored_text([p.text for p in text_parts], mapping, state.json_answer)
+                for part, text in zip(text_parts, restored, strict=True):
+                    part.text = text
+                for call in choice.tool_calls:
+                    call.arguments = restore(call.arguments, mapping, json_string=True)
 
     async def _check_output(
         self, exchange: Exchange, state: RequestState, texts: list[str], arguments: list[str]
@@ -365,6 +390,22 @@ class GuardrailStage:
         return GuardedStream(exchange, state).run(events)
 
 
+def asks_for_json(request: ChatRequest) -> bool:
+    """Whether the request asked for a JSON answer (OpenAI's response_format)."""
+    kind = (request.response_format or {}).get("type")
+    return kind in ("json_object", "json_schema")
+
+
+def _restored_text(texts: list[str], mapping: Mapping[str, str], json_answer: bool) -> list[str]:
+    """A choice's text parts with placeholders restored; in a JSON answer (one document
+    over all its parts) values inside JSON strings are escaped as JSON."""
+    if not json_answer:
+        return [restore(text, mapping) for text in texts]
+    restorer = StreamRestorer(mapping, json_text=True)
+    # A part's own placeholders only, as without JSON: flush() releases what feed() held.
+    return [restorer.feed(text) + restorer.flush() for text in texts]
+
+
 def _output_message(violations: list[Violation]) -> str:
     reasons = sorted({v.reason for v in violations})
     return (
@@ -393,4 +434,37 @@ def create_stage(settings: Settings, engine: SqlEngine) -> GuardrailStage:
     else:
         vault = MemoryVault(settings.redaction.ttl_seconds, settings.redaction.max_conversations)
     book = PolicyBook(settings, PolicyStore(session_factory(engine)), secret)
-    return GuardrailStage(settings, book, vault)
+    return GuardrailStage(settings, book, vault, secret)
+
+
+# --- fallbacks -----------------------------------------------------------------------
+FALLBACKS_KEY = "guardrails.fallbacks"
+
+
+def judge_fallbacks(
+    exchange: Exchange, compiled: CompiledPolicy, settings: Settings, *, reroutable: bool
+) -> None:
+    """Hold the request's fallbacks to the policy, as if the caller had asked for them.
+
+    Registered before the input check starts (it may run alongside the upstream call, so
+    a fallback can be asked about first), settled when the check lets the request go.
+    A check that stops the request leaves it unsettled: the upstream call waiting on it
+    is cancelled (alongside) or never started.
+    """
+    assert compiled.policy is not None
+    judge = FallbackJudge(compiled.policy, settings, compiled.rules, reroutable)
+    exchange.state[FALLBACKS_KEY] = judge
+    exchange.fallbacks.checks.append(judge)
+
+
+def settle_fallbacks(
+    exchange: Exchange, located: list[Located] | None, verdict: Verdict | None
+) -> None:
+    """Tell the fallback judge what the request carries (None: the guard failed open)."""
+    judge = exchange.state.get(FALLBACKS_KEY)
+    if not isinstance(judge, FallbackJudge):
+        return
+    if located is None or verdict is None:
+        judge.unchecked()
+    else:
+        judge.settle(located, verdict)

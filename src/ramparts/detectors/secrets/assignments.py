@@ -86,13 +86,24 @@ _KEYWORD_SET = PatternSet(_KEYWORD_PATTERNS)
 # Separators: typed declarations (`password: String = "..."`), := => === !== == != = :
 # a call or a define (`PASSWORD("...")`, `CURLOPT_PASSWORD, "..."`), "is"/"was" in prose;
 # quotes may be escaped (`\"...\"` inside a string literal).
+# Values: the whole value, or a redaction would leave its tail in clear. Quoted, it runs to
+# its closing quote, through escapes (`"pa\"ss"`) and a quote with a letter or digit right
+# after it (`"pa"ss"`; not `"pass".`); bare, through a quote between letters or digits
+# (`pa"ss`; not `pa" `, nor `name="x` in markup).
+_BARE = r"[^\s\"'`,;&<>()\[\]{}]"
+_MAX_VALUE = 200
 _ASSIGNMENT = re.compile(
     r"(?P<rest>[A-Za-z0-9_\-]{0,24}+)[\"'\])]{0,2}"
     r"(?:(?P<sep>\s{0,4}(?::\s{0,4}[A-Za-z_][\w.\[\]]{0,30}\s{0,4}=(?!=)|:=|=>|!==|===|==|!="
     r"|=|:|\(|,(?=\s{0,4}\\?[\"'])|\s(?:is|was):?)\s{0,4}(?:[rbu@]?(?=\\?[\"'`]))?)"
     r"|(?P<space>[ \t]{1,4}))"
-    r"(?:\\?(?P<q>[\"'`])(?P<quoted>[^\"'`\\\r\n]{3,200}+)\\?(?P=q)"
-    r"|(?P<bare>[^\s\"'`,;&<>()\[\]{}]{3,200}+))"
+    r"(?:\\(?P<eq>[\"'`])(?P<escaped>[^\"'`\\\r\n]{3,200}+)\\?(?P=eq)"
+    # Runs of plain characters between at most 8 escapes or inner quotes (a value over
+    # _MAX_VALUE is dropped in _check). The inner-quote steps are not possessive: the
+    # value may back off to an earlier quote that then closes it (`"pass"x` at line end).
+    r"|(?P<q>[\"'`])(?P<quoted>[^\"'`\\\r\n]{0,200}+"
+    r"(?:(?:\\[^\r\n]|(?P=q)(?=[^\W_]))[^\"'`\\\r\n]{0,200}+){0,8})(?P=q)"
+    rf"|(?P<bare>{_BARE}(?:{_BARE}|(?<=[^\W_])[\"'`](?=[^\W_])){{2,199}}+))"
 )
 # Suffixes that turn a secret word into something else: password_hash, token_url,
 # passport, passed, tokenizer, secretary...
@@ -169,10 +180,12 @@ class PasswordAssignmentDetector(Detector):
             return None
         if word.lower() in _SHORT_WORDS and not _SHORT_WORD_REST.fullmatch(rest):
             return None
-        group = "quoted" if match.group("quoted") is not None else "bare"
+        group = next(g for g in ("quoted", "escaped", "bare") if match.group(g) is not None)
         value = match.group(group)
+        if len(value) > _MAX_VALUE:
+            return None  # a long quoted text, not a password
         loose = match.group("space") is not None or "is" in (match.group("sep") or "")
-        if not _plausible(value, quoted=group == "quoted", strict=loose or not is_password):
+        if not _plausible(value, quoted=group != "bare", strict=loose or not is_password):
             return None
         score = 0.6 if loose else 0.8
         kind = "password-assignment" if is_password else "secret-assignment"
