@@ -81,7 +81,7 @@ def test_builtin_policy_is_valid() -> None:
             "guards.input.failure_mode",
             "fail_open, fail_closed",
         ),
-        ("detectors:\n  detectors: {nope: true}\n", 1, "detectors", "nope"),
+        ("detectors:\n  detectors: {nope: true}\n", 2, "detectors.detectors.nope", "nope"),
         ("rulez: []\n", 1, "rulez", "unknown key"),
     ],
 )

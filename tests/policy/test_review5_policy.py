@@ -82,11 +82,11 @@ def test_a_refusal_by_an_output_detectors_own_check_names_where(
     parse_policy("guards: {output: {allowed_domains: [example.com]}}\n")
     with pytest.raises(ConfigError) as caught:
         parse_policy("mode: enforce\nguards:\n  output: {allowed_domains: [ftp.example.com]}\n")
-    assert (caught.value.line, caught.value.key) == (3, "guards.output")
+    assert (caught.value.line, caught.value.key) == (3, "guards.output.allowed_domains")
     team = "teams:\n  red:\n    guards:\n      output: {allowed_domains: [ftp.example.com]}\n"
     with pytest.raises(ConfigError) as caught:
         parse_policy(team)
-    assert (caught.value.line, caught.value.key) == (4, "teams.red.guards.output")
+    assert (caught.value.line, caught.value.key) == (4, "teams.red.guards.output.allowed_domains")
 
 
 def test_a_team_may_not_repeat_a_rule_id() -> None:

@@ -43,3 +43,11 @@ def test_ordinary_aliases_and_nesting_still_load() -> None:
     assert data["other"] == {"a": [1, 2]}
     assert lines[("other",)] == 2
     assert parse_policy("mode: monitor\n").mode == "monitor"
+
+
+def test_a_detector_option_error_names_its_own_line() -> None:
+    text = "mode: enforce\ndetectors:\n  detectors:\n    email: true\n    person_name: {treshold: 0.9}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_policy(text, "p.yaml")
+    assert caught.value.line == 5
+    assert "did you mean 'threshold'" in str(caught.value)

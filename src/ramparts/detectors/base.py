@@ -15,7 +15,12 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ramparts.detectors.options import OptionSpec
 
 
 class Sensitivity(enum.IntEnum):
@@ -40,15 +45,19 @@ class Sensitivity(enum.IntEnum):
 
 Cost = Literal["cheap", "expensive"]
 Side = Literal["any", "input", "output"]
+SIDES: tuple[Side, ...] = ("any", "input", "output")
+# Where a scanned text comes from; "tool" and "document" are indirect (read, not typed).
+ORIGINS = ("user", "system", "assistant", "tool", "document")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class ScanContext:
     """What a detector may know about the text it scans.
 
     ``fingerprint_key`` keys the fingerprints so they can be compared within a
     tenant but not reversed by brute force across tenants. ``options`` holds the
-    detector's per-tenant settings from policy (thresholds, term lists...).
+    detector's per-tenant settings from policy (thresholds, term lists...). The
+    repr shows neither the key nor the option values (canaries are secrets).
     """
 
     fingerprint_key: bytes = b"ramparts-default-fingerprint-key"
@@ -66,6 +75,10 @@ class ScanContext:
         outer = outer.copy()
         outer.update(inner.digest())
         return outer.hexdigest()[:16]
+
+    def __repr__(self) -> str:
+        keys = ", ".join(map(str, self.options)) or "none"
+        return f"ScanContext(origin={self.origin!r}, options=<{keys}>, min_score={self.min_score})"
 
 
 @functools.lru_cache(maxsize=64)
@@ -194,6 +207,10 @@ class Detector:
     description: ClassVar[str] = ""
     # Hyperscan patterns, one of which matches wherever scan() can find anything (see above).
     triggers: ClassVar[tuple[str, ...]] = ()
+    # The options a tenant may set besides ``enabled`` and ``threshold``, checked when
+    # the policy loads (see ramparts.detectors.options); {} for none. None: undeclared,
+    # options pass unchecked (plugins written before specs).
+    option_specs: ClassVar[Mapping[str, OptionSpec] | None] = None
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         raise NotImplementedError

@@ -32,12 +32,16 @@ from typing import Any, Literal, NamedTuple
 import hyperscan
 
 from ramparts.detectors.base import (
+    ORIGINS,
+    SIDES,
     Detector,
     Finding,
     ScanContext,
     forget_scanned_texts,
     new_finding,
 )
+from ramparts.detectors.encoded import BLOB_TRIGGER, blanked
+from ramparts.detectors.options import CheckedOptions, DetectorSettingError, check_options
 from ramparts.detectors.pattern_set import ThreadScratch
 from ramparts.detectors.registry import Registry, default_registry
 from ramparts.detectors.windowing import reported, reporting_cap
@@ -52,15 +56,25 @@ WINDOW_CHARS = 256 * 1024
 OVERLAP_CHARS = 8192
 CONTEXT_CHARS = 256
 _TOP_LEVEL_KEYS = ("threshold", "detectors")
+# Families whose detectors read words, not encodings: they get the text with base64
+# blobs and data-URI payloads blanked (see ramparts.detectors.encoded).
+_BLOB_BLIND_FAMILIES = frozenset({"pii", "business"})
 
 
 @dataclass(frozen=True)
 class DetectorSettings:
-    """One detector's settings for a tenant."""
+    """One detector's settings for a tenant (the repr names option keys, not values)."""
 
     enabled: bool | None = None  # None: the detector's cost decides
     threshold: float | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        keys = ", ".join(map(str, self.options)) or "none"
+        return (
+            f"DetectorSettings(enabled={self.enabled}, threshold={self.threshold},"
+            f" options=<{keys}>)"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,49 +88,64 @@ class EngineConfig:
     def from_dict(
         cls, data: Mapping[str, Any] | None, *, registry: Registry | None = None
     ) -> EngineConfig:
-        """Parse and check the policy's ``detectors`` section."""
+        """Parse and check the policy's ``detectors`` section, every detector option
+        included (errors are :class:`DetectorSettingError` with the path of the value)."""
         registry = default_registry() if registry is None else registry
         data = data or {}
         if not isinstance(data, Mapping):
             raise DetectorError("detector settings must be a mapping with 'detectors'")
-        unknown = sorted(set(data) - set(_TOP_LEVEL_KEYS))
+        unknown = sorted(map(str, set(data) - set(_TOP_LEVEL_KEYS)))
         if unknown:
-            raise DetectorError(
-                f"unknown detector setting(s) {', '.join(map(str, unknown))}; "
-                f"allowed: {', '.join(_TOP_LEVEL_KEYS)}"
+            raise DetectorSettingError(
+                f"unknown detector setting(s) {', '.join(unknown)}; "
+                f"allowed: {', '.join(_TOP_LEVEL_KEYS)}",
+                path=(unknown[0],),
             )
-        threshold = _threshold(data.get("threshold", DEFAULT_THRESHOLD), "threshold")
+        threshold = _threshold(data.get("threshold", DEFAULT_THRESHOLD), ("threshold",))
         section = data.get("detectors")
         section = {} if section is None else section
         if not isinstance(section, Mapping):
-            raise DetectorError("'detectors' must map detector names to true, false or settings")
+            raise DetectorSettingError(
+                "'detectors' must map detector names to true, false or settings",
+                path=("detectors",),
+            )
         settings = {name: _settings(registry, name, value) for name, value in section.items()}
         return cls(threshold=threshold, detectors=settings)
 
 
-def _threshold(value: Any, where: str) -> float:
+def _threshold(value: Any, path: tuple[str, ...]) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise DetectorError(f"{where} must be a number from 0 to 1")
+        raise DetectorSettingError(f"{'.'.join(path)} must be a number from 0 to 1", path=path)
     return float(value)
 
 
 def _settings(registry: Registry, name: Any, value: Any) -> DetectorSettings:
-    registry.get(str(name))  # raises with the known names
+    path = ("detectors", str(name))
+    try:
+        detector = registry.get(str(name))  # raises with the known names
+    except DetectorError as exc:
+        raise DetectorSettingError(str(exc), path=path) from None
     if value is None or isinstance(value, bool):
         return DetectorSettings(enabled=value)
     if not isinstance(value, Mapping):
-        raise DetectorError(f"detectors.{name} must be true, false or a mapping of settings")
+        raise DetectorSettingError(
+            f"detectors.{name} must be true, false or a mapping of settings",
+            path=path,
+            detector=str(name),
+        )
     options = dict(value)
     enabled = options.pop("enabled", True)
     if not isinstance(enabled, bool):
-        raise DetectorError(f"detectors.{name}.enabled must be true or false")
+        raise DetectorSettingError(
+            f"detectors.{name}.enabled must be true or false",
+            path=(*path, "enabled"),
+            detector=str(name),
+        )
     threshold = options.pop("threshold", None)
     if threshold is not None:
-        threshold = _threshold(threshold, f"detectors.{name}.threshold")
-    check_options = getattr(registry.get(str(name)), "check_options", None)
-    if callable(check_options):
-        check_options(options)
-    return DetectorSettings(enabled=enabled, threshold=threshold, options=options)
+        threshold = _threshold(threshold, (*path, "threshold"))
+    checked = check_options(detector, options, path=path)
+    return DetectorSettings(enabled=enabled, threshold=threshold, options=checked)
 
 
 @dataclass(frozen=True)
@@ -124,7 +153,7 @@ class _Active:
     detector: Detector
     family: str
     threshold: float
-    options: Mapping[str, Any]
+    options: CheckedOptions
 
 
 class _Step(NamedTuple):
@@ -133,6 +162,7 @@ class _Step(NamedTuple):
     threshold: float
     family: str
     gated: bool  # skipped unless one of its detector's triggers fired
+    blob_blind: bool  # scans the text with encoded blobs blanked
 
 
 # Unicode-aware classes as in Python's ``re``; one report per pattern is all gating needs.
@@ -186,7 +216,9 @@ class TriggerSet:
     space is per thread, as Hyperscan requires.
     """
 
-    def __init__(self, triggers: Sequence[tuple[str, ...]], names: Sequence[str]) -> None:
+    def __init__(
+        self, triggers: Sequence[tuple[str, ...]], names: Sequence[str], *, blobs: bool = False
+    ) -> None:
         expressions = [
             (index, "|".join(f"(?:{pattern})" for pattern in patterns))
             for index, patterns in enumerate(triggers)
@@ -194,27 +226,40 @@ class TriggerSet:
         ]
         self._ungated = len(triggers)  # the id of the "gate nothing" pattern
         expressions.append((self._ungated, _python_only_matches()))
+        self._blobs = len(triggers) + 1  # the id of "may hold an encoded blob"
+        if blobs:
+            expressions.append((self._blobs, BLOB_TRIGGER))
         self._database = _compile_triggers(tuple(expressions), names)
         self._scratch = ThreadScratch(self._database)
 
     def fired(self, text: str) -> set[int] | None:
         """Indexes of the detectors whose triggers match; None when gating cannot apply."""
+        fired, _ = self.fired_and_blobs(text)
+        return fired
+
+    def fired_and_blobs(self, text: str) -> tuple[set[int] | None, bool]:
+        """:meth:`fired`, and whether the text may hold an encoded blob (when asked for)."""
         try:
             data = text.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: not UTF-8, so run every detector
-            return None
+            return None, True
         fired: set[int] = set()
         self._database.scan(
             data, match_event_handler=_note_trigger, context=fired, scratch=self._scratch.get()
         )
-        return None if self._ungated in fired else fired
+        if self._blobs in fired:
+            fired.discard(self._blobs)
+            return (None if self._ungated in fired else fired), True
+        return (None if self._ungated in fired else fired), False
 
 
 def _compile_triggers(expressions: tuple[tuple[int, str], ...], names: Sequence[str]) -> Any:
     try:
         return _trigger_database(expressions)
     except hyperscan.error as exc:
-        for index, expression in expressions[:-1]:
+        for index, expression in expressions:
+            if index >= len(names):  # the engine's own patterns
+                continue
             try:
                 _trigger_database(((0, expression),))
             except hyperscan.error:
@@ -255,6 +300,10 @@ class Engine:
     ) -> None:
         registry = default_registry() if registry is None else registry
         config = EngineConfig() if config is None else config
+        if side not in SIDES[1:]:
+            raise DetectorError(
+                f"Engine side must be one of {', '.join(map(repr, SIDES[1:]))}, got {side!r}"
+            )
         self._fingerprint_key = fingerprint_key
         self._active: list[_Active] = []
         for name in registry.names():
@@ -266,13 +315,19 @@ class Engine:
             if not enabled:
                 continue
             threshold = config.threshold if settings.threshold is None else settings.threshold
-            self._active.append(_Active(cls(), family_of(cls), threshold, settings.options))
+            options = settings.options
+            if not isinstance(options, CheckedOptions):  # a config built by hand
+                options = check_options(cls, options)
+            self._active.append(_Active(cls(), family_of(cls), threshold, options))
         self._plans: dict[str, list[_Step]] = {}
+        self._blob_blind = any(a.family in _BLOB_BLIND_FAMILIES for a in self._active)
         # ``gating=False`` calls every detector on every text (equivalence tests, debugging).
         self._triggers: TriggerSet | None = None
         if gating and any(active.detector.triggers for active in self._active):
             self._triggers = TriggerSet(
-                [active.detector.triggers for active in self._active], self.detector_names
+                [active.detector.triggers for active in self._active],
+                self.detector_names,
+                blobs=self._blob_blind,
             )
 
     @classmethod
@@ -291,17 +346,28 @@ class Engine:
 
     def _plan_for(self, origin: str) -> list[_Step]:
         """Each active detector with its context for ``origin``, built once and reused."""
-        plan = self._plans.get(origin)
+        try:
+            plan = self._plans.get(origin)
+        except TypeError:  # unhashable: not an origin either
+            plan = None
         if plan is None:
+            if origin not in ORIGINS:  # checked once per origin, when its plan is built
+                raise DetectorError(
+                    f"unknown origin {origin!r}; allowed: {', '.join(ORIGINS)}"
+                ) from None
             plan = [
                 _Step(
                     active.detector.scan,
                     ScanContext(
-                        self._fingerprint_key, origin, dict(active.options), active.threshold
+                        self._fingerprint_key,
+                        origin,
+                        CheckedOptions(active.options),
+                        active.threshold,
                     ),
                     active.threshold,
                     active.family,
                     self._triggers is not None and bool(active.detector.triggers),
+                    active.family in _BLOB_BLIND_FAMILIES,
                 )
                 for active in self._active
             ]
@@ -314,6 +380,8 @@ class Engine:
         Long texts are scanned in overlapping windows, so memory stays bounded by
         the window size (plus the findings) whatever the input size.
         """
+        if not isinstance(text, str):
+            raise TypeError(f"Engine.scan takes str, got {type(text).__name__}; decode it first")
         try:
             if len(text) <= WINDOW_CHARS:
                 return self._scan_window(text, origin) if text else []
@@ -335,13 +403,22 @@ class Engine:
             start = reported_to + left
         return findings
 
+    def _fired(self, text: str) -> tuple[set[int] | None, str]:
+        """Which gated detectors may find something, and the text the blob-blind read."""
+        if self._triggers is None:
+            fired, blobs = None, True
+        else:
+            fired, blobs = self._triggers.fired_and_blobs(text)
+        return fired, (blanked(text) if blobs and self._blob_blind else text)
+
     def _scan_window(self, text: str, origin: str) -> list[Finding]:
         by_family: dict[str, list[Finding]] = {}
-        fired = None if self._triggers is None else self._triggers.fired(text)
-        for index, (scan, context, threshold, family, gated) in enumerate(self._plan_for(origin)):
+        plan = self._plan_for(origin)
+        fired, words = self._fired(text)
+        for index, (scan, context, threshold, family, gated, blind) in enumerate(plan):
             if gated and fired is not None and index not in fired:
                 continue
-            found = scan(text, context)
+            found = scan(words if blind else text, context)
             if found:
                 kept = [finding for finding in found if finding.score >= threshold]
                 if kept:
@@ -363,14 +440,14 @@ class Engine:
         plan = self._plan_for(origin)
         for text in texts:
             started = clock()
-            fired = None if self._triggers is None else self._triggers.fired(text)
+            fired, words = self._fired(text)
             costs["(triggers)"].add(clock() - started)
             by_family: dict[str, list[Finding]] = {}
-            for index, (scan, context, threshold, family, gated) in enumerate(plan):
+            for index, (scan, context, threshold, family, gated, blind) in enumerate(plan):
                 if gated and fired is not None and index not in fired:
                     continue
                 started = clock()
-                found = scan(text, context)
+                found = scan(words if blind else text, context)
                 costs[names[index]].add(clock() - started)
                 by_family.setdefault(family, []).extend(f for f in found if f.score >= threshold)
             started = clock()

@@ -204,8 +204,10 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
     try:
         EngineConfig.from_dict(policy.detectors)
     except DetectorError as exc:
+        # Option errors say which setting (``exc.path``, inside the engine config).
+        where = ("detectors", *getattr(exc, "path", ()))
         raise ConfigError(
-            str(exc), source=source, line=line_of(lines, ("detectors",)), key="detectors"
+            str(exc), source=source, line=line_of(lines, where), key=".".join(map(str, where))
         ) from None
     for index, rule in enumerate(policy.rules):
         _check_rule(rule, source, lines, ("rules", index))
@@ -214,6 +216,13 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
             _check_rule(rule, source, lines, ("teams", team, "rules", index))
     _check_output_engines(policy, source, lines)
     return policy
+
+
+# Where an output detector's option sits in the policy (``guards.output.<key>``).
+_OUTPUT_OPTION_KEYS: dict[tuple[Any, ...], tuple[str, ...]] = {
+    ("detectors", "output.exfil_link"): ("allowed_domains",),
+    ("detectors", "output.canary_leak"): ("canaries",),
+}
 
 
 def _check_output_engines(policy: Policy, source: str, lines: LineIndex) -> None:
@@ -232,8 +241,9 @@ def _check_output_engines(policy: Policy, source: str, lines: LineIndex) -> None
         try:
             EngineConfig.from_dict(output_engine_config(policy.for_team(team)))
         except DetectorError as exc:
+            place = where + _OUTPUT_OPTION_KEYS.get(tuple(getattr(exc, "path", ()))[:2], ())
             raise ConfigError(
-                str(exc), source=source, line=line_of(lines, where), key=".".join(where)
+                str(exc), source=source, line=line_of(lines, place), key=".".join(map(str, place))
             ) from None
 
 

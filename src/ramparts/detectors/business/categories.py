@@ -21,8 +21,11 @@ from ramparts.detectors.base import (
     lowered_text,
     trigger_words,
 )
+from ramparts.detectors.options import NO_OPTIONS
 
-# phrase -> weight; 1.0 is a strong signal on its own, 0.5 needs company.
+# phrase -> weight; 1.0 is a strong signal on its own, 0.5 needs company. A phrase
+# matches whole words (a plural "s" allowed: "lawsuits"); one ending in "*" is a
+# prefix ("pregnan*": pregnant, pregnancy), and only its start must begin a word.
 _LEXICONS: dict[str, tuple[Sensitivity, dict[str, float]]] = {
     "hr": (
         Sensitivity.CONFIDENTIAL,
@@ -53,7 +56,7 @@ _LEXICONS: dict[str, tuple[Sensitivity, dict[str, float]]] = {
             "litigation": 0.8, "lawsuit": 0.8, "settlement": 0.5, "subpoena": 1.0,
             "legal hold": 1.0, "privileged": 0.6, "counsel": 0.5, "plaintiff": 0.8,
             "defendant": 0.8, "deposition": 1.0, "non-disclosure agreement": 0.8,
-            "indemnif": 0.6, "breach of contract": 1.0, "cease and desist": 1.0,
+            "indemnif*": 0.6, "breach of contract": 1.0, "cease and desist": 1.0,
             "regulatory investigation": 1.0, "whistleblower": 1.0, "court filing": 0.8,
         },
     ),
@@ -64,7 +67,7 @@ _LEXICONS: dict[str, tuple[Sensitivity, dict[str, float]]] = {
             "prescription": 0.6, "prescribed": 0.6, "mrn": 0.8, "icd-10": 1.0, "hipaa": 0.6,
             "treatment plan": 0.8, "chemotherapy": 1.0, "hiv": 1.0, "mental health": 0.8,
             "depression": 0.6, "blood pressure": 0.6, "lab results": 0.8, "medication": 0.5,
-            "allergies": 0.4, "symptoms": 0.4, "pregnan": 0.6, "disability": 0.6,
+            "allergies": 0.4, "symptoms": 0.4, "pregnan*": 0.6, "disability": 0.6,
             "health insurance": 0.5, "therapy session": 0.8, "discharge summary": 1.0,
         },
     ),
@@ -77,25 +80,37 @@ class _Phrase:
     category: str
     weight: float
     length: int
+    prefix: bool
 
 
 @functools.cache
 def _automaton() -> Any:
     automaton = ahocorasick.Automaton()
     for category, (_, phrases) in _LEXICONS.items():
-        for phrase, weight in phrases.items():
-            automaton.add_word(phrase, _Phrase(category, weight, len(phrase)))
+        for entry, weight in phrases.items():
+            phrase = entry.removesuffix("*")
+            automaton.add_word(phrase, _Phrase(category, weight, len(phrase), phrase != entry))
     automaton.make_automaton()
     return automaton
 
 
+def _ends_word(text: str, end: int) -> bool:
+    """Whether a phrase ending before ``end`` ends a word, allowing a plural "s"."""
+    if end < len(text) and text[end] == "s":
+        end += 1
+    return end >= len(text) or not text[end].isalnum()
+
+
 class BusinessCategoryDetector(Detector):
     name = "business_category"
+    option_specs = NO_OPTIONS
     kinds = tuple(_LEXICONS)
     description = "HR, finance (M&A, unreleased results), legal and health/PHI signals."
     # Any phrase, case-insensitively: the automaton finds nothing without one.
     triggers = (
-        trigger_words(*(phrase for _, phrases in _LEXICONS.values() for phrase in phrases)),
+        trigger_words(
+            *(entry.removesuffix("*") for _, phrases in _LEXICONS.values() for entry in phrases)
+        ),
     )
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
@@ -106,7 +121,9 @@ class BusinessCategoryDetector(Detector):
         for last, phrase in _automaton().iter(lowered):
             start = last - phrase.length + 1
             if start > 0 and lowered[start - 1].isalnum():
-                continue  # "pip" inside "pipeline"
+                continue  # "pip" inside "gossip"
+            if not phrase.prefix and not _ends_word(lowered, last + 1):
+                continue  # "hiv" in "hive", "pip" in "pipeline"
             seen = hits.setdefault(phrase.category, {})
             seen.setdefault(lowered[start : last + 1], (start, last + 1, phrase.weight))
         findings: list[Finding] = []

@@ -14,6 +14,7 @@ from ramparts.detectors.base import (
     lowered_text,
     trigger_words,
 )
+from ramparts.detectors.options import NO_OPTIONS
 
 _R, _C, _I = Sensitivity.RESTRICTED, Sensitivity.CONFIDENTIAL, Sensitivity.INTERNAL
 # Longest first so "STRICTLY CONFIDENTIAL" wins over "CONFIDENTIAL".
@@ -68,6 +69,7 @@ def _level(marking: str) -> Sensitivity:
 
 class ClassificationMarkingDetector(Detector):
     name = "classification_marking"
+    option_specs = NO_OPTIONS
     kinds = ("classification_marking",)
     description = "Document classification markings (CONFIDENTIAL, INTERNAL ONLY, ...)."
     # _UPPER without its lookahead; the start of _LABELLED.

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, trigger_words
+from ramparts.detectors.options import NO_OPTIONS
 
 # Each signature matches at the start of a line (after indentation).
 _SIGNATURES: dict[str, str] = {
@@ -71,6 +72,7 @@ _SIGNATURE_STARTS = (
 
 class SourceCodeDetector(Detector):
     name = "source_code"
+    option_specs = NO_OPTIONS
     kinds = ("source_code",)
     description = "Source code, with the language identified (Python, JS/TS, Java, C, Go...)."
     # A signature's start at a line start ("^" after a newline, as "\n" in _SIGNATURE).

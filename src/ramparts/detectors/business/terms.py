@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import ahocorasick
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import Custom, Flag, OptionSpec, options_of
 from ramparts.errors import DetectorError
 
 _DEFAULT_CATEGORY = "term"
@@ -37,43 +38,44 @@ class _Dictionary:
     case_sensitive: bool
 
 
-def _category_terms(category: str, value: Any) -> tuple[list[str], Sensitivity]:
+def _category_terms(where: str, value: Any) -> tuple[tuple[str, ...], Sensitivity]:
     sensitivity = Sensitivity.CONFIDENTIAL
     if isinstance(value, Mapping):
+        unknown = sorted(map(str, set(value) - {"terms", "sensitivity"}))
+        if unknown:
+            raise DetectorError(
+                f"{where}: unknown key '{unknown[0]}'; a category takes: terms, sensitivity"
+            )
         try:
             sensitivity = Sensitivity.parse(str(value.get("sensitivity", "confidential")))
         except ValueError as exc:
-            raise DetectorError(f"detectors.tenant_terms.terms.{category}: {exc}") from None
+            raise DetectorError(f"{where}: {exc}") from None
         value = value.get("terms", [])
     if not isinstance(value, list | tuple) or not all(isinstance(term, str) for term in value):
         raise DetectorError(
-            f"detectors.tenant_terms.terms.{category} must be a list of strings"
-            " or {terms: [...], sensitivity: ...}"
+            f"{where} must be a list of strings or {{terms: [...], sensitivity: ...}}"
         )
-    return [term.strip() for term in value if term.strip()], sensitivity
+    return tuple(term.strip() for term in value if term.strip()), sensitivity
 
 
-def _categories(options: Mapping[str, Any]) -> dict[str, tuple[list[str], Sensitivity]]:
-    terms = options.get("terms", {})
-    if isinstance(terms, list | tuple):
-        terms = {_DEFAULT_CATEGORY: list(terms)}
-    if not isinstance(terms, Mapping):
-        raise DetectorError("detectors.tenant_terms.terms must map categories to term lists")
+def check_terms(value: Any, where: str) -> dict[str, tuple[tuple[str, ...], Sensitivity]]:
+    """The ``terms`` option as category -> (terms, sensitivity); a plain list is one category."""
+    if isinstance(value, list | tuple):
+        value = {_DEFAULT_CATEGORY: list(value)}
+    if not isinstance(value, Mapping):
+        raise DetectorError(f"{where} must map categories to term lists (or list terms)")
     return {
-        str(category): _category_terms(str(category), value) for category, value in terms.items()
+        str(category): _category_terms(f"{where}.{category}", terms)
+        for category, terms in value.items()
     }
 
 
 def build_dictionary(options: Mapping[str, Any]) -> _Dictionary | None:
-    """Compile the tenant's term lists; None when there are no terms."""
-    unknown = sorted(set(options) - {"terms", "case_sensitive"})
-    if unknown:
-        raise DetectorError(
-            f"unknown tenant_terms setting(s) {', '.join(unknown)}; allowed: terms, case_sensitive"
-        )
-    case_sensitive = bool(options.get("case_sensitive", False))
+    """Compile the tenant's term lists (options as checked); None when there are no terms."""
+    case_sensitive: bool = options.get("case_sensitive", False)
     automaton = ahocorasick.Automaton()
-    for category, (terms, sensitivity) in _categories(options).items():
+    categories: dict[str, tuple[tuple[str, ...], Sensitivity]] = options.get("terms", {})
+    for category, (terms, sensitivity) in categories.items():
         for term in terms:
             key = term if case_sensitive else term.lower()
             automaton.add_word(key, _Term(category, sensitivity, len(key)))
@@ -99,18 +101,27 @@ class TenantTermsDetector(Detector):
     name = "tenant_terms"
     kinds = ("tenant_term",)
     description = "Tenant dictionaries (code names, customers, products) via Aho-Corasick."
+    option_specs: ClassVar[dict[str, OptionSpec]] = {
+        "terms": Custom(
+            check_terms,
+            "a list of terms, or categories mapped to term lists"
+            " or {terms: [...], sensitivity: ...}",
+        ),
+        "case_sensitive": Flag(),
+    }
 
     def __init__(self) -> None:
         self._compiled: dict[int, tuple[Mapping[str, Any], _Dictionary | None]] = {}
 
     @classmethod
     def check_options(cls, options: Mapping[str, Any]) -> None:
-        build_dictionary(options)
+        """Kept for callers of the old hook; the engine checks ``option_specs`` itself."""
+        options_of(cls, options, strict=True)
 
     def _dictionary(self, options: Mapping[str, Any]) -> _Dictionary | None:
         cached = self._compiled.get(id(options))
         if cached is None or cached[0] is not options:
-            cached = (options, build_dictionary(options))
+            cached = (options, build_dictionary(options_of(self, options)))
             self._compiled[id(options)] = cached
         return cached[1]
 

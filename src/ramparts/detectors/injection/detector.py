@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.injection.features import WINDOW, Prepared, prepare
 from ramparts.detectors.injection.model import InjectionModel, WindowScore, load_model
 from ramparts.detectors.injection.normalize import Normalized, normalize
 from ramparts.detectors.injection.rules import INDIRECT, RuleHit, match_rules
+from ramparts.detectors.options import Flag, Number, OptionSpec
 from ramparts.errors import DetectorError
 
 INDIRECT_ORIGINS = INDIRECT
@@ -75,6 +76,14 @@ class PromptInjectionDetector(Detector):
     cost = "cheap"
     version = "1"
     description = "prompt injection and jailbreaks (rules + shipped linear model), hidden text"
+    # See the module docstring. In a policy, "threshold" is the engine's (findings below
+    # it are dropped); the detector's own reaches it only when called directly.
+    option_specs: ClassVar[dict[str, OptionSpec]] = {
+        "threshold": Number(0, 1),
+        "indirect_threshold": Number(0, 1, help="for tool and document text"),
+        "rules": Flag(help="let the rules raise the score"),
+        "scan_system": Flag(help="also score system-prompt text"),
+    }
 
     def __init__(self, model: InjectionModel | None = None) -> None:
         self._model = model or load_model()

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii import gazetteer
 from ramparts.detectors.pii._address_cues import (
     CLAUSE_CHARS,
@@ -548,6 +549,7 @@ def _address_end(text: str, core_end: int) -> tuple[int, int]:
 
 class StreetAddressDetector(Detector):
     name = "street_address"
+    option_specs = NO_OPTIONS
     kinds = ("street_address",)
     description = "Street addresses (number + street + suffix, European street forms)."
 

@@ -7,6 +7,7 @@ import re
 from stdnum import luhn
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import anchored
 from ramparts.detectors.pii._context import (
     ESCAPED_BREAK,
@@ -62,6 +63,7 @@ def card_issuer(digits: str) -> str | None:
 
 class PaymentCardDetector(Detector):
     name = "payment_card"
+    option_specs = NO_OPTIONS
     kinds = ("payment_card",)
     description = "Payment card numbers (issuer ranges and Luhn checksum)."
     triggers = (r"[0-9](?:[ \-]?[0-9]){11}",)  # the first twelve digits of a candidate

@@ -13,6 +13,7 @@ from ramparts.detectors.base import (
     lowered_text,
     trigger_words,
 )
+from ramparts.detectors.options import NO_OPTIONS
 
 _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -44,6 +45,7 @@ def _holds_birth_word(text: str) -> bool:
 
 class DateOfBirthDetector(Detector):
     name = "date_of_birth"
+    option_specs = NO_OPTIONS
     kinds = ("date_of_birth",)
     description = "Dates of birth (a date shortly after 'born', 'DOB', 'date of birth'...)."
     triggers = (trigger_words(*_PRESENT),)  # what scan() checks first

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
 _MAX_LOCAL = 64
@@ -17,6 +18,7 @@ _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[
 
 class EmailDetector(Detector):
     name = "email"
+    option_specs = NO_OPTIONS
     kinds = ("email",)
     description = "Email addresses (RFC 5322 common subset)."
     # A local-part character, "@" and the domain's first character.

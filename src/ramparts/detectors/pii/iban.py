@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from stdnum import iban
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import digit_count, digit_starts
 
 _CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}+", re.ASCII)
@@ -59,6 +60,7 @@ def _candidates(text: str) -> Iterator[re.Match[str]]:
 
 class IbanDetector(Detector):
     name = "iban"
+    option_specs = NO_OPTIONS
     kinds = ("iban",)
     description = "International bank account numbers (IBAN) with a valid checksum."
     # The start of a candidate: enough to gate, and much cheaper to scan for than all

@@ -16,6 +16,7 @@ import functools
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii import gazetteer
 from ramparts.detectors.pii._location_context import (
     BEFORE_OK,
@@ -75,6 +76,7 @@ def _names_an_organisation(text: str, run: tuple[tuple[int, int], ...]) -> bool:
 
 class LocationDetector(Detector):
     name = "location"
+    option_specs = NO_OPTIONS
     kinds = ("location",)
     description = "Countries, regions and cities from a GeoNames-derived gazetteer, with context."
 

@@ -25,6 +25,7 @@ from stdnum.se import personnummer
 from stdnum.us import ssn
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity, lowered_text
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import (
     anchored,
     cluster_starts,
@@ -111,6 +112,7 @@ _LETTERED_RUNS = (2, 2, 3)
 
 class UsSsnDetector(Detector):
     name = "us_ssn"
+    option_specs = NO_OPTIONS
     kinds = ("us_ssn",)
     description = "US social security numbers (area/group/serial rules)."
     triggers = (r"[0-9]{3}[\- ]?[0-9]{2}[\- ]?[0-9]{4}",)  # _SSN without its boundaries
@@ -142,6 +144,7 @@ class UsSsnDetector(Detector):
 
 class UkNinoDetector(Detector):
     name = "uk_nino"
+    option_specs = NO_OPTIONS
     kinds = ("uk_nino",)
     description = "UK National Insurance numbers (HMRC prefix rules)."
     triggers = (r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-D]",)
@@ -160,6 +163,7 @@ class UkNinoDetector(Detector):
 
 class NationalIdDetector(Detector):
     name = "national_id"
+    option_specs = NO_OPTIONS
     kinds = tuple(scheme.kind for scheme in _SCHEMES)
     description = "National identity and tax numbers validated with python-stdnum."
     # Eight digits in one cluster (every scheme but one), or the Italian fiscal code's

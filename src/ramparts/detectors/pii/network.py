@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import anchored
 
 _IPV4 = re.compile(
@@ -79,6 +80,7 @@ def ipv6_candidates(text: str) -> Iterator[re.Match[str]]:
 
 class IpAddressDetector(Detector):
     name = "ip_address"
+    option_specs = NO_OPTIONS
     kinds = ("ipv4", "ipv6")
     description = "IPv4 and IPv6 addresses."
     # Four dotted digit groups; IPv6 needs two colons at most one hex group apart.
@@ -111,6 +113,7 @@ class IpAddressDetector(Detector):
 
 class MacAddressDetector(Detector):
     name = "mac_address"
+    option_specs = NO_OPTIONS
     kinds = ("mac_address",)
     description = "Ethernet MAC addresses (colon, dash or Cisco dotted form)."
     triggers = (

@@ -13,6 +13,7 @@ from ramparts.detectors.base import (
     lowered_text,
     trigger_words,
 )
+from ramparts.detectors.options import NO_OPTIONS
 
 _PASSPORT = re.compile(
     r"\bpass(?:port|eport|aporte|port-?nr|nummer)\b[^\n]{0,30}?"
@@ -24,6 +25,7 @@ _PASSPORT = re.compile(
 
 class PassportDetector(Detector):
     name = "passport"
+    option_specs = NO_OPTIONS
     kinds = ("passport",)
     description = "Passport numbers written near the word 'passport'."
     triggers = (trigger_words("passport", "passeport", "passaporte", "passnummer"),)

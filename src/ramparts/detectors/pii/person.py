@@ -18,6 +18,7 @@ from ramparts.detectors.base import (
     lowered_text,
     new_finding,
 )
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii import gazetteer
 from ramparts.detectors.pii._names_context import (
     PLACE,
@@ -358,6 +359,7 @@ def _lower_full_name(given: str, family: str) -> bool:
 
 class PersonNameDetector(Detector):
     name = "person_name"
+    option_specs = NO_OPTIONS
     kinds = ("person",)
     description = "Person names (census name gazetteers, titles and context cues)."
 

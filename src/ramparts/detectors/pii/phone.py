@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import anchored, cluster_trigger
 from ramparts.detectors.pii._context import (
     ESCAPED_BREAK,
@@ -85,6 +86,7 @@ def phone_score(candidate: str, context_check: Callable[[], bool]) -> float:
 
 class PhoneDetector(Detector):
     name = "phone"
+    option_specs = NO_OPTIONS
     kinds = ("phone",)
     description = "Telephone numbers in international and common national formats."
     triggers = (cluster_trigger(6),)  # candidates need six digits in one cluster

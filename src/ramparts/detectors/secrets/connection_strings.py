@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pattern_set import escape
 
 # Anchored at '://'; the user part may hold an e-mail address (smtp://me@x.com:pw@host).
@@ -49,6 +50,7 @@ class ConnectionStringDetector(Detector):
     """Passwords embedded in URLs and database connection strings."""
 
     name = "secrets.connection_string"
+    option_specs = NO_OPTIONS
     kinds = ("url-password", "database-connection-password")
     description = "Passwords embedded in URLs (scheme://user:password@host)"
     triggers = (escape("://"),)

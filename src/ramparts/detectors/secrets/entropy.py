@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from typing import ClassVar
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import Number, OptionSpec, options_of
 from ramparts.detectors.pattern_set import PatternSet
 from ramparts.detectors.secrets.jwt import decode_segment
 from ramparts.detectors.secrets.media import data_uri_spans, inside
-from ramparts.detectors.secrets.options import number
 from ramparts.detectors.secrets.rule import has_sequence, is_look_alike, shannon_entropy
 
 _RUN_CHARS = r"A-Za-z0-9+/=_\-"
@@ -46,11 +47,16 @@ class HighEntropyDetector(Detector):
 
     name = "secrets.high_entropy"
     kinds = ("high-entropy-string",)
+    option_specs: ClassVar[dict[str, OptionSpec]] = {
+        "min_entropy": Number(
+            0, 8, unit="bits per character", help="0 (default): a floor set by token length"
+        ),
+    }
     description = "Long random-looking tokens (entropy catch-all for unknown secret formats)"
     triggers = (f"[{_RUN_CHARS}]{{{_MIN_TOKEN}}}",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        floor = number(context.options, "min_entropy", self.name, 0.0)
+        floor: float = options_of(self, context.options).get("min_entropy", 0.0)
         findings: list[Finding] = []
         media: list[tuple[int, int]] | None = None
         for start, end in _long_runs(text):

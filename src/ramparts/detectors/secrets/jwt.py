@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 
 _SEGMENT = r"[A-Za-z0-9_\-]"
 # Possessive repeats: a segment never gives characters back, so a failed
@@ -41,6 +42,7 @@ class JwtDetector(Detector):
     """JSON Web Tokens (signed or encrypted), with a decodable header."""
 
     name = "secrets.jwt"
+    option_specs = NO_OPTIONS
     kinds = ("jwt",)
     description = "JSON Web Tokens whose header decodes to JSON with an 'alg'"
     triggers = ("eyJ",)

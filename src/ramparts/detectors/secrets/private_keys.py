@@ -15,6 +15,7 @@ import bisect
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pattern_set import PatternSet, escape
 
 _HEADER = re.compile(
@@ -84,6 +85,7 @@ class PrivateKeyDetector(Detector):
     """Private key blocks in any of the common armoured or base64 forms."""
 
     name = "secrets.private_key"
+    option_specs = NO_OPTIONS
     kinds = (
         "jwk-private-key",
         "encoded-private-key",
@@ -231,6 +233,11 @@ def _padded(blob: str) -> str:
     return core + "=" * (-len(core) % 4)
 
 
+# Header words an explanation may repeat; any other word is matched text, which an
+# explanation must never echo ("-----BEGIN HUNTER2 PRIVATE KEY-----").
+_HEADER_WORDS = frozenset({"RSA", "EC", "DSA", "ENCRYPTED", "SSH2"})
+
+
 def _kind(header: str, algorithm: str) -> tuple[str, str]:
     if header.startswith("PuTTY"):
         return "putty-private-key", "PuTTY"
@@ -238,4 +245,10 @@ def _kind(header: str, algorithm: str) -> tuple[str, str]:
         return "openssh-private-key", "OpenSSH"
     if "PGP" in algorithm:
         return "pgp-private-key", "PGP"
-    return "pem-private-key", (algorithm.strip() or "PKCS#8") + " PEM"
+    words = algorithm.split()
+    if not words:
+        return "pem-private-key", "PKCS#8 PEM"
+    known = [word for word in words if word in _HEADER_WORDS]
+    if len(known) != len(words):
+        return "pem-private-key", "PEM"
+    return "pem-private-key", " ".join(known) + " PEM"

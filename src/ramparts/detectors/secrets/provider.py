@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ramparts.detectors.base import Detector, Finding, ScanContext
+from ramparts.detectors.options import OptionSpec, Strings, options_of
 from ramparts.detectors.secrets.media import data_uri_spans, inside
-from ramparts.detectors.secrets.options import string_set
 from ramparts.detectors.secrets.prefilter import KeywordIndex, RuleMatch
 from ramparts.detectors.secrets.rule import SecretRule
 from ramparts.detectors.secrets.rules_ai import AI_RULES
@@ -15,6 +15,7 @@ from ramparts.detectors.secrets.rules_dev import DEV_RULES
 from ramparts.detectors.secrets.rules_saas import SAAS_RULES
 
 PROVIDER_RULES: tuple[SecretRule, ...] = CLOUD_RULES + DEV_RULES + SAAS_RULES + AI_RULES
+_CATALOG = "see the rule catalog in docs/secrets-and-output.md"
 
 
 class ProviderCredentialDetector(Detector):
@@ -25,13 +26,18 @@ class ProviderCredentialDetector(Detector):
 
     name = "secrets.provider"
     kinds = tuple(r.id for r in PROVIDER_RULES)
+    option_specs: ClassVar[dict[str, OptionSpec]] = {
+        "disabled_rules": Strings(
+            known=frozenset(kinds), catalog=_CATALOG, as_set=True, help="rule ids to skip"
+        ),
+    }
     description = "Provider API keys and tokens, one rule per credential format"
     _index = KeywordIndex(PROVIDER_RULES)
     # The engine skips the detector when no keyword occurs: the same patterns as its prefilter.
     triggers = _index.patterns
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
-        disabled = string_set(context.options, "disabled_rules", self.name, known=self.kinds)
+        disabled = options_of(self, context.options).get("disabled_rules", frozenset())
         media = data_uri_spans(text)
         matches = drop_overlaps(
             [m for m in self._index.matches(text, disabled) if not inside(media, m.start)]
