@@ -20,7 +20,7 @@ _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z
 # "[A-Za-z0-9+/_-]{16}"). Base64 characters are ASCII and UTF-8 encodes every
 # other character as bytes >= 0x80, so runs are the same in bytes and in text.
 _BASE64_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
-_BASE64_MASK = bytes(0x61 if byte in _BASE64_CHARS else 0x20 for byte in range(256))
+BASE64_MASK = bytes(0x61 if byte in _BASE64_CHARS else 0x20 for byte in range(256))
 _RUN_OF_16 = b"a" * 16  # 16 masked characters in a row
 _BASE64_BYTES = re.compile(_BASE64.pattern.encode("ascii"))  # same pattern, on UTF-8 bytes
 # Every pair must start with 2-7 (printable ASCII), which also keeps the regex from
@@ -29,7 +29,7 @@ _HEX = re.compile(r"(?<![0-9A-Fa-f])(?:(?:\\x|0x)?[2-7][0-9A-Fa-f][ :]?){8,}(?![
 # Runs of characters a hex dump is made of; the full pattern only runs inside them,
 # because trying it at every position of ordinary prose costs ~30 µs per KB.
 _HEX_RUN = re.compile(r"[0-9A-Fa-fx: \\]{16,}")
-# The same runs found the cheap way (see _BASE64_MASK): no run, no hex dump.
+# The same runs found the cheap way (see BASE64_MASK): no run, no hex dump.
 _HEX_CHARS = b"0123456789ABCDEFabcdefx: \\"
 _HEX_MASK = bytes(0x61 if byte in _HEX_CHARS else 0x20 for byte in range(256))
 # Hex-encoded text: printable ASCII bytes all start with a digit 2-7.
@@ -249,11 +249,11 @@ def _readable(raw: bytes) -> str | None:
 def _has_base64_run(text: str) -> bool:
     """Whether ``text`` has 16 base64 characters in a row (a candidate segment)."""
     raw = text.encode("utf-8", "surrogatepass")
-    return _RUN_OF_16 in raw.translate(_BASE64_MASK)
+    return _RUN_OF_16 in raw.translate(BASE64_MASK)
 
 
 def _runs_of_16(masked: bytes) -> list[tuple[int, int]]:
-    """Maximal runs of 16 or more ``a`` in a mask (``_BASE64_MASK``/``_HEX_MASK``),
+    """Maximal runs of 16 or more ``a`` in a mask (``BASE64_MASK``/``_HEX_MASK``),
     as byte spans: two substring searches per run, no regex over the text."""
     runs: list[tuple[int, int]] = []
     start = masked.find(_RUN_OF_16)
@@ -286,7 +286,7 @@ def _base64_segments(text: str, raw: bytes | None = None) -> list[Decoded]:
     found: list[Decoded] = []
     if raw is None:
         raw = text.encode("utf-8", "surrogatepass")
-    for run_start, _ in _runs_of_16(raw.translate(_BASE64_MASK)):
+    for run_start, _ in _runs_of_16(raw.translate(BASE64_MASK)):
         match = _BASE64_BYTES.match(raw, run_start)
         if match is None:
             continue  # "=" before the run, or "=" / a third "=" after it

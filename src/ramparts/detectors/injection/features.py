@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from ramparts.detectors.injection.decode import Decoded, decode_segments
+from ramparts.detectors.encoded import MIN_RUN, blanked
+from ramparts.detectors.injection.decode import BASE64_MASK, Decoded, decode_segments
 from ramparts.detectors.injection.normalize import Normalized, normalize
 
 # Words, and short runs of punctuation (delimiters such as "###", "<|", "]]"):
@@ -30,6 +31,7 @@ _TOKEN_ASCII = re.compile(_FAST_TOKEN, re.ASCII)  # same tokens, faster on ASCII
 # injected paragraph is not diluted by pages of benign text.
 WINDOW = 256
 ONE_WINDOW = WINDOW + WINDOW // 2  # up to this many tokens, one window: a 1 KB prompt
+_LONG_RUN = b"a" * MIN_RUN  # in BASE64_MASK: a run long enough to be an encoded blob
 
 
 @dataclass(slots=True)
@@ -58,6 +60,10 @@ def prepare(text: str) -> Prepared:
     normalized = normalize(text, encoded)
     decoded = decode_segments(text, normalized.view, encoded)
     view = normalized.view
+    if _LONG_RUN in encoded.translate(BASE64_MASK):
+        # An inline image or other binary blob: its letters are noise to the model (random
+        # base64 scored about 0.5). What decodes to text is scored below, decoded.
+        view = blanked(view)
     if decoded:
         view = "\n".join([view, *(segment.text.lower() for segment in decoded)])
     tokens = tokenize(view)
