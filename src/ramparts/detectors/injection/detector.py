@@ -2,10 +2,12 @@
 
 Options (``ScanContext.options``, per tenant):
 
-- ``threshold`` (float, default from the model file, 0.5): the calibrated score
-  at or above which an attack is reported;
+- ``threshold`` (float, default the engine's threshold for this detector, a
+  policy's ``threshold``; used without an engine, 0.5 from the model file): the
+  calibrated score at or above which an attack is reported;
 - ``indirect_threshold`` (float, default ``threshold``): the same for text whose
-  origin is ``tool`` or ``document`` (indirect injection);
+  origin is ``tool`` or ``document`` (indirect injection); it can only raise the
+  bar, since the engine drops findings below the detector's threshold;
 - ``rules`` (bool, default true): let the rules raise the score;
 - ``scan_system`` (bool, default false): also score text whose origin is
   ``system``. System prompts are written by the operator and are full of
@@ -99,7 +101,10 @@ class PromptInjectionDetector(Detector):
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         options = context.options
-        threshold = _option(options, "threshold", self._model.thresholds.get("default", 0.5))
+        # The engine's cut for this detector (policy ``threshold``) is where attacks are
+        # reported; used directly, without an engine, the model's calibrated default.
+        default = context.min_score or self._model.thresholds.get("default", 0.5)
+        threshold = _option(options, "threshold", default)
         if context.origin in INDIRECT_ORIGINS:
             threshold = _option(options, "indirect_threshold", threshold)
         if context.origin == "system" and not options.get("scan_system", False):
