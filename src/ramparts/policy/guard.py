@@ -4,20 +4,20 @@ The input side lists every piece of text the model will see with its origin
 (system prompt, user, earlier assistant turns, tool results), scans each, and
 can replace spans with placeholders. The output side checks answers for data
 that was not in the prompt, exfiltration links, canary leaks and HTML, either
-whole or as a stream with a bounded held-back window.
+whole or as a stream with a bounded held-back window (``stream_context``, whose
+names are re-exported here).
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import replace as copy_with
 from typing import Any
 
-from ramparts.detectors.base import Finding, Sensitivity, new_finding
+from ramparts.detectors.base import Finding
 from ramparts.detectors.engine import Engine, family_of
-from ramparts.detectors.output import new_sensitive_findings
-from ramparts.detectors.output.labels import LABEL_REACH
 from ramparts.detectors.registry import default_registry
 from ramparts.gateway.types import (
     ChatRequest,
@@ -28,21 +28,28 @@ from ramparts.gateway.types import (
     ToolCall,
     ToolResult,
 )
-from ramparts.policy.decide import SENSITIVITY_NAMES, Located, Verdict, new_located
+from ramparts.policy.decide import Located, Verdict, new_located
 from ramparts.policy.fields import Gathered, Leaf, embedding_strings, request_strings
-from ramparts.policy.model import OutputGuardSettings, Policy
+from ramparts.policy.model import Policy
 from ramparts.policy.redaction import Vault, label_for
 from ramparts.policy.scan_cache import Lookup, ScanCache
-from ramparts.policy.stream_context import (
-    MAX_CONSTRUCT,
-    MAX_REFERENCE_PREFIX,
-    MAX_REFERENCES,
-    ReferenceMemory,
-    StyleElements,
-    open_construct,
-)
 
-CHARS_PER_TOKEN = 4
+# The output side lives in ``stream_context``; re-exported for the modules that use it.
+from ramparts.policy.stream_context import CHARS_PER_TOKEN as CHARS_PER_TOKEN
+from ramparts.policy.stream_context import StreamOutputGuard as StreamOutputGuard
+from ramparts.policy.stream_context import Violation as Violation
+from ramparts.policy.stream_context import output_violations as output_violations
+from ramparts.policy.tool_arguments import arguments_text
+
+
+@dataclass(slots=True)
+class Piece:
+    """One of the parts a unit's text joins: where its text starts in the unit's text, the
+    part, and the list that holds it (a part a redaction empties is dropped from it)."""
+
+    start: int
+    part: TextPart
+    siblings: list[Any]
 
 
 @dataclass(slots=True)
@@ -52,10 +59,13 @@ class TextUnit:
     origin: str
     text: str
     replace: Callable[[str], None]
-    # Set for text gathered from a request's structures (tool definitions, fields): the
-    # strings it joins, built on demand. Placeholders go into those strings (see
-    # ``leaf_redactions``).
+    # Set for text gathered from a request's structures (tool definitions, fields, tool-call
+    # arguments): the strings it joins, built on demand. Placeholders go into those strings
+    # (see ``leaf_redactions``).
     leaves: Callable[[], list[Leaf]] | None = None
+    # Set for text joined from several parts (see ``text_units``): placeholders go into
+    # the parts (see ``apply_redactions``).
+    pieces: list[Piece] | None = None
 
 
 def _set_attr(obj: Any, name: str) -> Callable[[str], None]:
@@ -66,26 +76,80 @@ def _set_attr(obj: Any, name: str) -> Callable[[str], None]:
 
 
 def text_units(request: ChatRequest) -> list[TextUnit]:
-    units = [TextUnit("system", p.text, _set_attr(p, "text")) for p in request.system]
+    """Every text the model will see, with its origin.
+
+    Consecutive text parts of a message (or of a tool result) are one unit: the OpenAI
+    renderer joins them with nothing between, and a value split over two parts
+    (``"key AKIAZ7VR"``, ``"SQ4TLMXJ2P3Q"``) must be found whole. Images and documents
+    end a run; tool calls and results between text parts do not (the OpenAI renderer
+    joins the text around them too).
+    """
+    units: list[TextUnit | None] = [
+        TextUnit("system", p.text, _set_attr(p, "text")) for p in request.system
+    ]
     for message in request.messages:
+        run = _Run(units, message.role, message.parts)
         for part in message.parts:
             if isinstance(part, DocumentPart):
+                run.end()
                 units.append(TextUnit("document", part.text, _set_attr(part, "text")))
             elif isinstance(part, TextPart):
-                units.append(TextUnit(message.role, part.text, _set_attr(part, "text")))
+                run.add(part)
             elif isinstance(part, ToolCall):
-                units.append(TextUnit("assistant", part.arguments, _set_attr(part, "arguments")))
+                arguments = arguments_text(part)
+                if arguments is not None:
+                    units.append(TextUnit("assistant", arguments[0], _unwritable, arguments[1]))
             elif isinstance(part, ToolResult):
-                units.extend(
-                    TextUnit("tool", p.text, _set_attr(p, "text"))
-                    for p in part.parts
-                    if isinstance(p, TextPart)
-                )
+                _tool_result_units(units, part)
             elif isinstance(part, ImagePart):
-                continue  # images are not scanned (no OCR); policy may restrict models instead
+                run.end()  # images are not scanned (no OCR); policy may restrict models instead
+        run.end()
     # Last, so the opening turns still name the conversation (``conversation_scope``).
     units.extend(_gathered_unit(g) for g in request_strings(request))
-    return units
+    return [unit for unit in units if unit is not None]
+
+
+class _Run:
+    """Consecutive text parts, as one unit in the slot where the first one sits."""
+
+    def __init__(self, units: list[TextUnit | None], origin: str, siblings: list[Any]) -> None:
+        self._units = units
+        self._origin = origin
+        self._siblings = siblings
+        self._parts: list[TextPart] = []
+        self._slot = 0
+
+    def add(self, part: TextPart) -> None:
+        if not self._parts:
+            self._slot = len(self._units)
+            self._units.append(None)
+        self._parts.append(part)
+
+    def end(self) -> None:
+        parts, self._parts = self._parts, []
+        if len(parts) == 1:
+            part = parts[0]
+            self._units[self._slot] = TextUnit(self._origin, part.text, _set_attr(part, "text"))
+        elif parts:
+            pieces, at = [], 0
+            for part in parts:
+                pieces.append(Piece(at, part, self._siblings))
+                at += len(part.text)
+            text = "".join(part.text for part in parts)
+            self._units[self._slot] = TextUnit(self._origin, text, _unwritable, pieces=pieces)
+
+
+def _tool_result_units(units: list[TextUnit | None], result: ToolResult) -> None:
+    run = _Run(units, "tool", result.parts)
+    for part in result.parts:
+        if isinstance(part, DocumentPart):
+            run.end()
+            units.append(TextUnit("tool", part.text, _set_attr(part, "text")))
+        elif isinstance(part, TextPart):
+            run.add(part)
+        else:
+            run.end()
+    run.end()
 
 
 def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
@@ -93,11 +157,11 @@ def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
 
 
 def _gathered_unit(gathered: Gathered) -> TextUnit:
-    return TextUnit(gathered.origin, gathered.text, _whole_text_unwritable, gathered.leaves)
+    return TextUnit(gathered.origin, gathered.text, _unwritable, gathered.leaves)
 
 
-def _whole_text_unwritable(text: str) -> None:
-    raise RuntimeError("gathered text is rewritten string by string: use leaf_redactions")
+def _unwritable(text: str) -> None:
+    raise RuntimeError("joined text is rewritten string by string or part by part")
 
 
 def _leaf_of(leaves: list[Leaf], finding: Finding) -> int | None:
@@ -263,8 +327,28 @@ def _without_entropy_in_identifiers(
     return kept
 
 
-def _start(finding: Finding) -> int:
-    return finding.start
+def _merged(findings: list[Finding]) -> list[tuple[int, int, Finding]]:
+    """The spans to redact, in order: overlapping findings merged into their union (an
+    e-mail inside a password: the whole password goes), each named by its most sensitive
+    finding, the widest of those (the outermost): see ``_naming_rank``."""
+    spans: list[tuple[int, int, Finding]] = []
+    for finding in sorted(findings, key=_widest_first):
+        if spans and finding.start < spans[-1][1]:
+            start, end, named = spans[-1]
+            named = max(named, finding, key=_naming_rank)
+            spans[-1] = (start, max(end, finding.end), named)
+        else:
+            spans.append((finding.start, finding.end, finding))
+    return spans
+
+
+def _widest_first(finding: Finding) -> tuple[int, int]:
+    return finding.start, -finding.end
+
+
+def _naming_rank(finding: Finding) -> tuple[int, int, int, str]:
+    """Most sensitive first, then the widest, the earliest, and by kind (deterministic)."""
+    return finding.sensitivity, finding.end - finding.start, -finding.start, finding.kind
 
 
 def apply_redactions(
@@ -274,7 +358,8 @@ def apply_redactions(
     scope: str,
     sent: dict[str, str] | None = None,
 ) -> int:
-    """Replace every redacted span with its placeholder; returns how many spans changed.
+    """Replace every redacted span with its placeholder; returns how many placeholders
+    were put in (overlapping spans share one).
 
     ``sent``, when given, receives placeholder -> value for each placeholder put in the
     text: the only ones the answer to this request may have restored. Nothing is rewritten
@@ -283,40 +368,75 @@ def apply_redactions(
     by_unit: dict[int, list[Finding]] = {}
     for located in redactions:
         by_unit.setdefault(located.unit, []).append(located.finding)
-    # Each unit's spans from the last one back (a span overlapping one already taken stays
-    # as it is), and their values in that order: the vault numbers placeholders as it meets
-    # values, so they are asked for all at once, in the order one at a time would have.
-    plans: list[tuple[TextUnit, list[Finding]]] = []
+    # The vault numbers placeholders as it meets values, so they are asked for all at
+    # once, each unit's from the last span back (the order of the span-by-span algorithm
+    # this replaced, so numbering is unchanged).
+    plans: list[tuple[TextUnit, list[tuple[int, int, Finding]]]] = []
     wanted: list[tuple[str, str]] = []
     for index, findings in by_unit.items():
         unit = units[index]
-        text = unit.text
-        last_start = len(text) + 1
-        taken = []
-        for finding in sorted(findings, key=_start, reverse=True):
-            if finding.end > last_start:
-                continue  # overlaps a span already replaced
-            taken.append(finding)
-            wanted.append((text[finding.start : finding.end], label_for(finding.kind)))
-            last_start = finding.start
-        plans.append((unit, taken))
+        spans = _merged(findings)
+        wanted += [(unit.text[s:e], label_for(f.kind)) for s, e, f in reversed(spans)]
+        plans.append((unit, spans))
     assigned = vault.placeholders_for(scope, wanted) if wanted else []
     if sent is not None:
         sent.update(zip(assigned, (value for value, _ in wanted), strict=True))
-    tokens = iter(assigned)
-    for unit, taken in plans:
-        text = unit.text
-        pieces = []  # the new text, back to front
-        end = len(text)
-        for finding in taken:
-            pieces.append(text[finding.end : end])
-            pieces.append(next(tokens))
-            end = finding.start
-        pieces.append(text[:end])
-        text = "".join(reversed(pieces))
-        unit.replace(text)
-        unit.text = text
+    at = 0
+    for unit, spans in plans:
+        tokens = assigned[at : at + len(spans)][::-1]
+        at += len(spans)
+        edits = [(s, e, token) for (s, e, _), token in zip(spans, tokens, strict=True)]
+        if unit.pieces is None:
+            text = _edited(unit.text, edits, 0, len(unit.text), [True] * len(edits))
+            unit.replace(text)
+            unit.text = text
+        else:
+            _rewrite_pieces(unit, edits)
     return len(wanted)
+
+
+_Edit = tuple[int, int, str]  # a span to replace and its placeholder
+
+
+def _edited(text: str, edits: list[_Edit], lo: int, hi: int, owns: list[bool]) -> str:
+    """``text[lo:hi]`` with every edit's span cut out, and the token of each edit it owns
+    put where that edit starts."""
+    out = []
+    at = lo
+    for (start, end, token), owned in zip(edits, owns, strict=True):
+        if not owned and (end <= lo or start >= hi):
+            continue
+        cut = max(start, lo)
+        out.append(text[at:cut])
+        if owned:
+            out.append(token)
+        at = max(at, min(end, hi))
+    out.append(text[at:hi])
+    return "".join(out)
+
+
+def _rewrite_pieces(unit: TextUnit, edits: list[_Edit]) -> None:
+    """Redact text joined from several parts: a placeholder goes into the part where its
+    span starts, and the rest of the span is cut from the parts after it, so no piece of
+    the value is left in any part. A part the cut leaves empty is dropped (Anthropic
+    rejects empty text blocks); the part with the placeholder keeps the message whole."""
+    pieces = unit.pieces
+    assert pieces is not None
+    starts = [piece.start for piece in pieces]
+    owners = [bisect.bisect_right(starts, start) - 1 for start, _, _ in edits]
+    bounds = [*starts[1:], len(unit.text)]
+    kept, at = [], 0
+    for index, piece in enumerate(pieces):
+        lo, hi = piece.start, bounds[index]
+        text = _edited(unit.text, edits, lo, hi, [owner == index for owner in owners])
+        if not text and hi > lo:
+            piece.siblings[:] = [p for p in piece.siblings if p is not piece.part]
+            continue
+        piece.part.text = text
+        kept.append(Piece(at, piece.part, piece.siblings))
+        at += len(text)
+    unit.text = "".join(piece.part.text for piece in kept)
+    unit.pieces = kept
 
 
 def output_engine_config(policy: Policy) -> dict[str, Any]:
@@ -337,181 +457,3 @@ def output_engine_config(policy: Policy) -> dict[str, Any]:
     detectors["output.html_injection"] = settings.block_html
     section["detectors"] = detectors
     return section
-
-
-@dataclass(frozen=True, slots=True)
-class Violation:
-    finding: Finding
-    reason: str
-
-    def audit(self) -> dict[str, Any]:
-        f = self.finding
-        return {
-            "detector": f.detector,
-            "kind": f.kind,
-            "score": round(f.score, 4),
-            "sensitivity": SENSITIVITY_NAMES[f.sensitivity],
-            "fingerprint": f.fingerprint,
-            "reason": self.reason,
-        }
-
-
-def output_violations(
-    findings: list[Finding], prompt_findings: list[Finding], settings: OutputGuardSettings
-) -> list[Violation]:
-    """Which answer findings the output guard must stop."""
-    found: list[Violation] = []
-    if not findings:
-        return found
-    fresh = {id(f) for f in new_sensitive_findings(prompt_findings, findings)}
-    for finding in findings:
-        name = finding.detector
-        if name == "output.exfil_link" and settings.block_exfiltration:
-            found.append(Violation(finding, "a link or image to a domain not on the allowlist"))
-        elif name == "output.canary_leak" and settings.block_canary_leaks:
-            found.append(Violation(finding, "a canary token from the system prompt"))
-        elif name == "output.html_injection" and settings.block_html:
-            found.append(Violation(finding, "HTML or script in the answer"))
-        elif id(finding) in fresh:
-            if name.startswith("secrets.") and settings.block_new_secrets:
-                found.append(Violation(finding, "a credential that was not in the prompt"))
-            elif (
-                not name.startswith(("secrets.", "output."))
-                and settings.block_new_personal_data
-                and finding.sensitivity >= Sensitivity.CONFIDENTIAL
-            ):
-                found.append(Violation(finding, "sensitive data that was not in the prompt"))
-    return found
-
-
-# How far back a streamed rescan must reach. A match that ends in new text but begins
-# before the rescan's start would be missed, so each rescan starts at the earliest
-# construct still open (``stream_context.open_construct``: its text so far is a prefix
-# of something the output detectors match), and at least ``_CONTEXT_FLOOR`` chars back
-# for the short patterns (credentials, javascript: URLs).
-_CONTEXT_FLOOR = 256
-
-
-def _too_many_references(at: int) -> Violation:
-    finding = new_finding(
-        "output.exfil_link",
-        "reference-overflow",
-        at,
-        at,
-        1.0,
-        f"more than {MAX_REFERENCES} link references (or {MAX_REFERENCE_PREFIX} characters"
-        " of them) in one streamed answer: too many to pair with their uses safely",
-        Sensitivity.CONFIDENTIAL,
-        "",
-    )
-    return Violation(finding, "too many link references in a streamed answer to check")
-
-
-class StreamOutputGuard:
-    """Scans a streamed answer, holding back text until it is checked.
-
-    ``feed`` returns the text that is now safe to release; once a violation is
-    found, nothing more is released. The hold is the last ``window`` chars plus
-    any markdown image/link, HTML tag, style attribute or CSS token still open at the
-    release point, so at most ``max(window, MAX_CONSTRUCT)`` chars. Every rescan starts
-    at the earliest open construct (and at least ``max(window, _CONTEXT_FLOOR)`` back,
-    more for long canaries, ``LABEL_REACH`` before a markdown destination), with earlier
-    references and an open ``<style>`` element put in front, so any chunking of an
-    answer gets the verdict the whole answer gets from the same detectors, except that
-    markup inside a fenced code block opened before the rescan's start scores as if
-    outside one (stricter).
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        settings: OutputGuardSettings,
-        prompt_findings: list[Finding],
-    ) -> None:
-        self._engine = engine
-        self._settings = settings
-        self._prompt = prompt_findings
-        self._window = settings.window_tokens * CHARS_PER_TOKEN
-        longest_canary = max((len(c) for c in settings.canaries), default=0)
-        # Spelled-out canaries put up to 3 separators between characters.
-        self._context = max(self._window, _CONTEXT_FLOOR, 4 * longest_canary + 8)
-        self._text = ""
-        self._released = 0
-        self._scanned_to = 0
-        self._next_start = 0  # where the next rescan starts
-        self._open_at: int | None = None  # earliest construct still open at _open_to
-        self._open_to = 0
-        self._references = ReferenceMemory()
-        self._styles = StyleElements()
-        self.violations: list[Violation] = []
-
-    def _track_open(self, end: int) -> None:
-        # A construct open now was open at the last check too (a prefix of a prefix),
-        # so the search only needs to go back to the last open one, or the last check.
-        lo = self._open_to if self._open_at is None else self._open_at
-        lo = max(lo - 1, end - MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
-        self._styles.advance(self._text)
-        self._open_at = open_construct(self._text, lo, end, self._styles.inside(end))
-        self._open_to = end
-
-    def _scan_tail(self, end: int) -> None:
-        """Scan up to ``end``, which is no later than any construct still open there
-        (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
-        partial host."""
-        start = self._next_start
-        destination = self._text.find("](", start, end)
-        if destination >= 0:
-            # Whether a destination is an image's is read from the LABEL_REACH (+ 2)
-            # chars before it: give it the same view as the whole answer.
-            start = max(0, min(start, destination - LABEL_REACH - 2))
-        text = self._text[start:end]
-        self._styles.advance(self._text)
-        prefix = self._references.prefix(text)
-        if self._styles.inside(start):
-            prefix += "<style>"  # the rescan starts inside a <style> element
-        findings = self._engine.scan(prefix + text, origin="assistant")
-        self.violations = output_violations(findings, self._prompt, self._settings)
-        if self._references.overflow and self._settings.block_exfiltration:
-            self.violations.append(_too_many_references(end))
-        self._scanned_to = end
-        floor = max(0, end - self._context)
-        self._next_start = floor if self._open_at is None else min(floor, self._open_at)
-
-    def feed(self, chunk: str) -> str:
-        if self.violations:
-            return ""
-        self._text += chunk
-        end = len(self._text)
-        if end - self._released <= self._window:
-            return ""
-        self._track_open(end)
-        release_to = end - self._window
-        if self._open_at is not None:
-            release_to = min(release_to, self._open_at)
-        if release_to <= self._released:
-            # Nothing could be released: the scan waits (it covers all since the last).
-            return ""
-        self._scan_tail(end if self._open_at is None else self._open_at)
-        if self.violations:
-            return ""
-        out = self._text[self._released : release_to]
-        self._released = release_to
-        return out
-
-    def release_all(self) -> str:
-        """Everything held back, unchecked (for a guard that failed open)."""
-        out = self._text[self._released :]
-        self._released = len(self._text)
-        return out
-
-    def finish(self) -> str:
-        if self.violations:
-            return ""
-        if self._scanned_to < len(self._text) or not self._text:
-            self._open_at = None  # the answer is complete: judge everything
-            self._scan_tail(len(self._text))
-        if self.violations:
-            return ""
-        out = self._text[self._released :]
-        self._released = len(self._text)
-        return out

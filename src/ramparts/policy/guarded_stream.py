@@ -3,8 +3,10 @@
 Each choice's text goes through a :class:`~ramparts.policy.guard.StreamOutputGuard`
 (a bounded held-back window) and then has this request's placeholders restored;
 tool calls are held until complete, their names and arguments (decoded and raw)
-checked, then released. A violation ends the choice with ``content_filter`` (the
-gateway then stops the upstream), and the audit record says what each guard did.
+checked, then released. A violation ends its choice with ``content_filter``; the
+other choices (``n`` > 1) go on, and once every choice is cut (or the guard itself
+failed closed) the stream ends and the gateway stops the upstream. The audit record
+says what each guard did.
 """
 
 from __future__ import annotations
@@ -67,14 +69,23 @@ class GuardedStream:
         self._failed_open = False
         self._failed_closed = False
         self._passthrough: set[int] = set()
+        self._cut_choices: set[int] = set()
         self._record: dict[str, Any] = {"detectors": state.compiled.output_versions}
         exchange.guardrails["output"] = self._record
 
     def _cut(self, index: int) -> Finish:
-        """End this choice as filtered; the gateway then stops the upstream."""
-        self._exchange.status = "blocked"
-        self._exchange.error_code = "output_blocked"
+        """End this choice as filtered. Once no choice is left (or the guard failed
+        closed, which stops them all) the request is blocked and the stream ends."""
+        self._cut_choices.add(index)
+        self._record["cut_choices"] = sorted(self._cut_choices)
+        if self._failed_closed or len(self._cut_choices) >= self._state.choices:
+            self._exchange.status = "blocked"
+            self._exchange.error_code = "output_blocked"
         return Finish("content_filter", index)
+
+    @property
+    def _stopped(self) -> bool:
+        return self._exchange.status == "blocked"
 
     def _guard(self, index: int) -> StreamOutputGuard:
         if index not in self._guards:
@@ -133,13 +144,18 @@ class GuardedStream:
             self._record.update(status="skipped", reason="disabled by policy")
         try:
             async for event in events:
+                choice = getattr(event, "index", None)
+                if choice is not None and choice in self._cut_choices:
+                    continue  # the rest of a choice already ended as filtered
                 if isinstance(event, TextDelta):
                     self._guard(event.index)
                     raw = self._canary_restorers[event.index].feed(event.text)
                     safe = self._checked_text(event.index, raw)
                     if safe is None:
                         yield self._cut(event.index)
-                        return
+                        if self._stopped:
+                            return
+                        continue
                     text = self._restorers[event.index].feed(safe)
                     if text:
                         yield TextDelta(text, event.index)
@@ -148,18 +164,19 @@ class GuardedStream:
                 elif isinstance(event, Finish):
                     async for out in self._finish(event.index):
                         yield out
-                    if self._exchange.status == "blocked":
+                    if self._stopped:
                         return
-                    yield event
+                    if event.index not in self._cut_choices:
+                        yield event
                 else:
                     yield event
             # The upstream ended without a finish event for some choices ([DONE] or EOF with
             # no finish_reason / stop_reason): still check and release what is held for them.
             open_choices = {*self._guards, *(key[0] for key in self._tools)} - self._finished
-            for index in sorted(open_choices):
+            for index in sorted(open_choices - self._cut_choices):
                 async for out in self._finish(index):
                     yield out
-                if self._exchange.status == "blocked":
+                if self._stopped:
                     return
         finally:
             self._close_record()

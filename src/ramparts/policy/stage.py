@@ -75,6 +75,8 @@ class RequestState:
     # The request asked for a JSON answer (response_format json_object / json_schema):
     # values restored inside its strings are escaped as JSON.
     json_answer: bool = False
+    # How many choices the answer has (``n``): a stream stops once every one is cut.
+    choices: int = 1
 
     def mapping(self) -> Mapping[str, str]:
         return self.sent
@@ -159,6 +161,7 @@ class GuardrailStage:
                 self._secret, exchange.identity.tenant_id, exchange.identity.key_id, first_texts
             ),
             json_answer=asks_for_json(request),
+            choices=max(1, request.n),
         )
         # The output guard runs even with the input guard off (then nothing was "in the prompt").
         exchange.state[STATE_KEY] = state

@@ -1,6 +1,7 @@
-"""What a streamed rescan must see besides its own text, to judge as the whole answer.
+"""The output guard's verdict on answers, and what a streamed rescan must see besides its
+own text to judge as the whole answer.
 
-``StreamOutputGuard`` (``guard.py``) rescans a growing answer from a start it moves
+``StreamOutputGuard`` rescans a growing answer from a start it moves
 forward. A construct the output detectors match must not be judged half-streamed
 (``open_construct`` finds one still open at the end, so the guard holds it back and
 starts the next rescan at it), and context from before the start is put in front:
@@ -12,9 +13,24 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass
+from typing import Any
 
+from ramparts.detectors.base import Finding, Sensitivity, new_finding
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.output import new_sensitive_findings
 from ramparts.detectors.output.css import STYLE_CLOSE, STYLE_OPEN
-from ramparts.detectors.output.links import REFERENCE, image_reference_labels, reference_label
+from ramparts.detectors.output.labels import LABEL_REACH
+from ramparts.detectors.output.links import (
+    REFERENCE,
+    URL_START,
+    image_reference_labels,
+    reference_label,
+)
+from ramparts.policy.decide import SENSITIVITY_NAMES
+from ramparts.policy.model import OutputGuardSettings
+
+CHARS_PER_TOKEN = 4
 
 # The widest match: a 999-char label (twice that with escapes, ``[a\]…``) or 4096-char
 # attributes, up to 513 spaces and a 4096-char URL (links.py); beyond that a construct
@@ -38,10 +54,14 @@ _STYLE_VALUE = r"(?:\"[^\"]{0,4096}+|'[^']{0,4096}+|[^\s\"'<>]{0,4096}+)"
 # goes back only to the last one found, or the last check).
 _OPEN_MARKUP = re.compile(
     r"!?\[" + _LABEL + r"{0,999}+"
-    r"(?:\](?:\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+"  # [label](url
+    r"(?:\](?:\(" + _OPEN_GAP + r"<?(?:" + URL_START + r"[^\s()<>]{0,4095}+)?"  # [label](url
     r"|\[" + _LABEL + r"{0,999}+"  # ![alt][ref
     r"|" + _REFERENCE_TAIL + r")?)?\Z"  # [ref]: url
-    r"|\]\(" + _OPEN_GAP + r"<?[^\s()<>\[\]]{0,4096}+\Z"  # ](url of a label it cannot read
+    r"|\]\("
+    + _OPEN_GAP
+    + r"<?(?:"
+    + URL_START
+    + r"[^\s()<>]{0,4095}+)?\Z"  # ](url of a label it cannot read
     r"|(?i:<(?:(?:" + "|".join(_LONG_TAGS) + r")\b[^<>]{0,4200}+"  # <img src=...
     r"|(?:" + "|".join(reversed(_TAG_PREFIXES)) + r")))\Z"  # "<", "<i", "<im"... at the end
     # style="...": the whole value (its CSS may fetch), from its "s" (the letter before
@@ -166,3 +186,184 @@ class StyleElements:
             return False
         index = bisect.bisect_left(self._spans, (at,)) - 1
         return index >= 0 and at < self._spans[index][1]
+
+
+# --- the output guard on a stream ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    finding: Finding
+    reason: str
+
+    def audit(self) -> dict[str, Any]:
+        f = self.finding
+        return {
+            "detector": f.detector,
+            "kind": f.kind,
+            "score": round(f.score, 4),
+            "sensitivity": SENSITIVITY_NAMES[f.sensitivity],
+            "fingerprint": f.fingerprint,
+            "reason": self.reason,
+        }
+
+
+def output_violations(
+    findings: list[Finding], prompt_findings: list[Finding], settings: OutputGuardSettings
+) -> list[Violation]:
+    """Which answer findings the output guard must stop."""
+    found: list[Violation] = []
+    if not findings:
+        return found
+    fresh = {id(f) for f in new_sensitive_findings(prompt_findings, findings)}
+    for finding in findings:
+        name = finding.detector
+        if name == "output.exfil_link" and settings.block_exfiltration:
+            found.append(Violation(finding, "a link or image to a domain not on the allowlist"))
+        elif name == "output.canary_leak" and settings.block_canary_leaks:
+            found.append(Violation(finding, "a canary token from the system prompt"))
+        elif name == "output.html_injection" and settings.block_html:
+            found.append(Violation(finding, "HTML or script in the answer"))
+        elif id(finding) in fresh:
+            if name.startswith("secrets.") and settings.block_new_secrets:
+                found.append(Violation(finding, "a credential that was not in the prompt"))
+            elif (
+                not name.startswith(("secrets.", "output."))
+                and settings.block_new_personal_data
+                and finding.sensitivity >= Sensitivity.CONFIDENTIAL
+            ):
+                found.append(Violation(finding, "sensitive data that was not in the prompt"))
+    return found
+
+
+# How far back a streamed rescan must reach. A match that ends in new text but begins
+# before the rescan's start would be missed, so each rescan starts at the earliest
+# construct still open (``stream_context.open_construct``: its text so far is a prefix
+# of something the output detectors match), and at least ``_CONTEXT_FLOOR`` chars back
+# for the short patterns (credentials, javascript: URLs).
+_CONTEXT_FLOOR = 256
+
+
+def _too_many_references(at: int) -> Violation:
+    finding = new_finding(
+        "output.exfil_link",
+        "reference-overflow",
+        at,
+        at,
+        1.0,
+        f"more than {MAX_REFERENCES} link references (or {MAX_REFERENCE_PREFIX} characters"
+        " of them) in one streamed answer: too many to pair with their uses safely",
+        Sensitivity.CONFIDENTIAL,
+        "",
+    )
+    return Violation(finding, "too many link references in a streamed answer to check")
+
+
+class StreamOutputGuard:
+    """Scans a streamed answer, holding back text until it is checked.
+
+    ``feed`` returns the text that is now safe to release; once a violation is
+    found, nothing more is released. The hold is the last ``window`` chars plus
+    any markdown image/link, HTML tag, style attribute or CSS token still open at the
+    release point, so at most ``max(window, MAX_CONSTRUCT)`` chars. Every rescan starts
+    at the earliest open construct (and at least ``max(window, _CONTEXT_FLOOR)`` back,
+    more for long canaries, ``LABEL_REACH`` before a markdown destination), with earlier
+    references and an open ``<style>`` element put in front, so any chunking of an
+    answer gets the verdict the whole answer gets from the same detectors, except that
+    markup inside a fenced code block opened before the rescan's start scores as if
+    outside one (stricter).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: OutputGuardSettings,
+        prompt_findings: list[Finding],
+    ) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._prompt = prompt_findings
+        self._window = settings.window_tokens * CHARS_PER_TOKEN
+        longest_canary = max((len(c) for c in settings.canaries), default=0)
+        # Spelled-out canaries put up to 3 separators between characters.
+        self._context = max(self._window, _CONTEXT_FLOOR, 4 * longest_canary + 8)
+        self._text = ""
+        self._released = 0
+        self._scanned_to = 0
+        self._next_start = 0  # where the next rescan starts
+        self._open_at: int | None = None  # earliest construct still open at _open_to
+        self._open_to = 0
+        self._references = ReferenceMemory()
+        self._styles = StyleElements()
+        self.violations: list[Violation] = []
+
+    def _track_open(self, end: int) -> None:
+        # A construct open now was open at the last check too (a prefix of a prefix),
+        # so the search only needs to go back to the last open one, or the last check.
+        lo = self._open_to if self._open_at is None else self._open_at
+        lo = max(lo - 1, end - MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
+        self._styles.advance(self._text)
+        self._open_at = open_construct(self._text, lo, end, self._styles.inside(end))
+        self._open_to = end
+
+    def _scan_tail(self, end: int) -> None:
+        """Scan up to ``end``, which is no later than any construct still open there
+        (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
+        partial host."""
+        start = self._next_start
+        destination = self._text.find("](", start, end)
+        if destination >= 0:
+            # Whether a destination is an image's is read from the LABEL_REACH (+ 2)
+            # chars before it: give it the same view as the whole answer.
+            start = max(0, min(start, destination - LABEL_REACH - 2))
+        text = self._text[start:end]
+        self._styles.advance(self._text)
+        prefix = self._references.prefix(text)
+        if self._styles.inside(start):
+            prefix += "<style>"  # the rescan starts inside a <style> element
+        findings = self._engine.scan(prefix + text, origin="assistant")
+        self.violations = output_violations(findings, self._prompt, self._settings)
+        if self._references.overflow and self._settings.block_exfiltration:
+            self.violations.append(_too_many_references(end))
+        self._scanned_to = end
+        floor = max(0, end - self._context)
+        self._next_start = floor if self._open_at is None else min(floor, self._open_at)
+
+    def feed(self, chunk: str) -> str:
+        if self.violations:
+            return ""
+        self._text += chunk
+        end = len(self._text)
+        if end - self._released <= self._window:
+            return ""
+        self._track_open(end)
+        release_to = end - self._window
+        if self._open_at is not None:
+            release_to = min(release_to, self._open_at)
+        if release_to <= self._released:
+            # Nothing could be released: the scan waits (it covers all since the last).
+            return ""
+        self._scan_tail(end if self._open_at is None else self._open_at)
+        if self.violations:
+            return ""
+        out = self._text[self._released : release_to]
+        self._released = release_to
+        return out
+
+    def release_all(self) -> str:
+        """Everything held back, unchecked (for a guard that failed open)."""
+        out = self._text[self._released :]
+        self._released = len(self._text)
+        return out
+
+    def finish(self) -> str:
+        if self.violations:
+            return ""
+        if self._scanned_to < len(self._text) or not self._text:
+            self._open_at = None  # the answer is complete: judge everything
+            self._scan_tail(len(self._text))
+        if self.violations:
+            return ""
+        out = self._text[self._released :]
+        self._released = len(self._text)
+        return out

@@ -57,7 +57,8 @@ def css_urls(css: str) -> list[str]:
         candidates = m.group("candidates")
         if candidates is None:
             url = m.group("double") or m.group("single") or m.group("bare") or m.group("imported")
-            urls.append(url.strip())
+            if url:  # ``url("")`` names nothing
+                urls.append(url.strip())
         else:
             urls += [(q.group(1) or q.group(2)).strip() for q in _QUOTED.finditer(candidates)]
     return urls

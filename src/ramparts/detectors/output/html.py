@@ -13,7 +13,7 @@ from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.secrets.media import inside
 
 _SIGNALS: tuple[tuple[str, re.Pattern[str], float, str], ...] = (
-    ("script-tag", re.compile(r"(?i)<script\b[^<>]{0,2000}+>?"), 0.9, "a <script> element"),
+    ("script-tag", re.compile(r"(?i)<script\b[^<>]{0,2000}+>?"), 0.9, "a script element"),
     (
         "javascript-url",
         re.compile(
@@ -21,7 +21,7 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str], float, str], ...] = (
             r"(?:javascript|vbscript|data:text/html)\s{0,4}:?"
         ),
         0.9,
-        "a javascript:, vbscript: or data:text/html URL",
+        "a URL that runs script or opens an HTML document",
     ),
     (
         "event-handler",
@@ -48,7 +48,7 @@ _SIGNALS: tuple[tuple[str, re.Pattern[str], float, str], ...] = (
         "base-tag",
         re.compile(r"(?i)<base\b[^<>]{0,500}?href"),
         0.7,
-        "a <base href> that re-targets links",
+        "a base element that re-targets links",
     ),
     ("form", re.compile(r"(?i)<form\b[^<>]{0,2000}?action"), 0.6, "a form posting to a URL"),
 )

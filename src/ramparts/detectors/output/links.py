@@ -10,6 +10,7 @@ suffix snapshot: no network), and an allowlist entry covers its subdomains.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
@@ -19,7 +20,12 @@ import tldextract
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.output.css import css_urls, style_attributes, style_elements
 from ramparts.detectors.output.labels import label_start, opens_plainly, surely_closed
-from ramparts.detectors.output.urls import external_host, html_attribute, markdown_destination
+from ramparts.detectors.output.urls import (
+    external_host,
+    has_placeholder,
+    html_attribute,
+    markdown_destination,
+)
 from ramparts.detectors.secrets.options import string_set
 
 # ![alt](url "title"), [text](url), <img src="url">, <a href="url">, [ref]: url
@@ -27,13 +33,18 @@ from ramparts.detectors.secrets.options import string_set
 # overlap and a scan stays linear even on "[[[[" or "](](](" floods.
 # Between "](" and the URL CommonMark allows spaces and tabs with one line break.
 _GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"
-_MARKDOWN = re.compile(
-    r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(" + _GAP + r"<?(?P<url>[^\s()<>\[\]]{1,4096}+)"
-)
+# A destination may hold brackets, as CommonMark allows: an IPv6 host, or a placeholder
+# (``https://[EMAIL_1].evil.example``, see ``urls.PLACEHOLDER``). So it is read ahead,
+# not consumed: a "[" in it may open the next label (``https://x/[a](https://…``), and
+# each read ends at the next "(", so reads never overlap and a scan stays linear. It
+# does not start with "]": a flood of "](](" holds no destination.
+URL_START = r"[^\s()<>\]]"
+_URL = r"<?(?=(?P<url>" + URL_START + r"[^\s()<>]{0,4095}+))"
+_MARKDOWN = re.compile(r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(" + _GAP + _URL)
 # Every link destination, whatever its label: CommonMark labels may nest brackets
 # (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines, and a renderer
 # still shows an image. Destinations ``_MARKDOWN`` did not explain are judged by this.
-_DESTINATION = re.compile(r"\]\(" + _GAP + r"<?(?P<url>[^\s()<>\[\]]{1,4096}+)")
+_DESTINATION = re.compile(r"\]\(" + _GAP + _URL)
 # A reference label character: no bracket or line break, unless backslash-escaped
 # (CommonMark: ``[r\]x]`` is the label ``r\]x``, compared as written).
 LABEL_CHAR = r"(?:[^\[\]\\\n]|\\[^\n])"
@@ -74,6 +85,10 @@ _AUTOLOADED_TAGS = frozenset(
     }
 )
 _LONG_VALUE = 24
+# Explanations name a registered domain whose label is at most this long, and a
+# non-public host only by a last label like this one (explanations never echo data).
+_NAMED_LABEL = 20
+_PLAIN_SUFFIX = re.compile(r"[a-z]{2,12}")
 # Shorter destinations are not checked for data (a flood of "](//a" must stay cheap); a
 # 12-character mixed-case host label fits in 16 ("//c2VjcmV0LXZh.x.co").
 _SHORTEST_CARRIER = 16
@@ -112,8 +127,45 @@ def registered_domain(host: str) -> str:
     return str(domain or host).lower()
 
 
+def host_description(host: str) -> str:
+    """How an explanation names ``host`` without echoing data it may carry: its registered
+    domain under a public suffix (unless that looks like data too), else only a short
+    plain last label (``a non-public host under .corp``). Subdomains, IP addresses and
+    hosts that did not parse are never shown."""
+    host = host.lower().rstrip(".")
+    if host.startswith("["):
+        return "an IP address" if _is_ip_address(host[1:-1]) else "a host that does not parse"
+    if _is_ip_address(host):
+        return "an IP address"
+    result = _extractor()(host)
+    if result.suffix and result.domain:
+        if _looks_like_data(result.domain):
+            return f"a host under .{result.suffix} whose name is not shown (it may carry data)"
+        return f"{result.domain}.{result.suffix}"
+    last = host.rpartition(".")[2]
+    if "." in host and _PLAIN_SUFFIX.fullmatch(last):
+        return f"a non-public host under .{last}"
+    return "a non-public host"
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _looks_like_data(label: str) -> bool:
+    """A registered-domain label too long or with too many digits to name safely."""
+    return len(label) > _NAMED_LABEL or _digits(label) > 3
+
+
 def is_allowed(host: str, allowed: frozenset[str]) -> bool:
-    """An allowlist entry matches the host, its registered domain, or any parent domain."""
+    """An allowlist entry matches the host, its registered domain, or any parent domain;
+    none matches a host that did not parse (``urls.external_host``: in brackets)."""
+    if host.startswith("["):
+        return False
     host = host.lower().rstrip(".")
     if host in allowed or registered_domain(host) in allowed:
         return True
@@ -121,8 +173,15 @@ def is_allowed(host: str, allowed: frozenset[str]) -> bool:
 
 
 def carries_data(url: str) -> bool:
-    """Query values, path segments or host labels that can smuggle data out."""
-    parts = urlsplit(url)
+    """Query values, path segments or host labels that can smuggle data out, or a
+    placeholder (restoring it puts a redacted value into the URL). Never raises: a URL
+    that does not parse carries data when it is long enough to."""
+    if has_placeholder(url):
+        return True
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return len(url) >= _LONG_VALUE
     values = [v for _, v in parse_qsl(parts.query, keep_blank_values=True)]
     values += [s for s in parts.path.split("/") if s]
     if any(len(v) >= _LONG_VALUE for v in values) or len(parts.query) >= 2 * _LONG_VALUE:
@@ -203,7 +262,11 @@ class ExfiltrationLinkDetector(Detector):
             # Cheapest first: a destination too short to carry data and not an image
             # scores below the engine's cut and is dropped without decoding or domain
             # lookups (a flood of "](//a" must stay cheap, streamed or not).
-            smuggles = len(reference.raw) >= _SHORTEST_CARRIER and carries_data(reference.url)
+            # A placeholder is judged as written: restoring reads the raw answer.
+            raw = reference.raw
+            smuggles = has_placeholder(raw) or (
+                len(raw) >= _SHORTEST_CARRIER and carries_data(reference.url)
+            )
             if reference.autoloads:
                 score = 0.95 if smuggles else 0.7
             else:
@@ -228,7 +291,12 @@ class ExfiltrationLinkDetector(Detector):
             kind, what = "exfil-image", "auto-loaded image"
         else:
             kind, what = "exfil-link", "link"
-        payload = ", with a data-carrying query, path or host name" if smuggles else ""
+        if smuggles and has_placeholder(reference.raw):
+            payload = ", with a placeholder that restoring would replace with a redacted value"
+        elif smuggles:
+            payload = ", with a data-carrying query, path or host name"
+        else:
+            payload = ""
         return self.finding(
             context,
             text,
@@ -236,7 +304,7 @@ class ExfiltrationLinkDetector(Detector):
             reference.end,
             kind=kind,
             score=score,
-            explanation=f"{what} to {registered_domain(host)}, not an allowed domain{payload}",
+            explanation=f"{what} to {host_description(host)}, not an allowed domain{payload}",
             sensitivity=Sensitivity.RESTRICTED if smuggles else Sensitivity.CONFIDENTIAL,
         )
 
@@ -288,11 +356,12 @@ def _markdown_references(text: str) -> list[_Reference]:
         elif not opens_plainly(text, m.start(), close):
             continue  # its "[" may be hidden (``![a `[`](url)``): judged as unexplained
         explained.add(close)
-        found.append(_Reference(m.start(), m.end(), m.group("url"), m.group("bang") == "!", True))
+        url = m.group("url")
+        found.append(_Reference(m.start(), m.end("url"), url, m.group("bang") == "!", True))
     for m in _DESTINATION.finditer(text):
         if m.start() not in explained:
             url = m.group("url")
-            found.append(_unexplained_destination(text, m.start(), m.end(), url, closed))
+            found.append(_unexplained_destination(text, m.start(), m.end("url"), url, closed))
     return found
 
 
