@@ -7,7 +7,8 @@ import random
 import orjson
 
 from ramparts.detectors.engine import Engine
-from ramparts.detectors.scanning import iter_files, scan_file, scan_jsonl, scan_stream
+from ramparts.detectors.scanning import scan_jsonl, scan_stream
+from ramparts.detectors.scanning_files import iter_entries, scan_file
 
 
 def _pieces(text: str, size: int) -> list[str]:
@@ -44,7 +45,8 @@ def test_directories_are_walked_without_vcs(tmp_path: pathlib.Path) -> None:
     (tmp_path / ".git" / "config").write_text("x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.txt").write_text("x")
-    names = [path.relative_to(tmp_path).as_posix() for path in iter_files([str(tmp_path)])]
+    entries = iter_entries([str(tmp_path)])
+    names = [pathlib.Path(entry.path).relative_to(tmp_path).as_posix() for entry in entries]
     assert names == ["a.txt", "sub/b.txt"]
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import io
 import json
 import os
 import pathlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 import yaml
@@ -19,18 +19,23 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.table import Table
 
 from ramparts.detectors.base import Sensitivity
-from ramparts.detectors.engine import Engine
+from ramparts.detectors.engine import DetectorSettings, Engine, EngineConfig
 from ramparts.detectors.registry import Registry, default_registry
 from ramparts.detectors.scanning import (
-    BINARY_FILE,
-    Located,
     SourceResult,
     default_workers,
-    file_findings,
-    iter_chunks,
-    iter_files,
+    display_path,
+    is_failure,
     scan_jsonl,
-    scan_stream,
+)
+from ramparts.detectors.scanning_files import (
+    STDIN,
+    Entry,
+    SourceScan,
+    iter_entries,
+    open_entry,
+    read_source,
+    unreadable,
 )
 from ramparts.detectors.scanning_sarif import to_sarif
 from ramparts.errors import ConfigError
@@ -58,14 +63,40 @@ def load_engine(
 ) -> Engine:
     """The engine with default detectors, or as set by a settings YAML file and ``--only``.
 
+    Detectors named in ``--only`` run whatever their side or cost (an
+    ``output.*`` detector scans the files as if they were answers), unless the
+    settings file disables them. An engine with no detector left is a
+    :class:`ConfigError`: a scan that looks at nothing must not pass as clean.
     ``key`` keys the findings' fingerprints (default: :func:`fingerprint_key`).
     """
     key = fingerprint_key() if key is None else key
     registry = default_registry()
-    if only:
-        registry = Registry(registry.get(name.strip()) for name in only.split(",") if name.strip())
+    names: list[str] = []
+    if only is not None:
+        names = list(dict.fromkeys(name.strip() for name in only.split(",") if name.strip()))
+        if not names:
+            raise ConfigError("names no detector", key="--only", allowed=registry.names())
+        registry = Registry(registry.get(name) for name in names)
+    settings = EngineConfig.from_dict(_settings_data(config), registry=registry)
+    detectors = dict(settings.detectors)
+    for name in names:
+        chosen = detectors.get(name, DetectorSettings())
+        if chosen.enabled is None:  # named: run it, whatever its default
+            detectors[name] = dataclasses.replace(chosen, enabled=True)
+    settings = dataclasses.replace(settings, detectors=detectors)
+    engine = Engine(settings, registry=registry, fingerprint_key=key)
+    if not engine.detector_names:
+        raise ConfigError(
+            "no detectors selected: the settings and --only leave none enabled",
+            source=None if config is None else str(config),
+        )
+    return engine
+
+
+def _settings_data(config: pathlib.Path | None) -> Any:
+    """The ``detectors`` settings of a YAML file (a whole policy file or the section)."""
     if config is None:
-        return Engine(registry=registry, fingerprint_key=key)
+        return None
     try:
         data = yaml.safe_load(config.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -75,18 +106,18 @@ def load_engine(
         # Accept both a whole policy file (detectors: {threshold, detectors}) and the section.
         if "detectors" in section or "threshold" in section:
             data = section
-    return Engine.from_dict(data, registry=registry, fingerprint_key=key)
+    return data
 
 
-Source = tuple[str, str | None, Iterator[Located]]
-
-
-def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[Source]:
-    """(path, skip reason, lazy findings) for each file, directory entry or stdin."""
-    named = [p for p in paths or [] if p != "-"]
-    unlisted: list[OSError] = []  # directories that could not be listed
-    files = list(iter_files(named, unlisted.append))
-    total = sum(path.stat().st_size for path in files if path.is_file())
+def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[SourceScan]:
+    """Each file, directory entry or stdin, in argument order, scanned lazily."""
+    unlisted: list[OSError] = []  # directories that could not be listed, as they are met
+    entries: list[Entry] = []
+    for entry in iter_entries(paths or [], unlisted.append):
+        entries.extend(_unlisted(unlisted))
+        entries.append(entry)
+    entries.extend(_unlisted(unlisted))
+    total = sum(entry.size for entry in entries)
     show = err.is_terminal and total >= _PROGRESS_MIN_BYTES
     with Progress(
         TextColumn("{task.description}"),
@@ -98,28 +129,24 @@ def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[
         transient=True,
     ) as progress:
         task = progress.add_task("scanning", total=total)
-        for path in files:
-            if not path.exists():
-                yield str(path), "no such file", iter(())
-                continue
-            skipped, findings = file_findings(
-                engine, path, on_progress=lambda n: progress.advance(task, n)
-            )
-            yield str(path), skipped, findings
-    for error in unlisted:
-        reason = f"unreadable directory ({error.strerror or type(error).__name__})"
-        yield str(error.filename), reason, iter(())
-    if not named or "-" in (paths or []):
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace", newline="")
-        yield "-", None, scan_stream(engine, iter_chunks(stream))
+
+        def advance(size: int) -> None:
+            progress.advance(task, size)
+
+        for entry in entries:
+            if entry.path == STDIN and entry.skip is None:
+                yield read_source(engine, STDIN, sys.stdin.buffer)
+            else:
+                yield open_entry(engine, entry, on_progress=advance)
 
 
-def _not_scanned(skipped: str | None) -> bool:
-    """Whether a source was meant to be scanned and could not be (missing, unreadable)."""
-    return skipped is not None and skipped != BINARY_FILE
+def _unlisted(errors: list[OSError]) -> list[Entry]:
+    entries = [Entry(str(error.filename), unreadable(error, "directory")) for error in errors]
+    errors.clear()
+    return entries
 
 
-def _stream_json(sources: Iterator[Source], out: IO[str]) -> tuple[list[Sensitivity], bool]:
+def _stream_json(sources: Iterator[SourceScan], out: IO[str]) -> tuple[list[Sensitivity], bool]:
     """Write the JSON report as findings arrive, so memory stays flat.
 
     Returns the levels seen, and whether some source could not be scanned.
@@ -127,13 +154,20 @@ def _stream_json(sources: Iterator[Source], out: IO[str]) -> tuple[list[Sensitiv
     levels: set[Sensitivity] = set()
     incomplete = False
     out.write('{\n  "results": [')
-    for index, (path, skipped, findings) in enumerate(sources):
-        out.write(("," if index else "") + '\n    {"path": ' + json.dumps(path) + ', "findings": [')
-        for count, item in enumerate(findings):
+    for index, source in enumerate(sources):
+        path = json.dumps(display_path(source.path))
+        out.write(("," if index else "") + '\n    {"path": ' + path + ', "findings": [')
+        for count, item in enumerate(source.findings()):
             levels.add(item.finding.sensitivity)
             out.write(("," if count else "") + "\n      " + json.dumps(item.to_dict()))
-        out.write("]" + (', "skipped": ' + json.dumps(skipped) if skipped else "") + "}")
-        incomplete = incomplete or _not_scanned(skipped)
+        out.write("]")
+        # Known once the findings are read: stray bytes and read errors show up late.
+        if source.encoding:
+            out.write(', "encoding": ' + json.dumps(source.encoding))
+        if source.skipped:
+            out.write(', "skipped": ' + json.dumps(source.skipped))
+        out.write("}")
+        incomplete = incomplete or is_failure(source.skipped)
     out.write("\n  ]\n}\n")
     return sorted(levels), incomplete
 
@@ -145,7 +179,7 @@ def _print_table(results: list[SourceResult], out: Console) -> None:
     for result in results:
         for item in result.findings:
             table.add_row(
-                escape(result.path),
+                escape(display_path(result.path)),
                 f"{item.line}:{item.column}",
                 item.finding.detector,
                 item.finding.kind,
@@ -154,11 +188,11 @@ def _print_table(results: list[SourceResult], out: Console) -> None:
             )
     out.print(table)
     for result in results:
+        path = escape(display_path(result.path))
         if result.skipped:
-            out.print(
-                f"[yellow]skipped[/yellow] {escape(result.path)}: {escape(result.skipped)}",
-                soft_wrap=True,
-            )
+            out.print(f"[yellow]skipped[/yellow] {path}: {escape(result.skipped)}", soft_wrap=True)
+        if result.encoding not in (None, "utf-8", "utf-8-sig"):
+            out.print(f"[dim]read {path} as {result.encoding}[/dim]", soft_wrap=True)
     count = sum(len(result.findings) for result in results)
     out.print(f"{count} finding(s) in {len(results)} source(s)")
 
@@ -202,6 +236,18 @@ def _scan_jsonl(
     return _exit_code(levels, fail_on)
 
 
+def _check_jsonl_usage(paths: list[str] | None, output_format: str | None) -> None:
+    """--jsonl reads stdin and writes JSON lines: paths and --format would be ignored."""
+    if any(path != STDIN for path in paths or []):
+        raise ConfigError(
+            "reads JSON lines from stdin only, not from paths; to scan a file, "
+            "redirect it: ramparts scan --jsonl < FILE",
+            key="--jsonl",
+        )
+    if output_format is not None:
+        raise ConfigError("writes one JSON answer per line; --format does not apply", key="--jsonl")
+
+
 def _exit(code: int) -> None:
     if code:
         raise typer.Exit(code)
@@ -212,8 +258,9 @@ def scan(
         list[str] | None, typer.Argument(help="Files or directories to scan; '-' for stdin.")
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="table, json or sarif.")
-    ] = "table",
+        str | None,
+        typer.Option("--format", "-f", help="table (the default), json or sarif."),
+    ] = None,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -226,8 +273,9 @@ def scan(
         bool,
         typer.Option(
             "--jsonl",
-            help="Bulk mode: JSON objects {text, id} per stdin line; one answer per "
-            "line, an error record for a line that could not be scanned.",
+            help="Bulk mode: JSON objects {text, id} per stdin line (stdin only: "
+            "no paths, no --format); one JSON answer per line, an error record for "
+            "a line that could not be scanned.",
         ),
     ] = False,
     config: Annotated[
@@ -255,11 +303,18 @@ def scan(
     Exit codes: 0 nothing at or above --fail-on; 1 found at or above it; 2 usage or
     settings error; 3 something could not be scanned (a missing or unreadable file
     or directory; with --jsonl, a line, which has an error record): 3 wins over 1
-    because the answer is incomplete. Binary files are skipped with a note.
+    because the answer is incomplete. Binary files, and in walked directories
+    FIFOs, sockets, devices and broken or looping symbolic links, are skipped
+    with a note (exit 0). Text is decoded as UTF-8, UTF-16 or UTF-32 (by its
+    byte-order mark, or UTF-16's NUL bytes), else cp1252; offsets and columns
+    count characters of the decoded text.
 
     Fingerprints (JSON, SARIF) are keyed by $RAMPARTS_FINGERPRINT_KEY when it is
     set, so runs can be compared; otherwise by a random key, new each run.
     """
+    if jsonl:
+        _check_jsonl_usage(paths, output_format)
+    output_format = output_format or "table"
     if output_format not in FORMATS:
         raise ConfigError(
             f"unknown format '{output_format}'", key="--format", allowed=list(FORMATS)
@@ -278,13 +333,10 @@ def scan(
         levels, incomplete = _stream_json(sources, sys.stdout)
         _exit(_exit_code(levels, fail_on, incomplete=incomplete))
         return
-    results = [
-        SourceResult(path, findings=list(findings), skipped=skipped)
-        for path, skipped, findings in sources
-    ]
+    results = [source.result() for source in sources]
     _render(results, output_format, Console())
     seen = (item.finding.sensitivity for result in results for item in result.findings)
-    incomplete = any(_not_scanned(result.skipped) for result in results)
+    incomplete = any(is_failure(result.skipped) for result in results)
     _exit(_exit_code(seen, fail_on, incomplete=incomplete))
 
 

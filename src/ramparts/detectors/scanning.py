@@ -2,8 +2,8 @@
 
 Large inputs are read in chunks with a small overlap, so memory stays flat
 whatever the input size and a value that straddles a chunk edge is still seen
-once. Binary files are skipped and reported. Findings carry line and column;
-the matched values themselves are never kept.
+once. Findings carry line and column; the matched values themselves are never
+kept. Which files are read, and how bytes become text: :mod:`scanning_files`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import itertools
 import json
 import multiprocessing
 import os
-import pathlib
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,9 +30,12 @@ from ramparts.detectors.windowing import reported, reporting_cap
 
 CHUNK_CHARS = 1 << 18
 OVERLAP_CHARS = 8192  # longer than any single value we detect (PEM keys, addresses)
-_SNIFF_BYTES = 8192
-BINARY_FILE = "binary file"  # the one skip reason that is not a failure to scan
-_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv"})
+# Skip reasons that are notes, not failures to scan (the verdict is complete without them).
+BINARY_FILE = "binary file"
+BROKEN_LINK = "broken symbolic link"  # in a walked directory
+LINK_LOOP = "symbolic link loop"  # in a walked directory
+NOT_REGULAR = "not a regular file"  # a FIFO, socket or device in a walked directory
+_NOTES = frozenset({BINARY_FILE, BROKEN_LINK, LINK_LOOP})
 
 
 @dataclass(frozen=True)
@@ -47,50 +50,45 @@ class Located:
         return self.finding.to_dict() | {"line": self.line, "column": self.column}
 
 
+def is_failure(skipped: str | None) -> bool:
+    """Whether a skip reason means a source meant to be scanned could not be (missing...)."""
+    return not (skipped is None or skipped in _NOTES or skipped.startswith(NOT_REGULAR))
+
+
+def display_path(path: str) -> str:
+    """A path safe to print or put in JSON: bytes that are not UTF-8 as ``\\xNN``.
+
+    Paths from the OS carry such bytes as lone surrogates, which no UTF-8 output takes.
+    """
+    try:
+        raw = os.fsencode(path)
+    except UnicodeError:
+        raw = path.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 @dataclass
 class SourceResult:
+    """A scanned source: ``path`` as the OS spells it (``-`` for stdin), findings, notes.
+
+    ``encoding`` is how the text was decoded (None when it was not read).
+    """
+
     path: str
     findings: list[Located] = field(default_factory=list)
     skipped: str | None = None
+    encoding: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "path": self.path,
+            "path": display_path(self.path),
             "findings": [item.to_dict() for item in self.findings],
         }
+        if self.encoding:
+            data["encoding"] = self.encoding
         if self.skipped:
             data["skipped"] = self.skipped
         return data
-
-
-def iter_files(
-    paths: Iterable[str], on_error: Callable[[OSError], None] | None = None
-) -> Iterator[pathlib.Path]:
-    """Files named directly, and files under directories (skipping VCS and caches).
-
-    ``on_error`` hears of each directory that could not be listed.
-    """
-    for raw in paths:
-        path = pathlib.Path(raw)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path, onerror=on_error):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
-                for name in sorted(files):
-                    yield pathlib.Path(root) / name
-        else:
-            yield path
-
-
-def looks_binary(head: bytes) -> bool:
-    return b"\x00" in head
-
-
-def iter_chunks(stream: IO[str], chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
-    while True:
-        chunk = stream.read(chunk_chars)
-        if not chunk:
-            return
-        yield chunk
 
 
 def scan_stream(
@@ -175,42 +173,6 @@ def _shift(finding: Finding, offset: int) -> Finding:
     return replace(finding, start=finding.start + offset, end=finding.end + offset)
 
 
-def file_findings(
-    engine: Engine,
-    path: pathlib.Path,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-) -> tuple[str | None, Iterator[Located]]:
-    """(why the file is skipped, or None; its findings, produced lazily as it is read)."""
-    try:
-        with path.open("rb") as raw:
-            if looks_binary(raw.read(_SNIFF_BYTES)):
-                return BINARY_FILE, iter(())
-        stream = path.open(encoding="utf-8", errors="replace", newline="")
-    except OSError as exc:
-        return f"unreadable ({exc.strerror or type(exc).__name__})", iter(())
-    return None, _closing(stream, scan_stream(engine, iter_chunks(stream), on_progress=on_progress))
-
-
-def _closing(stream: IO[str], items: Iterator[Located]) -> Iterator[Located]:
-    with stream:
-        yield from items
-
-
-def scan_file(
-    engine: Engine,
-    path: pathlib.Path,
-    *,
-    on_progress: Callable[[int], None] | None = None,
-) -> SourceResult:
-    """Scan one file into a result (all findings in memory; see ``file_findings``)."""
-    skipped, findings = file_findings(engine, path, on_progress=on_progress)
-    try:
-        return SourceResult(str(path), findings=list(findings), skipped=skipped)
-    except OSError as exc:
-        return SourceResult(str(path), skipped=f"unreadable ({exc.strerror or 'read error'})")
-
-
 def highest(findings: Iterable[Finding]) -> Sensitivity | None:
     return max((finding.sensitivity for finding in findings), default=None)
 
@@ -240,13 +202,13 @@ class JsonlCounts:
 def jsonl_record(engine: Engine, line: bytes, number: int) -> dict[str, Any]:
     """The answer for one input line: id, findings (no values) and a verdict, or an error."""
     try:
-        item = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        item = _loads(line)
+    except ValueError:
         return _error_record(None, number, "line is not valid JSON")
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         return _error_record(None, number, "expected an object with a string 'text'")
     identifier = item.get("id", number)
-    if isinstance(identifier, float) and _is_big_integer_id(line):
+    if _beyond_64_bits(identifier, line):
         return _error_record(None, number, "'id' is an integer beyond 64 bits: send it as a string")
     try:
         findings = engine.scan(item["text"])
@@ -271,10 +233,37 @@ def jsonl_record(engine: Engine, line: bytes, number: int) -> dict[str, Any]:
     }
 
 
-def _is_big_integer_id(line: bytes) -> bool:
-    """Whether the line's id is an integer literal too big for 64 bits (orjson reads a float)."""
-    # The exact parser runs only for float ids, which are rare.
-    return isinstance(json.loads(line).get("id"), int)
+# A \uD800-\uDFFF escape: JSON allows it alone (Python's json.dumps writes one for a
+# lone surrogate, which the engine scans like any character), orjson rejects it.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _loads(line: bytes) -> Any:
+    """The line's JSON value; raises ValueError when it is not valid JSON."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        if not _SURROGATE_ESCAPE.search(line):
+            raise
+    return json.loads(line, parse_constant=_no_constant)  # rare: orjson's strictness otherwise
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _beyond_64_bits(identifier: Any, line: bytes) -> bool:
+    """Whether the id is an integer literal too big for 64 bits (orjson reads a float)."""
+    if isinstance(identifier, float):  # the exact parser runs only for float ids, which are rare
+        return isinstance(json.loads(line).get("id"), int)
+    return type(identifier) is int and not -(2**63) <= identifier < 2**64
+
+
+def _dumps(record: dict[str, Any]) -> bytes:
+    try:
+        return orjson.dumps(record)
+    except orjson.JSONEncodeError:  # an id with a lone surrogate: echoed as its escape
+        return json.dumps(record, separators=(",", ":")).encode("ascii")
 
 
 def _error_record(identifier: Any, number: int, error: str) -> dict[str, Any]:
@@ -284,8 +273,8 @@ def _error_record(identifier: Any, number: int, error: str) -> dict[str, Any]:
 def _line_id(line: bytes, number: int) -> Any:
     """The id a line's answer carries (None when the line is not a usable object)."""
     try:
-        item = orjson.loads(line)
-    except orjson.JSONDecodeError:
+        item = _loads(line)
+    except ValueError:
         return None
     if not isinstance(item, dict) or not isinstance(item.get("text"), str):
         return None
@@ -296,6 +285,7 @@ def _line_id(line: bytes, number: int) -> Any:
 JSONL_BATCH_BYTES = 1 << 18
 JSONL_BATCH_LINES = 2048
 MAX_DEFAULT_WORKERS = 8  # more rarely pays: each worker holds its own engine and caches
+_UTF8_BOM = b"\xef\xbb\xbf"  # some editors start a file with it; not part of line 1's JSON
 
 
 def _jsonl_batches(lines: Iterable[bytes]) -> Iterator[Batch]:
@@ -303,6 +293,8 @@ def _jsonl_batches(lines: Iterable[bytes]) -> Iterator[Batch]:
     batch: Batch = []
     size = 0
     for number, line in enumerate(lines, start=1):
+        if number == 1 and line.startswith(_UTF8_BOM):
+            line = line[len(_UTF8_BOM) :]
         if not line.strip():
             continue
         batch.append((number, line))
@@ -321,7 +313,7 @@ def jsonl_batch(engine: Engine, batch: Batch) -> tuple[bytes, JsonlCounts]:
     for number, line in batch:
         record = jsonl_record(engine, line, number)
         _count(counts, record)
-        out.append(orjson.dumps(record))
+        out.append(_dumps(record))
     out.append(b"")
     return b"\n".join(out), counts
 
@@ -421,7 +413,7 @@ def _worker_batch(batch: Batch) -> tuple[bytes, JsonlCounts]:
 
 def _error_batch(batch: Batch, error: str) -> tuple[bytes, JsonlCounts]:
     """Error records for lines that could not be scanned at all."""
-    records = [orjson.dumps(_error_record(_line_id(line, n), n, error)) for n, line in batch]
+    records = [_dumps(_error_record(_line_id(line, n), n, error)) for n, line in batch]
     counts = JsonlCounts(read=len(batch), errors=len(batch))
     return b"\n".join([*records, b""]), counts
 

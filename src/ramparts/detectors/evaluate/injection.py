@@ -30,6 +30,7 @@ from ramparts.detectors.base import ScanContext
 from ramparts.detectors.injection.dataset import Example, dedup_key, load_examples
 from ramparts.detectors.injection.detector import PromptInjectionDetector
 from ramparts.detectors.injection.model import InjectionModel, load_model
+from ramparts.errors import ConfigError
 
 TRIGGER_WORDS = re.compile(
     r"\bignore\b|system prompt|\bact as\b|\binstructions?\b|\bpretend\b|\bjailbreak|"
@@ -107,6 +108,11 @@ def evaluate(
     """
     if (data_dir / "injection").is_dir():
         data_dir = data_dir / "injection"
+    if not any(data_dir.glob("*.jsonl")):
+        raise ConfigError(
+            f"injection data set not found: no {data_dir / 'injection'} folder and no "
+            f"*.jsonl files in {data_dir}; pass --data-dir pointing at shared/data"
+        )
     model = model or load_model()
     detector = PromptInjectionDetector(model)
     if threshold is None:

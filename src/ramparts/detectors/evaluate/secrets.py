@@ -37,6 +37,7 @@ from typing import Any
 
 from ramparts.detectors.base import Detector, Finding, ScanContext
 from ramparts.detectors.secrets import DETECTORS
+from ramparts.errors import ConfigError
 
 # CredSweeper rules that are keyword heuristics rather than credential formats.
 GENERIC_RULES = frozenset(
@@ -232,9 +233,23 @@ class _Matcher:
         return any(self._same(item, cluster) for item in self.by_file[cluster.path])
 
 
+def _check_data(root: pathlib.Path) -> None:
+    """A clear error, naming what is missing, instead of a traceback from deep inside."""
+    if not (root / "expected_output.json").is_file():
+        missing = root / "expected_output.json"
+    elif not (root / "samples").is_dir():
+        missing = root / "samples"
+    else:
+        return
+    raise ConfigError(
+        f"secrets data set not found: {missing} is missing; pass --data-dir pointing at shared/data"
+    )
+
+
 def evaluate(data_dir: pathlib.Path, review_file: pathlib.Path = REVIEW_FILE) -> dict[str, Any]:
     """Precision and recall against ``expected_output.json``, raw and adjudicated."""
     root = _data_root(data_dir)
+    _check_data(root)
     expected = load_expected(root)
     clusters, skipped = _scan_samples(root / "samples")
     matcher = _Matcher(expected, clusters)
