@@ -68,7 +68,10 @@ def main() -> None:
     except Exception as exc:
         import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Usage errors: typer raises those of its own bundled copy of click
+        # (typer.TyperException), commands written against click raise click's.
+        show = getattr(exc, "show", None)
+        if isinstance(exc, click.ClickException | typer.TyperException) and callable(show):
+            show()
+            sys.exit(int(getattr(exc, "exit_code", 2)))
         raise
