@@ -333,3 +333,12 @@ def test_terminal_colour_codes_do_not_hide_tokens() -> None:
     token = "sq0csp-" + "ST2dsfwyVI7Ydj343EY72hb48ehKQINMST2ds_fwyVI"
     text = f"\x1b[94m{token}\x1b[0m"
     assert _kinds(ProviderCredentialDetector().scan(text, CTX)) == ["square-oauth-secret"]
+
+
+def test_an_echoed_redaction_placeholder_is_not_a_password() -> None:
+    detector = PasswordAssignmentDetector()
+    context = ScanContext(origin="assistant")
+    for echoed in ('password = "[SECRET_ASSIGNMENT_1]"', "secret=[PASSWORD_12]"):
+        assert detector.scan(echoed, context) == []
+    # Anything around the placeholder is a value of its own.
+    assert detector.scan('password = "[PASSWORD_1]Zq9x!"', context) != []

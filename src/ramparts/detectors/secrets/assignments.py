@@ -114,8 +114,11 @@ _NOT_A_SECRET_NAME = re.compile(
     r"|^(?:port|ports|ed|es|ing|age|ages|enger|engers|ive|able|over|through|thru|s|izer|ize|ized|"
     r"ization|ary|aries|ly|ion|ions|ions|ure))$"
 )
+# The last alternative is the gateway's own redaction placeholder ("[SECRET_ASSIGNMENT_1]"):
+# a model echoing a redacted assignment shows no credential.
 _PLACEHOLDER = re.compile(
-    r"(?i)^(?:\$\{?.*|%[sd(].*|\{\{?.*|<.*>?|\*{3,}.*|x{3,}|\.{3}.*|_+|-+|\?+|#+|"
+    r"(?i)^(?:\[[A-Z][A-Z0-9_]{0,40}_\d{1,6}\]$|"
+    r"\$\{?.*|%[sd(].*|\{\{?.*|<.*>?|\*{3,}.*|x{3,}|\.{3}.*|_+|-+|\?+|#+|"
     r"(?:true|false|null|none|nil|undefined|required|optional|string|str|int|bool|hidden|empty|"
     r"password|passwd|secret|token|changeme|example|your[_-]?\w*|placeholder|redacted|\w*_here)$)"
 )
