@@ -337,3 +337,14 @@ def test_phone_validity_shortcuts_agree_with_phonenumbers() -> None:
         example = phonenumbers.example_number(region)
         if example is not None:
             assert is_valid(example) == phonenumbers.is_valid_number(example), region
+
+
+@pytest.mark.parametrize(
+    "address", ["josé@example.com", "müller.jürgen@firma.de", "用户@example.com"]
+)
+def test_email_local_parts_in_any_script(address: str) -> None:
+    # RFC 6531: a local part of letters and digits of any script, found whole (a
+    # redaction of only the ASCII tail would leave the rest of the address behind).
+    text = f"write to {address} today"
+    found = [f for f in Engine.from_dict({}).scan(text) if f.detector == "email"]
+    assert [text[f.start : f.end] for f in found] == [address]

@@ -16,20 +16,25 @@ _MAX_LOCAL = 64
 _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b")
 
 
+def _local_char(char: str) -> bool:
+    return char in _LOCAL_CHARS or (not char.isascii() and char.isalnum())
+
+
 class EmailDetector(Detector):
     name = "email"
     option_specs = NO_OPTIONS
     kinds = ("email",)
     description = "Email addresses (RFC 5322 common subset)."
-    # A local-part character, "@" and the domain's first character.
-    triggers = (r"[A-Za-z0-9._%+'\-]@[A-Za-z0-9]",)
+    # A local-part character (letters and digits of any script: RFC 6531), "@" and the
+    # domain's first character.
+    triggers = (r"[\w.%+'\-]@[A-Za-z0-9]",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
         at = text.find("@")
         while at != -1:
             start = at
-            while start > 0 and at - start < _MAX_LOCAL and text[start - 1] in _LOCAL_CHARS:
+            while start > 0 and at - start < _MAX_LOCAL and _local_char(text[start - 1]):
                 start -= 1
             if start >= 2 and text[start - 1] == "\\" and text[start] in "nrt":
                 start += 1  # a literal "\n" before the address is not part of it
