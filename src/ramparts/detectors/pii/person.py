@@ -26,27 +26,29 @@ from ramparts.detectors.pii._names_context import (
     TITLE,
     VERB_AFTER,
     WEAK,
-    WINDOW,
     aligned_lower,
-    at_line_start,
     layout_bonus,
-    strip_end,
-    window_before,
+)
+from ramparts.detectors.pii._person_score import (
+    LONE_BASE,
+    LONE_GIVEN,
+    NUMBER_AFTER,
+    STREET_ENDINGS,
+    STREET_TAILS,
+    cue_window,
+    final_score,
+    lone_word_score,
+    place_first,
 )
 from ramparts.detectors.pii._tokens import capitalized_runs
 
-_STREET_ENDINGS = (
-    "strasse", "straße", "straat", "laan", "gatan", "katu", "vej", "veien", "weg", "plaats",
-    "plads", "gade", "väg", "vägen", "torget", "utca", "platz", "plein", "gasse",
-)  # fmt: skip
-_STREET_TAILS = frozenset(ending[-2:] for ending in _STREET_ENDINGS)  # a cheap test first
+_STREET_ENDINGS = STREET_ENDINGS
 _AMBIGUOUS_NAMES_TEXT = (
     "mark bill will grant rich joy hope grace faith art dawn summer june april may august chase"
     " guy page rose ray bell major sunny young king white black green brown long hall price"
     " love early day church west north south east lane wood house moon star rain storm"
 )
 _AMBIGUOUS_NAMES = frozenset(_AMBIGUOUS_NAMES_TEXT.split())
-_NUMBER_AFTER = re.compile(r"[ \t]+\d")
 _LOWER_CUED = re.compile(
     r"(?:my name is|call me|calls me|said|told|named|dear|hello|hi|mr\.?|mrs\.?|ms\.?|dr\.?"
     r"|with|to|and) (?P<name>[a-z][a-z'\-]{1,20}(?: [a-z][a-z'\-]{1,20})?)\b"
@@ -55,8 +57,7 @@ _LOWER_CUED = re.compile(
 _LOWER_PAIR = re.compile(r"\b(?=([a-z][a-z'\-]{2,20}) ([a-z][a-z'\-]{1,20})\b)")
 _LOWER_PAIR_SCORE = 0.6
 _MIN_SCORE = 0.3
-# International first names (not in the census list) are a little less telling on their own.
-_LONE_GIVEN = 0.5
+_LONE_GIVEN = LONE_GIVEN
 _PAIR_GIVEN = 0.8
 # A full name found with this confidence makes its words names wherever they recur.
 _REPEAT_SCORE = 0.7
@@ -89,52 +90,23 @@ def _cued_score(
     return score
 
 
-def _final_score(score: float, layout: float, verb_after: bool, place_word: bool) -> float:
-    score = round(score + layout, 2)
-    if verb_after:
-        score += 0.15
-    if place_word:
-        score -= 0.15  # "France", "Jordan": a place as often as a name
-    return min(round(score, 2), 0.95)
-
-
 # The cues' last two characters, tested before calling them: most windows end otherwise.
 # (A slice reaching before the window only lets more through to the exact test.)
 _STRONG_TAILS, _TITLE_TAILS = STRONG.tails, TITLE.tails
 _WEAK_TAILS, _PLACE_TAILS = WEAK.tails, PLACE.tails
 
 
-def _cue_window(text: str, lowered: str | None, start: int) -> tuple[str, int, int, int]:
-    """``window_before`` plus where a cue must end: before the separators a cue may
-    have after it (``"Dear "``, ``"said, "``)."""
-    if lowered is None:
-        window, low, high = window_before(text, lowered, start)
-    else:  # window_before's usual case, without the call
-        window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
-    return window, low, high, strip_end(window, low, high, " \t\n,:")
-
-
 def _layout_possible(text: str, start: int, end: int) -> bool:
     """Layout counts only at a line start or before "'s" (``layout_bonus`` is 0 else)."""
-    return at_line_start(text, start) or text.startswith(("'s", "\u2019s"), end)
+    return (
+        start == 0
+        or text[start - 1] == "\n"
+        or text.endswith(("\\n", "\\t"), 0, start)  # at_line_start, inlined
+        or text.startswith(("'s", "\u2019s"), end)
+    )
 
 
-# base_score of one word
-_LONE_BASE = {"first": 0.6, "given": _LONE_GIVEN, "last": 0.35, "unknown": 0.15}
-
-
-def _place_first(folded: str, word_class: str, person_context: bool) -> bool:
-    """Whether one word is a place before a name ("France", "Jordan").
-
-    A census first name that names a town ("Martin", "David") is a person by
-    default, and so is one that names a country or state ("Kenya") when a
-    verb, a cue or its layout says so.
-    """
-    if folded not in gazetteer.places():
-        return False
-    if word_class != "first":
-        return True
-    return not person_context and folded in gazetteer.regions()
+_LONE_BASE = LONE_BASE
 
 
 def _lone_word_hopeless(
@@ -142,15 +114,14 @@ def _lone_word_hopeless(
 ) -> bool:
     """Whether a one-word run scored ``base`` cannot reach ``floor`` whatever its context.
 
-    Most capitalised words in prose start a sentence; this settles them with a
-    few suffix tests. It bounds the full scoring from above: a title or strong
-    cue (tested as bare suffixes, a superset of whole words) could lift any
-    word, so it gives up only when neither is there.
+    It bounds the full scoring from above: a title or strong cue (tested as bare
+    suffixes, a superset of whole words) could lift any word, so it gives up
+    only when neither is there. (``lone_word_score`` has the same bound inline,
+    for one-word runs; this one serves one-word segments of longer runs.)
     """
-    window, low, high, cue_end = _cue_window(text, lowered, start)
+    window, low, _, title_end, cue_end = cue_window(text, lowered, start)
     if window[cue_end - 2 : cue_end] in _STRONG_TAILS and STRONG.suffix(window, low, cue_end):
         return False  # a strong cue (as a bare suffix: a superset) can lift any word
-    title_end = strip_end(window, low, high, " \t.")
     if window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.suffix(window, low, title_end):
         return False  # and so can a title
     layout_possible = _layout_possible(text, start, end)
@@ -162,7 +133,7 @@ def _lone_word_hopeless(
     layout = layout_bonus(text, start, end, 1) if layout_possible else 0.0
     if best + (0.15 if verb_after else 0.0) + layout < floor - 0.02:
         return True  # clear of any rounding in the full scoring
-    return _final_score(best, layout, verb_after, False) < floor
+    return final_score(best, layout, verb_after, False) < floor
 
 
 def _lone_segment_hopeless(
@@ -226,9 +197,10 @@ def _not_a_person(text: str, words: list[str], end: int) -> bool:
     """Organisations, streets and known places are not people."""
     if _names_a_non_person(words):
         return True
-    if text[end : end + 3].strip().startswith("&"):
+    after = text[end : end + 3]
+    if "&" in after and after.strip().startswith("&"):
         return True  # "H. J. Wilson & Company"
-    return _NUMBER_AFTER.match(text, end) is not None  # "Celso Emilio Ferreiro 23": a street
+    return NUMBER_AFTER.match(text, end) is not None  # "Celso Emilio Ferreiro 23": a street
 
 
 def _names_a_non_person(words: list[str]) -> bool:
@@ -237,15 +209,18 @@ def _names_a_non_person(words: list[str]) -> bool:
     for word in words:
         lowered = word.lower()  # run words hold no dot (see _tokens): nothing to strip
         if lowered in not_person or (
-            lowered[-2:] in _STREET_TAILS and lowered.endswith(_STREET_ENDINGS)
+            lowered[-2:] in STREET_TAILS and lowered.endswith(STREET_ENDINGS)
         ):
-            return True
-    longest = min(gazetteer.place_lengths().get(words[0].casefold(), 0), len(words))
-    if longest < 2:
+            return True  # non_person_word, inlined
+    longest = gazetteer.place_lengths().get(words[0].casefold(), 0)
+    if longest < 2 or len(words) < 2:
         return False  # the usual case: no place of two words or more starts with it
     places = gazetteer.places()
     # "San Giovanni Di Casarsa", "Saint Kitts": the run starts with a known place.
-    return any(" ".join(words[:size]).casefold() in places for size in range(longest, 1, -1))
+    for size in range(min(longest, len(words)), 1, -1):
+        if " ".join(words[:size]).casefold() in places:
+            return True
+    return False
 
 
 def _resolve_ambiguous(words: list[str], classes: list[str]) -> list[str]:
@@ -382,18 +357,16 @@ class PersonNameDetector(Detector):
                 single = table.get(word) or (
                     "last" if word in surnames else "given" if word in given else unlisted(word)
                 )
+                if single == "common":
+                    lone_misses.append(run[0])  # association may still lift it
+                    continue
                 if single == "caps" or single == "suffix":
                     continue
-                if single == "common" or _lone_word_hopeless(
-                    text, lowered, start, end, _LONE_BASE[single], floor
-                ):
-                    lone_misses.append((start, end))
-                    continue
-                finding = self._name(context, text, lowered, run, [word], [single], 0, 1, floor)
-                if finding is not None:
-                    findings.append(finding)
-                if finding is None or finding.score < _LISTED_SCORE:
-                    lone_misses.append((start, end))  # association may still lift it
+                score = lone_word_score(text, lowered, start, end, single, floor)
+                if score is not None:
+                    findings.append(self._found(context, start, end, score, word))
+                if score is None or score < _LISTED_SCORE:
+                    lone_misses.append(run[0])  # association may still lift it
                 continue
             words = [text[start:end] for start, end in run]
             classes = [
@@ -457,9 +430,10 @@ class PersonNameDetector(Detector):
         next to a found name ("founders: Torvik, Mendez and Crawford")."""
         names: set[str] = set()
         for finding in found:
-            words = text[finding.start : finding.end].split()
-            if finding.score >= _REPEAT_SCORE and len(words) >= 2:
-                names.update(words)
+            if finding.score >= _REPEAT_SCORE:
+                words = text[finding.start : finding.end].split()
+                if len(words) >= 2:
+                    names.update(words)
         added: list[tuple[int, int, float, str]] = []
         left: list[tuple[int, int]] = []
         if not names:
@@ -498,6 +472,20 @@ class PersonNameDetector(Detector):
             for start, end, score, why in added
         ]
 
+    def _found(
+        self, context: ScanContext, start: int, end: int, score: float, value: str
+    ) -> Finding:
+        return new_finding(  # self.finding, without its keyword-argument layer
+            self.name,
+            "person",
+            start,
+            end,
+            score,
+            "capitalised words matching name gazetteers and context",
+            Sensitivity.CONFIDENTIAL,
+            context.fingerprint(value),
+        )
+
     def _name(
         self,
         context: ScanContext,
@@ -515,11 +503,21 @@ class PersonNameDetector(Detector):
         if "caps" in segment:
             return None
         start, end = run[first][0], run[last - 1][1]
-        base = _LONE_BASE.get(segment[0], 0.15) if last - first == 1 else base_score(segment)
-        window, low, high, cue_end = _cue_window(text, lowered, start)
+        if last - first == 1:
+            base = _LONE_BASE.get(segment[0], 0.15)
+        else:  # base_score, inlined (no "caps" here)
+            base = (
+                0.85
+                if "first" in segment
+                else _PAIR_GIVEN
+                if "given" in segment
+                else 0.55
+                if "last" in segment
+                else 0.35
+            )
+        window, low, place_end, title_end, cue_end = cue_window(text, lowered, start)
         titled = first > 0 and _is_title(words[first - 1])
         if not titled:
-            title_end = strip_end(window, low, high, " \t.")
             titled = window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.ends(
                 window, low, title_end
             )
@@ -540,28 +538,18 @@ class PersonNameDetector(Detector):
                 base, titled=titled, cued=False, strongly_cued=strongly_cued, place_cued=False
             )
         else:
-            weak_best = min(base + 0.15, 0.9)  # the best a weak cue can do
-            # Scores only grow with their inputs; a lone word was bounded in scan.
-            if len(run) > 1 and _final_score(weak_best, layout, verb_after, False) < floor:
-                return None
             weak = window[cue_end - 2 : cue_end] in _WEAK_TAILS and WEAK.ends(window, low, cue_end)
-            score = weak_best if weak else base
-        place_end = strip_end(window, low, high, " \t")
+            score = min(base + 0.15, 0.9) if weak else base
+            # Scores only grow with their inputs (and only fall from here); a lone word
+            # was bounded in scan.
+            if len(run) > 1 and final_score(score, layout, verb_after, False) < floor:
+                return None
         if window[place_end - 2 : place_end] in _PLACE_TAILS and PLACE.ends(window, low, place_end):
             score -= 0.25  # "in", "at", "near": a place more likely
-        place_word = last - first == 1 and _place_first(
+        place_word = last - first == 1 and place_first(
             text[start:end].casefold(), segment[0], bool(verb_after or layout or strongly_cued)
         )
-        score = _final_score(score, layout, verb_after, place_word)
+        score = final_score(score, layout, verb_after, place_word)
         if score < floor or _not_a_person(text, words[first : last + 1], end):
             return None
-        return new_finding(  # self.finding, without its keyword-argument layer
-            self.name,
-            "person",
-            start,
-            end,
-            score,
-            "capitalised words matching name gazetteers and context",
-            Sensitivity.CONFIDENTIAL,
-            context.fingerprint(text[start:end]),
-        )
+        return self._found(context, start, end, score, text[start:end])
