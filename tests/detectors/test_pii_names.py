@@ -6,6 +6,7 @@ keyword prefilter) is compared with the slower path it replaces.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from unittest import mock
 
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 from ramparts.detectors.base import ScanContext
 from ramparts.detectors.engine import Engine
 from ramparts.detectors.evaluate.pii import join_adjacent, score
-from ramparts.detectors.pii import _tokens, address, gazetteer, person
+from ramparts.detectors.pii import _person_score, _tokens, address, gazetteer, person
 
 Found = Callable[..., list[tuple[str, str]]]
 
@@ -120,9 +121,11 @@ def test_hopeless_bounds_skip_only_names_under_the_floor(text: str, floor: float
     detector = person.PersonNameDetector()
     context = ScanContext(min_score=floor)
     fast = detector.scan(text, context)
+    unbounded = functools.partial(_person_score.lone_word_score, bound=False)
     with (
         mock.patch.object(person, "_lone_word_hopeless", return_value=False),
         mock.patch.object(person, "_lone_segment_hopeless", return_value=False),
+        mock.patch.object(person, "lone_word_score", unbounded),
     ):
         slow = detector.scan(text, context)
     assert fast == slow
