@@ -53,6 +53,17 @@ def test_stray_bytes_after_a_utf8_start_are_read_as_cp1252(email_engine: Engine)
     assert (item.line, item.column) == (text.count("\n"), tail.index("a@") + 1)
 
 
+def test_one_stray_byte_early_keeps_a_utf8_file_utf8(email_engine: Engine) -> None:
+    # More valid multi-byte sequences than stray bytes: UTF-8, the stray byte as cp1252.
+    line = "Café résumé naïve: bob@example.com\n"
+    raw = io.BytesIO(b"r\xe9sum\xe9 draft\n" + line.encode())
+    assert sniff(raw.getvalue()) == Sniffed("utf-8")
+    scan = read_source(email_engine, "x", raw)
+    [item] = list(scan.findings())
+    assert scan.encoding == "utf-8+cp1252"
+    assert (item.line, item.column) == (2, line.index("bob") + 1)
+
+
 class _FailsAfterHead(io.RawIOBase):
     """A stream whose first read works and whose next read fails, like a dying disk."""
 

@@ -8,9 +8,10 @@ FIFO waits for a writer that may never come.
 
 The encoding is taken from a byte-order mark (UTF-8, UTF-16, UTF-32), else
 UTF-16 without one is recognised by its alternating NUL bytes; otherwise the
-text is UTF-8 when its first chunk is valid UTF-8, else cp1252 (a superset of
-Latin-1 for printable text). Stray bytes that are not UTF-8 later in a UTF-8
-text are read as cp1252 too, one character each. Findings' offsets, lines and
+text is UTF-8 when its first chunk is valid UTF-8 or holds more valid multi-byte
+sequences than stray bytes, else cp1252 (a superset of Latin-1 for printable
+text). Stray bytes that are not UTF-8 in a UTF-8 text are read as cp1252, one
+character each. Findings' offsets, lines and
 columns count characters (code points) of the decoded text, after the
 byte-order mark.
 """
@@ -92,8 +93,19 @@ def sniff(head: bytes) -> Sniffed | None:
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError:
-        return Sniffed("cp1252")
+        return Sniffed("utf-8" if _mostly_utf8(head) else "cp1252")
     return Sniffed("utf-8")
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """Whether ``head``, not valid UTF-8, is UTF-8 with a few stray bytes: more valid
+    multi-byte sequences than bytes that fit none. One stray byte must not turn a UTF-8
+    file's every accented letter into two wrong characters; Latin-1 text has no valid
+    sequences at all."""
+    text = codecs.getincrementaldecoder("utf-8")("surrogateescape").decode(head, final=False)
+    stray = sum(1 for char in text if "\udc80" <= char <= "\udcff")
+    multibyte = sum(1 for char in text if char > "\x7f") - stray
+    return multibyte > stray
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
