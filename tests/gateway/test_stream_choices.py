@@ -78,3 +78,19 @@ def test_the_stream_stops_once_every_choice_is_cut(scripted: tuple[RunningGatewa
     assert finishes == {0: "content_filter", 1: "content_filter"}
     [record] = gateway.audit(request_id)
     assert record.status == "blocked" and record.guardrails["output"]["cut_choices"] == [0, 1]
+
+
+def test_fewer_choices_than_asked_all_cut_is_a_block(
+    scripted: tuple[RunningGateway, Any],
+) -> None:
+    gateway, upstream = scripted
+    _, key = tenant_with_policy(gateway, CANARY_POLICY)
+
+    def one_choice(body: dict[str, Any]) -> Any:  # n=2 asked, the upstream sends one
+        return [chunk(0, "hello "), chunk(0, f"{CANARY} "), chunk(0, "bye"), chunk(0, None, "stop")]
+
+    upstream.script["openai"] = one_choice
+    _, finishes, request_id = stream(gateway, key)
+    assert finishes == {0: "content_filter"}
+    [record] = gateway.audit(request_id)
+    assert record.status == "blocked" and record.guardrails["output"]["cut_choices"] == [0]

@@ -79,9 +79,12 @@ class GuardedStream:
         self._cut_choices.add(index)
         self._record["cut_choices"] = sorted(self._cut_choices)
         if self._failed_closed or len(self._cut_choices) >= self._state.choices:
-            self._exchange.status = "blocked"
-            self._exchange.error_code = "output_blocked"
+            self._block()
         return Finish("content_filter", index)
+
+    def _block(self) -> None:
+        self._exchange.status = "blocked"
+        self._exchange.error_code = "output_blocked"
 
     @property
     def _stopped(self) -> bool:
@@ -178,6 +181,10 @@ class GuardedStream:
                     yield out
                 if self._stopped:
                     return
+            # Fewer choices came than were asked for, and every one that came was cut.
+            seen = {*self._guards, *(key[0] for key in self._tools)}
+            if self._cut_choices and self._cut_choices >= seen:
+                self._block()
         finally:
             self._close_record()
 
