@@ -196,3 +196,16 @@ def test_undeclared_plugins_keep_working() -> None:
         {"detectors": {"test_plugin": {"anything": [1, 2]}}}, registry=Registry([_Plugin])
     )
     assert dict(config.detectors["test_plugin"].options) == {"anything": [1, 2]}
+
+
+def test_an_option_left_empty_takes_its_default() -> None:
+    # What YAML gives for "disabled_rules:" with nothing after it.
+    engine = Engine.from_dict(
+        {
+            "detectors": {
+                "secrets.provider": {"disabled_rules": None},
+                "prompt_injection": {"indirect_threshold": None},
+            }
+        }
+    )
+    assert [f.detector for f in engine.scan("key AKIAZ7VRSQ4TLMXJ2P3Q")] == ["secrets.provider"]

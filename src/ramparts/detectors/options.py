@@ -232,6 +232,8 @@ def check_options(
             if key not in specs:
                 checked[key] = value
                 continue
+            if value is None:
+                continue  # a YAML key left empty ("disabled_rules:"): the default applies
             try:
                 checked[key] = specs[key].check(value, f"{where}.{key}")
             except DetectorSettingError:
