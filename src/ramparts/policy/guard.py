@@ -165,11 +165,18 @@ def _unwritable(text: str) -> None:
 
 
 def _leaf_of(leaves: list[Leaf], finding: Finding) -> int | None:
-    """The index of the string that holds all of ``finding``, if one does."""
-    for index, leaf in enumerate(leaves):
-        if leaf.start <= finding.start and finding.end <= leaf.end:
-            return index
+    """The index of the string that holds all of ``finding``, if one does.
+
+    Leaves are in order and do not overlap: a binary search, since a request can hold
+    thousands of them and of findings."""
+    index = bisect.bisect_right(leaves, finding.start, key=_leaf_start) - 1
+    if index >= 0 and finding.end <= leaves[index].end:
+        return index
     return None
+
+
+def _leaf_start(leaf: Leaf) -> int:
+    return leaf.start
 
 
 def place_of(unit: TextUnit, finding: Finding) -> str | None:

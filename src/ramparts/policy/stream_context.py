@@ -22,6 +22,7 @@ from ramparts.detectors.output import new_sensitive_findings
 from ramparts.detectors.output.css import STYLE_CLOSE, STYLE_OPEN
 from ramparts.detectors.output.labels import LABEL_REACH
 from ramparts.detectors.output.links import (
+    HOSTED_DESTINATION,
     REFERENCE,
     URL_START,
     image_reference_labels,
@@ -86,16 +87,22 @@ _OPEN_CSS = re.compile(
 )
 
 
-def open_construct(text: str, lo: int, end: int, in_style: bool) -> int | None:
-    """Where the earliest construct the output detectors may still match, open at
-    ``end``, starts (searched from ``lo``); ``in_style``: ``end`` is in a <style>."""
-    match = _OPEN_MARKUP.search(text, lo, end)
-    at = None if match is None else match.start()
+def open_construct(
+    text: str, lows: tuple[int, int], end: int, in_style: bool
+) -> tuple[int | None, int | None]:
+    """Where the earliest constructs the output detectors may still match, open at
+    ``end``, start: markup, searched from ``lows[0]``, and escaped references or CSS,
+    from ``lows[1]``; ``in_style``: ``end`` is in a <style>. Searched apart, so a long
+    open escaped label (``[\\[\\[…``) does not make each markup search go back to it."""
+    match = _OPEN_MARKUP.search(text, lows[0], end)
+    markup = None if match is None else match.start()
+    lo = lows[1]
+    other = None
     escapes = text.find("\\", lo, end) >= 0
     for pattern, needed in ((_OPEN_ESCAPED_REFERENCE, escapes), (_OPEN_CSS, in_style)):
         if needed and (match := pattern.search(text, lo, end)) is not None:
-            at = match.start() if at is None else min(at, match.start())
-    return at
+            other = match.start() if other is None else min(other, match.start())
+    return markup, other
 
 
 # Reference-style images (``![alt][r]`` ... ``[r]: url``) may sit any distance apart;
@@ -292,6 +299,7 @@ class StreamOutputGuard:
         self._scanned_to = 0
         self._next_start = 0  # where the next rescan starts
         self._open_at: int | None = None  # earliest construct still open at _open_to
+        self._markup_at: int | None = None  # earliest markup (_OPEN_MARKUP) open there
         self._open_to = 0
         self._references = ReferenceMemory()
         self._styles = StyleElements()
@@ -300,10 +308,19 @@ class StreamOutputGuard:
     def _track_open(self, end: int) -> None:
         # A construct open now was open at the last check too (a prefix of a prefix),
         # so the search only needs to go back to the last open one, or the last check.
-        lo = self._open_to if self._open_at is None else self._open_at
-        lo = max(lo - 1, end - MAX_CONSTRUCT, 0)  # - 1: a "!" before a "["
+        # Markup, always searched, goes back only to its own (its matches are prefixes
+        # of its own); the others, searched only at times, to the earliest of all.
+        lows = (self._markup_at, self._open_at)
+        # - 1: a "!" before a "["
+        markup_lo, other_lo = (
+            max((self._open_to if at is None else at) - 1, end - MAX_CONSTRUCT, 0) for at in lows
+        )
         self._styles.advance(self._text)
-        self._open_at = open_construct(self._text, lo, end, self._styles.inside(end))
+        in_style = self._styles.inside(end)
+        found = open_construct(self._text, (markup_lo, other_lo), end, in_style)
+        self._markup_at = found[0]
+        opened = [at for at in found if at is not None]
+        self._open_at = min(opened) if opened else None
         self._open_to = end
 
     def _scan_tail(self, end: int) -> None:
@@ -311,11 +328,13 @@ class StreamOutputGuard:
         (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
         partial host."""
         start = self._next_start
-        destination = self._text.find("](", start, end)
-        if destination >= 0:
+        destination = HOSTED_DESTINATION.search(self._text, start, end)
+        if destination is not None:
             # Whether a destination is an image's is read from the LABEL_REACH (+ 2)
-            # chars before it: give it the same view as the whole answer.
-            start = max(0, min(start, destination - LABEL_REACH - 2))
+            # chars before it: give it the same view as the whole answer. Only one whose
+            # URL may name a host is judged (links.HOSTED_DESTINATION), and those before
+            # ``start`` were judged by earlier rescans.
+            start = max(0, min(start, destination.start() - LABEL_REACH - 2))
         text = self._text[start:end]
         self._styles.advance(self._text)
         prefix = self._references.prefix(text)

@@ -15,7 +15,7 @@ rescan that starts that far back judges a destination as the whole answer does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable
 
 LABEL_REACH = 600  # how far back a destination looks for its "![" or "["
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -52,12 +52,14 @@ def _inside_destination(text: str, lo: int, at: int) -> bool:
     return _SPACE.search(rest) is None and rest.count("(") > rest.count(")")
 
 
-def label_start(text: str, close: int, images: Mapping[int, int]) -> tuple[int, bool]:
+def label_start(
+    text: str, close: int, closed_image: Callable[[int], int | None]
+) -> tuple[int, bool]:
     """Where the label of the destination whose "]" is at ``close`` starts, and whether
-    it is an image's. ``images`` maps the "![" of each inline image whose label is
-    surely closed (see :func:`surely_closed`) to its "]"."""
+    it is an image's. ``closed_image`` gives the "]" of the inline image at an "![",
+    if its label is surely closed there (see :func:`surely_closed`)."""
     lo = max(0, close - LABEL_REACH)
-    bang = _open_bang(text, lo, close, images)
+    bang = _open_bang(text, lo, close, closed_image)
     if bang is not None:
         return bang, True
     # The paragraph starts in view (a blank line, even one just before ``lo``, or the
@@ -71,14 +73,17 @@ def label_start(text: str, close: int, images: Mapping[int, int]) -> tuple[int, 
     return plain, False
 
 
-def _open_bang(text: str, lo: int, close: int, images: Mapping[int, int]) -> int | None:
+def _open_bang(
+    text: str, lo: int, close: int, closed_image: Callable[[int], int | None]
+) -> int | None:
     """The last "![" in ``text[lo:close]`` and its paragraph not closed before ``close``."""
     at = close
     for _ in range(_STEPS):
         at = text.rfind("![", lo, at)
         if at < 0:
             return None
-        if images.get(at, close) >= close:
+        end = closed_image(at)
+        if end is None or end >= close:
             return at if _BLANK_LINE.search(text, at, close) is None else None
     return lo  # too many closed images to step over: as if one more were open
 

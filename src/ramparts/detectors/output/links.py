@@ -39,12 +39,20 @@ _GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"
 # each read ends at the next "(", so reads never overlap and a scan stays linear. It
 # does not start with "]": a flood of "](](" holds no destination.
 URL_START = r"[^\s()<>\]]"
-_URL = r"<?(?=(?P<url>" + URL_START + r"[^\s()<>]{0,4095}+))"
-_MARKDOWN = re.compile(r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(" + _GAP + _URL)
-# Every link destination, whatever its label: CommonMark labels may nest brackets
-# (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines, and a renderer
-# still shows an image. Destinations ``_MARKDOWN`` did not explain are judged by this.
-_DESTINATION = re.compile(r"\]\(" + _GAP + _URL)
+_URL_AHEAD = r"(?=(?P<url>" + URL_START + r"[^\s()<>]{0,4095}+))"
+_URL = r"<?" + _URL_AHEAD
+# Only a URL with a "/", ":" or what decodes to one (a "\" escape, an "&" entity) can
+# name a host (``urls.external_host``); others never score, so they are not read at all
+# (a flood of "[](" or "![a](" must stay cheap, streamed or not).
+_HOSTED = r"(?=[^\s()<>/:\\&]{0,4095}+[/:\\&])"
+_INLINE = r"(?P<bang>!?)\[(?P<label>[^\[\]\n]{0,500}+)\]\(" + _GAP
+_MARKDOWN = re.compile(_INLINE + _URL)  # every inline image or link
+_HOSTED_MARKDOWN = re.compile(_INLINE + r"<?" + _HOSTED + _URL_AHEAD)
+# Every link destination that may name a host, whatever its label: CommonMark labels
+# may nest brackets (``![a[b]](url)``), escape them (``![a\]b](url)``) or break lines,
+# and a renderer still shows an image. Those ``_MARKDOWN`` did not explain are judged
+# by ``labels.label_start``.
+HOSTED_DESTINATION = re.compile(r"\]\(" + _GAP + r"<?" + _HOSTED + _URL_AHEAD)
 # A reference label character: no bracket or line break, unless backslash-escaped
 # (CommonMark: ``[r\]x]`` is the label ``r\]x``, compared as written).
 LABEL_CHAR = r"(?:[^\[\]\\\n]|\\[^\n])"
@@ -99,8 +107,12 @@ class _Reference:
     start: int
     end: int
     raw: str  # as written in the answer
-    autoloads: bool
+    autoloads: bool  # for an undecided destination, True (whether it may)
     markdown: bool  # a markdown destination (else an HTML attribute value, decoded)
+    # An inline destination whose label is read only if its URL would be reported
+    # (``_decided``): its "]", and whether a "[" at ``start`` may open its label.
+    close: int = -1
+    plain: bool = False
 
     @property
     def url(self) -> str:
@@ -264,19 +276,25 @@ class ExfiltrationLinkDetector(Detector):
             # lookups (a flood of "](//a" must stay cheap, streamed or not).
             # A placeholder is judged as written: restoring reads the raw answer.
             raw = reference.raw
-            smuggles = has_placeholder(raw) or (
-                len(raw) >= _SHORTEST_CARRIER and carries_data(reference.url)
-            )
-            if reference.autoloads:
-                score = 0.95 if smuggles else 0.7
-            else:
-                score = 0.75 if smuggles else 0.4
-            if score < context.min_score:
+            url = reference.url  # decoded once
+            smuggles = has_placeholder(raw) or (len(raw) >= _SHORTEST_CARRIER and carries_data(url))
+            if reference.plain and _score(False, smuggles) < context.min_score:
+                # As a link it would not be reported: whether its "[" plainly opens its
+                # label is cheaper to read than its host.
+                reference = _plainly_opened(text, reference)
+            if _score(reference.autoloads, smuggles) < context.min_score:
                 continue
-            host = external_host(reference.url)
-            if host and not is_allowed(host, allowed):
+            host = external_host(url)
+            if not host or is_allowed(host, allowed):
+                continue
+            if reference.close >= 0:  # its label is read only now (it may be reported)
+                reference = _decided(text, reference)
+            score = _score(reference.autoloads, smuggles)
+            if score >= context.min_score:
                 findings.append(self._finding(context, text, reference, host, score, smuggles))
-        return findings
+        # In the order of their starts, as the references were found (undecided ones
+        # only learn theirs above).
+        return sorted(findings, key=lambda f: f.start)
 
     def _finding(
         self,
@@ -339,30 +357,65 @@ def _references(text: str, css: bool) -> list[_Reference]:
                 _Reference(tag.start(), tag.end(), url, autoloads, False)
                 for url in _attribute_urls(tag.group("attrs"))
             ]
-    return sorted(found, key=lambda r: r.start)
+    return found
+
+
+def _score(autoloads: bool, smuggles: bool) -> float:
+    if autoloads:
+        return 0.95 if smuggles else 0.7
+    return 0.75 if smuggles else 0.4
 
 
 def _markdown_references(text: str) -> list[_Reference]:
-    """Inline images and links, and destinations whose label ``_MARKDOWN`` cannot
-    surely read (judged by ``labels.label_start``)."""
+    """Inline images, and links and other destinations whose labels are read later
+    (``_decided``), of URLs that may name a host."""
     found = []
     explained = set()
-    closed: dict[int, int] = {}  # "![" -> "]" of inline images surely closed there
-    for m in _MARKDOWN.finditer(text):
+    for m in _HOSTED_MARKDOWN.finditer(text):
         close = m.end("label")
-        if m.group("bang"):
-            if surely_closed(m.group("label")):
-                closed[m.start()] = close
-        elif not opens_plainly(text, m.start(), close):
-            continue  # its "[" may be hidden (``![a `[`](url)``): judged as unexplained
         explained.add(close)
+        image = m.group("bang") == "!"
         url = m.group("url")
-        found.append(_Reference(m.start(), m.end("url"), url, m.group("bang") == "!", True))
-    for m in _DESTINATION.finditer(text):
-        if m.start() not in explained:
-            url = m.group("url")
-            found.append(_unexplained_destination(text, m.start(), m.end("url"), url, closed))
+        if image:
+            found.append(_Reference(m.start(), m.end("url"), url, True, True))
+        else:
+            found.append(_Reference(m.start(), m.end("url"), url, True, True, close, True))
+    for m in HOSTED_DESTINATION.finditer(text):
+        close = m.start()
+        if close not in explained:
+            found.append(_Reference(close, m.end("url"), m.group("url"), True, True, close))
     return found
+
+
+def _plainly_opened(text: str, reference: _Reference) -> _Reference:
+    """A link, when the "[" of an undecided inline destination surely opens its label
+    (``labels.opens_plainly``: nothing hides it, ``![a `[`](url)`` is an image), else
+    the destination, left for ``labels.label_start``."""
+    if opens_plainly(text, reference.start, reference.close):
+        return _Reference(reference.start, reference.end, reference.raw, False, True)
+    return _Reference(reference.start, reference.end, reference.raw, True, True, reference.close)
+
+
+def _decided(text: str, reference: _Reference) -> _Reference:
+    """An undecided inline destination with its label read: a link when its "[" surely
+    opens it (``labels.opens_plainly``: nothing hides it, ``![a `[`](url)`` is an image),
+    else as ``labels.label_start`` judges it."""
+    close = reference.close
+    if reference.plain and opens_plainly(text, reference.start, close):
+        start, autoloads = reference.start, False
+    else:
+        start, autoloads = label_start(text, close, functools.partial(_closed_image, text))
+    return _Reference(start, reference.end, reference.raw, autoloads, True)
+
+
+def _closed_image(text: str, at: int) -> int | None:
+    """The "]" of the inline image at the "![" at ``at``, if its label surely ends
+    there (``labels.surely_closed``). ``_MARKDOWN`` matches never overlap, so the one
+    found here is the one a scan of all of ``text`` finds."""
+    m = _MARKDOWN.match(text, at)
+    if m is None or not m.group("bang") or not surely_closed(m.group("label")):
+        return None
+    return m.end("label")
 
 
 def _attribute_urls(attrs: str) -> list[str]:
@@ -388,11 +441,3 @@ def _css_references(text: str) -> list[_Reference]:
         for start, end in style_elements(text):
             found += [_Reference(start, end, url, True, False) for url in css_urls(text[start:end])]
     return found
-
-
-def _unexplained_destination(
-    text: str, close: int, end: int, raw: str, images: dict[int, int]
-) -> _Reference:
-    """A destination whose label ``_MARKDOWN`` cannot surely read (see ``labels``)."""
-    start, autoloads = label_start(text, close, images)
-    return _Reference(start, end, raw, autoloads, True)
