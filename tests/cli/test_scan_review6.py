@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import io
 import json
 import os
@@ -21,6 +20,7 @@ from ramparts.detectors.registry import default_registry
 from ramparts.detectors.scanning_files import SourceScan, read_source
 from ramparts.detectors.scanning_sarif import to_sarif
 from support.gateway_process import RAMPARTS
+from support.streams import FailsAfterHead
 
 TEXT = 'Employee: José García\nSSN 123-45-6789\npassword = "Xk9#mQ2vLp7!zR4t"\n'
 MAIL = "mail a@example.com\n"
@@ -291,27 +291,11 @@ def test_jsonl_accepts_lone_surrogate_escapes(invoke: Any) -> None:
 # --- a read error partway through a source ---------------------------------------------
 
 
-class _FailsAfterHead(io.RawIOBase):
-    """A stream whose first read works and whose next read fails, like a dying disk."""
-
-    def __init__(self, head: bytes) -> None:
-        self.head = head
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            head, self.head = self.head, b""
-            return head
-        raise OSError(errno.EIO, "Input/output error")
-
-
 def test_a_read_error_partway_is_reported_in_json_and_sarif() -> None:
     engine = scan_cli.load_engine(None, "email", b"key")
 
     def sources() -> list[SourceScan]:
-        failing = read_source(engine, "bad.txt", _FailsAfterHead(MAIL.encode()))  # type: ignore[arg-type]
+        failing = read_source(engine, "bad.txt", FailsAfterHead(MAIL.encode()))  # type: ignore[arg-type]
         return [failing, read_source(engine, "good.txt", io.BytesIO(MAIL.encode()))]
 
     out = io.StringIO()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import array
-import errno
 import io
 import random
 
@@ -12,6 +11,7 @@ import pytest
 from ramparts.detectors.engine import Engine
 from ramparts.detectors.registry import default_registry
 from ramparts.detectors.scanning_files import CHUNK_BYTES, Sniffed, read_source, sniff
+from support.streams import FailsAfterHead
 
 
 @pytest.fixture(scope="module")
@@ -64,26 +64,10 @@ def test_one_stray_byte_early_keeps_a_utf8_file_utf8(email_engine: Engine) -> No
     assert (item.line, item.column) == (2, line.index("bob") + 1)
 
 
-class _FailsAfterHead(io.RawIOBase):
-    """A stream whose first read works and whose next read fails, like a dying disk."""
-
-    def __init__(self, head: bytes) -> None:
-        self.head = head
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            head, self.head = self.head, b""
-            return head
-        raise OSError(errno.EIO, "Input/output error")
-
-
 def test_a_read_error_partway_ends_the_findings_and_marks_the_source(
     email_engine: Engine,
 ) -> None:
-    scan = read_source(email_engine, "x", _FailsAfterHead(b"mail a@example.com\n"))  # type: ignore[arg-type]
+    scan = read_source(email_engine, "x", FailsAfterHead(b"mail a@example.com\n"))  # type: ignore[arg-type]
     assert scan.skipped is None and scan.encoding == "utf-8"
     result = scan.result()  # no OSError escapes
     assert result.skipped == "unreadable (Input/output error)"

@@ -198,11 +198,7 @@ NO_OPTIONS: Mapping[str, OptionSpec] = MappingProxyType({})
 
 def specs_of(detector: type[Detector]) -> Mapping[str, OptionSpec] | None:
     """The detector's declared options; None when it declares none (unchecked)."""
-    declared = detector.__dict__.get("option_specs")
-    if declared is None:  # not on the class itself: inherited, or declared here
-        declared = _DECLARED_HERE.get(f"{detector.__module__}.{detector.__qualname__}")
-    if declared is None:
-        declared = getattr(detector, "option_specs", None)
+    declared: Mapping[str, OptionSpec] | None = getattr(detector, "option_specs", None)
     return declared
 
 
@@ -282,17 +278,3 @@ def describe(detector: type[Detector]) -> dict[str, str]:
     return {
         key: spec.expected + (f": {spec.help}" if spec.help else "") for key, spec in specs.items()
     }
-
-
-# Options of detectors whose modules do not declare ``option_specs`` yet (being
-# edited elsewhere); a class's own declaration wins over this table.
-_DECLARED_HERE: dict[str, Mapping[str, OptionSpec]] = {
-    "ramparts.detectors.secrets.assignments.PasswordAssignmentDetector": NO_OPTIONS,
-    "ramparts.detectors.output.canary.CanaryLeakDetector": {
-        "canaries": Strings(min_length=6, secret=True, help="tokens planted in the system prompt"),
-    },
-    "ramparts.detectors.output.links.ExfiltrationLinkDetector": {
-        "allowed_domains": Strings(help="domains (and their subdomains) links may point to"),
-    },
-    "ramparts.detectors.output.html.HtmlInjectionDetector": NO_OPTIONS,
-}

@@ -12,6 +12,7 @@ import functools
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import Strings
 from ramparts.detectors.secrets.options import string_set
 from ramparts.errors import DetectorError
 
@@ -53,6 +54,11 @@ class CanaryLeakDetector(Detector):
     """
 
     name = "output.canary_leak"
+    option_specs = {
+        "canaries": Strings(
+            min_length=_MIN_CANARY, secret=True, help="tokens planted in the system prompt"
+        ),
+    }
     side = "output"
     kinds = ("canary-leak",)
     description = "System-prompt canary tokens leaking into model answers"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.secrets.media import inside
 
 _SIGNALS: tuple[tuple[str, re.Pattern[str], float, str], ...] = (
@@ -68,6 +69,7 @@ class HtmlInjectionDetector(Detector):
     """Script tags, javascript: URLs, event handlers, frames and redirects in answers."""
 
     name = "output.html_injection"
+    option_specs = NO_OPTIONS
     side = "output"
     kinds = tuple(kind for kind, _, _, _ in _SIGNALS)
     description = "HTML or script injection in model answers"

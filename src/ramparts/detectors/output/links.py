@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlsplit
 import tldextract
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import Strings
 from ramparts.detectors.output.css import css_urls, style_attributes, style_elements
 from ramparts.detectors.output.labels import label_start, opens_plainly, surely_closed
 from ramparts.detectors.output.urls import (
@@ -256,6 +257,9 @@ class ExfiltrationLinkDetector(Detector):
     """
 
     name = "output.exfil_link"
+    option_specs = {
+        "allowed_domains": Strings(help="domains (and their subdomains) links may point to"),
+    }
     side = "output"
     kinds = ("exfil-image", "exfil-link")
     description = "Markdown/HTML images and links to domains not on the allowlist"

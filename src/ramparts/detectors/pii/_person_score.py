@@ -142,19 +142,7 @@ def lone_word_score(
     up only when neither is there.
     """
     base = LONE_BASE[word_class]
-    if lowered is None:
-        window, low, high = window_before(text, lowered, start)
-    else:  # window_before's usual case, without the call
-        window, low, high = lowered, (start - WINDOW if start > WINDOW else 0), start
-    # cue_window, inlined: this runs for most capitalised words.
-    place_end = high
-    while place_end > low and window[place_end - 1] in " \t":
-        place_end -= 1
-    title_end = cue_end = place_end
-    while title_end > low and window[title_end - 1] in " \t.":
-        title_end -= 1
-    while cue_end > low and window[cue_end - 1] in " \t\n,:":
-        cue_end -= 1
+    window, low, place_end, title_end, cue_end = cue_window(text, lowered, start)
     cue_tail = window[cue_end - 2 : cue_end]
     strong_suffix = cue_tail in _STRONG_TAILS and STRONG.suffix(window, low, cue_end)
     title_suffix = window[title_end - 2 : title_end] in _TITLE_TAILS and TITLE.suffix(

@@ -17,6 +17,7 @@ import binascii
 import re
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
+from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pattern_set import PatternSet, escape
 from ramparts.detectors.secrets.rule import case_variants, shannon_entropy
 
@@ -142,6 +143,7 @@ class PasswordAssignmentDetector(Detector):
     """Passwords and secrets assigned to a secret-named key (``password=``, ``"token": "…"``)."""
 
     name = "secrets.password_assignment"
+    option_specs = NO_OPTIONS
     kinds = ("password-assignment", "secret-assignment")
     description = "Values assigned to password, secret, token and API-key names"
     triggers = _KEYWORD_PATTERNS
