@@ -170,8 +170,14 @@ def test_resent_history_is_answered_from_the_scan_cache_and_still_redacted(
         {"role": "user", "content": f"mail {EMAIL} about card {CARD}"},
     ]
     first = sdk.chat.completions.with_raw_response.create(model="gpt-ok", messages=history)
+    # (Turns alternate: consecutive user messages would be scanned as one text.)
     second = sdk.chat.completions.with_raw_response.create(
-        model="gpt-ok", messages=[*history, {"role": "user", "content": f"call {PHONE}"}]
+        model="gpt-ok",
+        messages=[
+            *history,
+            {"role": "assistant", "content": "Done."},
+            {"role": "user", "content": f"call {PHONE}"},
+        ],
     )
     before = guardrails_of(gateway, first.headers["x-request-id"])["input"]
     after = guardrails_of(gateway, second.headers["x-request-id"])["input"]
@@ -183,6 +189,7 @@ def test_resent_history_is_answered_from_the_scan_cache_and_still_redacted(
     sent = json.loads(sent_bodies(upstream, tag)[-1])
     assert [m["content"] for m in sent["messages"][1:]] == [
         "mail [EMAIL_1] about card [PAYMENT_CARD_1]",
+        "Done.",
         "call [PHONE_1]",
     ]
     # Another key of the same tenant gets no hits: one caller cannot learn from the

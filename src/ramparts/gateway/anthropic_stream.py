@@ -31,9 +31,8 @@ class AnthropicStreamParser:
             if kind == "message_start":
                 usage = event["message"].get("usage") or {}
                 self._input_tokens = int(usage.get("input_tokens") or 0)
-                return [
-                    UsageUpdate(Usage(self._input_tokens, int(usage.get("output_tokens") or 0)))
-                ]
+                output_so_far = int(usage.get("output_tokens") or 0)
+                return [UsageUpdate(Usage(self._input_tokens, output_so_far), final=False)]
             if kind == "content_block_start":
                 block = event["content_block"]
                 if block["type"] == "tool_use":

@@ -41,8 +41,13 @@ from ramparts.gateway.types import (
     StreamEvent,
     TextDelta,
     ToolCallDelta,
-    Usage,
     UsageUpdate,
+)
+from ramparts.gateway.usage import (
+    StreamMeter,
+    embedding_usage,
+    response_usage,
+    unanswered_usage,
 )
 
 log = logging.getLogger("ramparts.gateway")
@@ -197,6 +202,8 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
     exchange = Exchange(new_request_id(), family.shape, endpoint)
     request_id_var.set(exchange.request_id)
     streaming = False
+    # The request as it goes upstream (after the stages rewrote it), once it may have gone.
+    sent: ChatRequest | None = None
     try:
         await _authenticate(gateway, request, exchange)
         body = await read_json(request, gateway.settings.server.max_body_bytes)
@@ -208,6 +215,7 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
         exchange.route = Route(model, model.provider)
         checks = await gateway.pipeline.before_upstream(exchange, chat_request)
         route = exchange.route  # a stage may have rerouted the request
+        sent = chat_request
         if chat_request.stream:
             head, events = await until_disconnect(
                 request,
@@ -223,6 +231,8 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
         response = await until_disconnect(
             request, alongside(gateway.router.chat(chat_request, route), checks)
         )
+        # Counted on the answer as the upstream sent it, before placeholders are restored.
+        response.usage = response_usage(chat_request, response)
         exchange.meter(route.model, response.usage)
         await gateway.pipeline.after_response(exchange, response)
         body_out = family.render(response, chat_request.model, exchange.request_id)
@@ -233,6 +243,10 @@ async def chat(request: Request, family: ApiFamily, endpoint: str) -> Response:
         return error_response(family.shape, exc, exchange.request_id)
     except (ClientGone, ClientDisconnect):
         exchange.disconnected()
+        route_taken = exchange.route
+        if sent is not None and route_taken is not None and route_taken.attempts:
+            # The prompt reached the upstream, which charges for it answered or not.
+            exchange.meter(route_taken.model, unanswered_usage(sent))
         return Response(status_code=499)
     except Exception:
         log.exception("unexpected error while serving a request")
@@ -256,7 +270,9 @@ async def _stream_frames(
     model: Any,
 ) -> AsyncIterator[bytes]:
     """Render the upstream stream in the caller's shape; finalise the exchange however it ends."""
-    usage = Usage()
+    # Usage as the upstream reported it, or estimated from what it sent if the stream
+    # ends before its usage (cut by a stage, the client gone, the upstream failed).
+    meter = StreamMeter(chat_request)
 
     async def chained() -> AsyncIterator[StreamEvent]:
         for event in head:
@@ -264,7 +280,7 @@ async def _stream_frames(
         async for event in upstream:
             yield event
 
-    events = gateway.pipeline.wrap_stream(exchange, chained())
+    events = gateway.pipeline.wrap_stream(exchange, meter.tap(chained()))
     renderer: openai_format.OpenAIStreamRenderer | anthropic_stream.AnthropicStreamRenderer
     if family.shape == "anthropic":
         renderer = anthropic_stream.AnthropicStreamRenderer(chat_request.model, exchange.request_id)
@@ -277,21 +293,17 @@ async def _stream_frames(
     try:
         async for event in events:
             if isinstance(event, UsageUpdate):
-                usage = Usage(
-                    max(usage.input_tokens, event.usage.input_tokens),
-                    max(usage.output_tokens, event.usage.output_tokens),
-                )
-                continue
+                continue  # the meter has it
             if isinstance(event, TextDelta | ToolCallDelta):
                 exchange.first_token()
             frame = renderer.event(event)
             if frame:
                 yield frame
-        exchange.meter(model, usage)
-        yield renderer.close(usage)
+        exchange.meter(model, meter.usage())
+        yield renderer.close(exchange.usage)
     except GatewayError as exc:
         # Headers are gone: report the failure inside the stream, in the caller's shape.
-        exchange.meter(model, usage)
+        exchange.meter(model, meter.usage())
         exchange.fail(exc)
         if family.shape == "anthropic":
             yield anthropic_stream.AnthropicStreamRenderer.error(exc.message, exc.anthropic_type)
@@ -299,7 +311,7 @@ async def _stream_frames(
             assert isinstance(renderer, openai_format.OpenAIStreamRenderer)
             yield renderer.error(exc.message, exc.code or "upstream_error")
     except (asyncio.CancelledError, GeneratorExit):
-        exchange.meter(model, usage)
+        exchange.meter(model, meter.usage())
         exchange.disconnected()
         raise
     finally:
@@ -331,7 +343,7 @@ async def embeddings(request: Request) -> Response:
         exchange.route = route = Route(model, model.provider)
         await gateway.pipeline.before_embeddings(exchange, embedding_request)
         result = await until_disconnect(request, gateway.router.embed(embedding_request, route))
-        exchange.meter(route.model, result.usage)
+        exchange.meter(route.model, embedding_usage(embedding_request.inputs, result.usage))
         payload = {
             "object": "list",
             "data": [
@@ -340,8 +352,8 @@ async def embeddings(request: Request) -> Response:
             ],
             "model": embedding_request.model,
             "usage": {
-                "prompt_tokens": result.usage.input_tokens,
-                "total_tokens": result.usage.input_tokens,
+                "prompt_tokens": exchange.usage.input_tokens,
+                "total_tokens": exchange.usage.input_tokens,
             },
         }
         return JSONBody(payload, headers={"x-request-id": exchange.request_id})

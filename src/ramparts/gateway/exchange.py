@@ -127,12 +127,28 @@ class Exchange:
             return None
         return {"model": route.model.name, "fallback": route.fallback, "skipped": list(skipped)}
 
+    def usage_record(self) -> dict[str, Any] | None:
+        """The audit's word on estimated usage (the upstream did not report it all): which
+        direction came from the upstream and which is the gateway's estimate."""
+        usage = self.usage
+        if not usage.estimated:
+            return None
+        return {
+            "estimated": True,
+            "input": "estimated" if usage.estimated_input else "upstream",
+            "output": "estimated" if usage.estimated_output else "upstream",
+        }
+
     def audit_event(self) -> AuditEvent:
         identity = self.identity
         guardrails = self.guardrails
         routing = self.route_record()
         if routing is not None:
             guardrails = {**guardrails, "route": routing}
+        # Kept in the guardrails slot: no new column, and records without it hash as before.
+        usage = self.usage_record()
+        if usage is not None:
+            guardrails = {**guardrails, "usage": usage}
         return AuditEvent(
             request_id=self.request_id,
             api=self.api,

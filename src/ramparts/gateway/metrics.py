@@ -39,7 +39,13 @@ class GatewayMetrics:
         )
         self.tokens = Counter(
             "ramparts_tokens",
-            "Tokens metered from upstream usage.",
+            "Tokens metered: upstream usage, or the gateway's estimate where it reported none.",
+            ["tenant", "model", "direction"],
+            registry=self.registry,
+        )
+        self.estimated_tokens = Counter(
+            "ramparts_estimated_tokens",
+            "The part of ramparts_tokens the gateway estimated (the upstream reported none).",
             ["tenant", "model", "direction"],
             registry=self.registry,
         )

@@ -85,6 +85,10 @@ class Gateway:
             child(metrics.tokens, tenant, model, "input").inc(usage.input_tokens)
             child(metrics.tokens, tenant, model, "output").inc(usage.output_tokens)
             child(metrics.cost, tenant, model).inc(exchange.cost_usd)
+            if usage.estimated_input:
+                child(metrics.estimated_tokens, tenant, model, "input").inc(usage.input_tokens)
+            if usage.estimated_output:
+                child(metrics.estimated_tokens, tenant, model, "output").inc(usage.output_tokens)
         if exchange.status != "success":
             child(metrics.errors, tenant, model, exchange.error_code or exchange.status).inc()
         attempts = exchange.route.attempts if exchange.route else 0

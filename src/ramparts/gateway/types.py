@@ -114,6 +114,14 @@ class ChatRequest:
 class Usage:
     input_tokens: int = 0
     output_tokens: int = 0
+    # Set for a direction the upstream did not report, so the gateway estimated it
+    # (gateway/usage.py); the audit says so.
+    estimated_input: bool = False
+    estimated_output: bool = False
+
+    @property
+    def estimated(self) -> bool:
+        return self.estimated_input or self.estimated_output
 
 
 @dataclass(slots=True)
@@ -171,6 +179,9 @@ class Finish:
 @dataclass(slots=True)
 class UsageUpdate:
     usage: Usage
+    # False for a count a later update completes (Anthropic's message_start gives the
+    # input and a provisional output): the output is final only once a final one came.
+    final: bool = True
 
 
 StreamEvent = TextDelta | ToolCallDelta | Finish | UsageUpdate

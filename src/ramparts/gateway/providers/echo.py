@@ -29,15 +29,10 @@ from ramparts.gateway.types import (
     Usage,
     UsageUpdate,
 )
+from ramparts.gateway.usage import TOKEN, count_tokens, request_tokens
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
 _PIECE = re.compile(r"\s*\S+\s*|\s+")
 EMBEDDING_DIMENSIONS = 64
-
-
-def count_tokens(text: str) -> int:
-    """A tokenizer-free estimate: words and punctuation marks."""
-    return len(_TOKEN.findall(text))
 
 
 def _message_text(message: Message) -> str:
@@ -58,14 +53,10 @@ def echo_text(request: ChatRequest) -> str:
     return ""
 
 
-def _input_tokens(request: ChatRequest) -> int:
-    return sum(count_tokens(text) for text in request.texts())
-
-
 def _truncate(text: str, max_tokens: int | None) -> tuple[str, FinishReason]:
     if max_tokens is None:
         return text, "stop"
-    tokens = list(_TOKEN.finditer(text))
+    tokens = list(TOKEN.finditer(text))
     if len(tokens) <= max_tokens:
         return text, "stop"
     return text[: tokens[max_tokens - 1].end()], "length"
@@ -85,7 +76,7 @@ class EchoProvider:
             id=f"echo-{time.time_ns()}",
             model=model.upstream,
             choices=choices,
-            usage=Usage(_input_tokens(request), count_tokens(text) * request.n),
+            usage=Usage(request_tokens(request), count_tokens(text) * request.n),
             created=int(time.time()),
         )
 
@@ -93,12 +84,12 @@ class EchoProvider:
         self, request: ChatRequest, model: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
         text, finish = _truncate(echo_text(request), request.max_tokens)
-        yield UsageUpdate(Usage(_input_tokens(request), 0))
+        yield UsageUpdate(Usage(request_tokens(request), 0), final=False)
         for index in range(request.n):
             for piece in _PIECE.findall(text):
                 yield TextDelta(piece, index)
             yield Finish(finish, index)
-        yield UsageUpdate(Usage(_input_tokens(request), count_tokens(text) * request.n))
+        yield UsageUpdate(Usage(request_tokens(request), count_tokens(text) * request.n))
 
     async def embed(self, request: EmbeddingRequest, model: ModelSettings) -> EmbeddingResponse:
         size = request.dimensions or EMBEDDING_DIMENSIONS
