@@ -318,3 +318,14 @@ def test_memory_vault_mapping_is_a_live_read_only_view() -> None:
     assert view == {"[EMAIL_1]": "bob@example.com"}  # no copy: later values show up
     with pytest.raises(TypeError):
         view["[EMAIL_2]"] = "x"  # type: ignore[index]
+
+
+def test_the_end_user_an_app_names_is_part_of_the_scope() -> None:
+    """Review 8: two end users of one app (one key, the same opening turns) must not share
+    the vault's numbering, which would tell one how many values the other sent."""
+    texts = ["You are HelpBot.", "hello"]
+    shared = conversation_scope(SECRET, "t", "k", texts)
+    alice = conversation_scope(SECRET, "t", "k", texts, "alice")
+    assert alice == conversation_scope(SECRET, "t", "k", texts, "alice")
+    assert len({shared, alice, conversation_scope(SECRET, "t", "k", texts, "mallory")}) == 3
+    assert conversation_scope(SECRET, "t", "k", texts, "") == shared

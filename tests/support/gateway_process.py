@@ -88,6 +88,9 @@ def gateway_config(upstream_openai: str, upstream_anthropic: str, data_dir: Path
     }
 
 
+READY_TIMEOUT = 90
+
+
 class GatewayProcess:
     def __init__(self, config_path: Path, database_url: str, log_path: Path) -> None:
         self.port = free_port()
@@ -111,7 +114,9 @@ class GatewayProcess:
         self._wait_ready()
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        # Start-up warms the detection engines: on a loaded 2-core machine that alone
+        # has taken over 20 s.
+        deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ramparts serve exited: {self.log_path.read_text()[-2000:]}")
@@ -121,7 +126,7 @@ class GatewayProcess:
             except httpx2.HTTPError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError("ramparts serve did not become ready in 30 s")
+        raise RuntimeError(f"ramparts serve did not become ready in {READY_TIMEOUT} s")
 
     def logs(self) -> str:
         self._log.flush()

@@ -80,21 +80,27 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
 
     Consecutive text parts of a message (or of a tool result) are one unit: the OpenAI
     renderer joins them with nothing between, and a value split over two parts
-    (``"key AKIAZ7VR"``, ``"SQ4TLMXJ2P3Q"``) must be found whole. Images and documents
-    end a run; tool calls and results between text parts do not (the OpenAI renderer
-    joins the text around them too).
+    (``"key AKIAZ7VR"``, ``"SQ4TLMXJ2P3Q"``) must be found whole. So are the text parts
+    of consecutive messages of one role (empty messages between them included): the
+    Anthropic renderer merges those into one turn of adjacent blocks. Images and
+    documents end a run; tool calls and results between text parts do not (the OpenAI
+    renderer joins the text around them too).
     """
     units: list[TextUnit | None] = [
         TextUnit("system", p.text, _set_attr(p, "text")) for p in request.system
     ]
+    run: _Run | None = None
     for message in request.messages:
-        run = _Run(units, message.role, message.parts)
+        if run is None or run.origin != message.role:
+            if run is not None:
+                run.end()
+            run = _Run(units, message.role)
         for part in message.parts:
             if isinstance(part, DocumentPart):
                 run.end()
                 units.append(TextUnit("document", part.text, _set_attr(part, "text")))
             elif isinstance(part, TextPart):
-                run.add(part)
+                run.add(part, message.parts)
             elif isinstance(part, ToolCall):
                 arguments = arguments_text(part)
                 if arguments is not None:
@@ -103,6 +109,7 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
                 _tool_result_units(units, part)
             elif isinstance(part, ImagePart):
                 run.end()  # images are not scanned (no OCR); policy may restrict models instead
+    if run is not None:
         run.end()
     # Last, so the opening turns still name the conversation (``conversation_scope``).
     units.extend(_gathered_unit(g) for g in request_strings(request))
@@ -112,41 +119,40 @@ def text_units(request: ChatRequest) -> list[TextUnit]:
 class _Run:
     """Consecutive text parts, as one unit in the slot where the first one sits."""
 
-    def __init__(self, units: list[TextUnit | None], origin: str, siblings: list[Any]) -> None:
+    def __init__(self, units: list[TextUnit | None], origin: str) -> None:
         self._units = units
-        self._origin = origin
-        self._siblings = siblings
-        self._parts: list[TextPart] = []
+        self.origin = origin
+        self._parts: list[tuple[TextPart, list[Any]]] = []  # each with the list holding it
         self._slot = 0
 
-    def add(self, part: TextPart) -> None:
+    def add(self, part: TextPart, siblings: list[Any]) -> None:
         if not self._parts:
             self._slot = len(self._units)
             self._units.append(None)
-        self._parts.append(part)
+        self._parts.append((part, siblings))
 
     def end(self) -> None:
         parts, self._parts = self._parts, []
         if len(parts) == 1:
-            part = parts[0]
-            self._units[self._slot] = TextUnit(self._origin, part.text, _set_attr(part, "text"))
+            part = parts[0][0]
+            self._units[self._slot] = TextUnit(self.origin, part.text, _set_attr(part, "text"))
         elif parts:
             pieces, at = [], 0
-            for part in parts:
-                pieces.append(Piece(at, part, self._siblings))
+            for part, siblings in parts:
+                pieces.append(Piece(at, part, siblings))
                 at += len(part.text)
-            text = "".join(part.text for part in parts)
-            self._units[self._slot] = TextUnit(self._origin, text, _unwritable, pieces=pieces)
+            text = "".join(part.text for part, _ in parts)
+            self._units[self._slot] = TextUnit(self.origin, text, _unwritable, pieces=pieces)
 
 
 def _tool_result_units(units: list[TextUnit | None], result: ToolResult) -> None:
-    run = _Run(units, "tool", result.parts)
+    run = _Run(units, "tool")
     for part in result.parts:
         if isinstance(part, DocumentPart):
             run.end()
             units.append(TextUnit("tool", part.text, _set_attr(part, "text")))
         elif isinstance(part, TextPart):
-            run.add(part)
+            run.add(part, result.parts)
         else:
             run.end()
     run.end()

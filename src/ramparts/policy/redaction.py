@@ -259,14 +259,20 @@ class _RedisPlaceholders(Mapping[str, str]):
         return "<RedisPlaceholders>"
 
 
-def conversation_scope(secret: bytes, tenant_id: str, key_id: str, first_texts: list[str]) -> str:
+def conversation_scope(
+    secret: bytes, tenant_id: str, key_id: str, first_texts: list[str], end_user: str | None = None
+) -> str:
     """A stable id for a conversation: the same opening turns give the same scope.
 
     Keyed with the vault's secret: the scope names the conversation's Redis hash, and the
     opening turns hold the very values the vault encrypts, so an unkeyed digest would let
-    anyone who can list key names confirm or brute-force a short value offline.
+    anyone who can list key names confirm or brute-force a short value offline. The end
+    user an app names (``user`` / ``metadata.user_id``) is part of it: the vault numbers
+    a conversation's values in the order it meets them, so two users sharing a scope could
+    learn from the numbers how many values the other sent, and test a guess.
     """
     digest = hmac.new(secret, b"conversation-scope\x00", hashlib.sha256)
+    digest.update(b"\x01" + end_user.encode("utf-8", "surrogatepass") if end_user else b"\x00")
     for part in (tenant_id, key_id, *first_texts):
         raw = part.encode("utf-8", "surrogatepass")
         digest.update(len(raw).to_bytes(8, "big"))  # length-prefixed: no two splits collide

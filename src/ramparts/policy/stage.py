@@ -158,7 +158,11 @@ class GuardrailStage:
         state = RequestState(
             compiled,
             conversation_scope(
-                self._secret, exchange.identity.tenant_id, exchange.identity.key_id, first_texts
+                self._secret,
+                exchange.identity.tenant_id,
+                exchange.identity.key_id,
+                first_texts,
+                request.user,
             ),
             json_answer=asks_for_json(request),
             choices=max(1, request.n),
