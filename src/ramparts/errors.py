@@ -109,6 +109,13 @@ class RequestTooLargeError(InvalidRequestError):
     anthropic_type = "request_too_large"
 
 
+class RouteNotFoundError(InvalidRequestError):
+    """No endpoint at that path (Anthropic names this ``not_found_error``)."""
+
+    status = 404
+    anthropic_type = "not_found_error"
+
+
 class AuthenticationError(GatewayError):
     status = 401
     openai_type = "authentication_error"

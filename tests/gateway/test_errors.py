@@ -226,6 +226,62 @@ def test_unknown_route_gets_an_error_in_shape(gateway: RunningGateway) -> None:
     assert_openai_error(response, 404, "not_found")
 
 
+def test_unknown_anthropic_route_is_not_found_error(gateway: RunningGateway) -> None:
+    """Review 8: Anthropic names a missing endpoint ``not_found_error``; a known path with
+    the wrong method stays an invalid request (405)."""
+    response = httpx2.post(gateway.url + "/v1/messages/count_tokens", json={}, timeout=5)
+    assert_anthropic_error(response, 404, "not_found_error")
+    response = httpx2.get(gateway.url + "/v1/messages", timeout=5)
+    assert_anthropic_error(response, 405, "invalid_request_error")
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"k": "v"}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [129, 300])
+def test_json_nested_too_deep_is_refused_in_shape(
+    gateway: RunningGateway, api_key: str, upstream: FakeUpstream, depth: int
+) -> None:
+    """Review 8: orjson reads 1,024 levels but writes 254, so a deep tool input or schema
+    failed on its way upstream with a 500; it is now a 400 before anything is sent."""
+    tool_use = {"type": "tool_use", "id": "t1", "name": "f", "input": _nested(depth)}
+    body = {
+        "model": "claude-ok",
+        "max_tokens": 5,
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [tool_use]},
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1"}]},
+        ],
+    }
+    response = post(gateway, "/v1/messages", api_key, body)
+    message = assert_anthropic_error(response, 400, "invalid_request_error")["error"]["message"]
+    assert "more than 128 levels" in message
+    tools = [{"type": "function", "function": {"name": "f", "parameters": _nested(depth)}}]
+    response = post(
+        gateway,
+        "/v1/chat/completions",
+        api_key,
+        {"model": "gpt-ok", "messages": HELLO, "tools": tools},
+    )
+    assert_openai_error(response, 400, "invalid_json")
+
+
+def test_json_nested_to_the_limit_is_served(gateway: RunningGateway, api_key: str) -> None:
+    tools = [{"type": "function", "function": {"name": "f", "parameters": _nested(120)}}]
+    response = post(
+        gateway,
+        "/v1/chat/completions",
+        api_key,
+        {"model": "gpt-ok", "messages": HELLO, "tools": tools},
+    )
+    assert response.status_code == 200, response.text
+
+
 # --- upstream failures -------------------------------------------------------------
 
 

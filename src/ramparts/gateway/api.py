@@ -103,12 +103,39 @@ async def read_json(request: Request, limit: int) -> Any:
             "the request body is empty; send a JSON object", code="invalid_json"
         )
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequestError(
             f"the request body is not valid JSON ({exc.msg} at position {exc.pos})",
             code="invalid_json",
         ) from None
+    # Fewer brackets than the limit cannot nest deeper: most bodies skip the walk.
+    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH and _deeper_than(body, MAX_JSON_DEPTH):
+        raise InvalidRequestError(
+            f"the request body nests JSON more than {MAX_JSON_DEPTH} levels deep;"
+            " flatten the structure (tool inputs and schemas included)",
+            code="invalid_json",
+        )
+    return body
+
+
+# orjson parses up to 1,024 levels but writes at most 254, and a request is written
+# again on its way upstream: deeper bodies are refused up front.
+MAX_JSON_DEPTH = 128
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` has containers nested more than ``limit`` deep."""
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 async def until_disconnect(request: Request, work: Awaitable[T]) -> T:

@@ -16,7 +16,7 @@ from starlette.routing import Mount, Route
 
 from ramparts.config import Settings
 from ramparts.detectors.engine import Engine as DetectionEngine
-from ramparts.errors import GatewayError, InvalidRequestError
+from ramparts.errors import GatewayError, InvalidRequestError, RouteNotFoundError
 from ramparts.gateway import api
 from ramparts.gateway.admin import AdminGate, build_admin_app
 from ramparts.gateway.metrics import CONTENT_TYPE
@@ -48,10 +48,13 @@ async def metrics(request: Request) -> Response:
 async def not_found(request: Request, exc: Exception) -> Response:
     shape: ApiShape = "anthropic" if request.url.path.startswith("/v1/messages") else "openai"
     status = getattr(exc, "status_code", 404)
-    error: GatewayError = InvalidRequestError(
-        f"no route for {request.method} {request.url.path}", code="not_found"
-    )
-    error.status = status
+    message = f"no route for {request.method} {request.url.path}"
+    error: GatewayError
+    if status == 404:
+        error = RouteNotFoundError(message, code="not_found")
+    else:  # 405: the path exists, the method does not
+        error = InvalidRequestError(message, code="not_found")
+        error.status = status
     return error_response(shape, error, new_request_id())
 
 
