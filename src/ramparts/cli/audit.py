@@ -9,9 +9,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.text import Text
 
-from ramparts.audit.trail import IMPORTED_SUFFIX, export_records, import_spill, verify_trail
 from ramparts.cli.common import ConfigOption, console, open_store, settings_from
 from ramparts.errors import InvalidRequestError
 
@@ -31,15 +29,20 @@ def verify(
     config: ConfigOption = None,
 ) -> None:
     """Check every record against the hash chain; exit 1 on altered, deleted or moved records."""
+    from rich.text import Text
+
+    from ramparts.audit.trail import verify_trail
+
     zone = _zone(legacy_zone) if legacy_zone else None
     engine, store = open_store(settings_from(config))
     tenant_id = store.get_tenant(tenant).id if tenant else None
     result = verify_trail(engine, tenant_id, legacy_zone=zone)
+    out = console()
     for problem in result.problems:
         # Problems quote tenant keys from the database: data, never markup.
-        console.print(Text.assemble(("✗", "red"), " ", str(problem)), highlight=False)
+        out.print(Text.assemble(("✗", "red"), " ", str(problem)), highlight=False)
     if result.legacy_time_records:
-        console.print(
+        out.print(
             f"note: {result.legacy_time_records} records matched only with their time read"
             " as versions before UTC-aware audit times hashed it (the wall clock in the"
             " session's time zone or --legacy-zone)",
@@ -47,9 +50,9 @@ def verify(
             highlight=False,
         )
     if result.ok:
-        console.print(f"[green]✓[/] {result.records} records in {result.tenants} chains verified")
+        out.print(f"[green]✓[/] {result.records} records in {result.tenants} chains verified")
         return
-    console.print(f"[red]{len(result.problems)} problems[/] in {result.records} records")
+    out.print(f"[red]{len(result.problems)} problems[/] in {result.records} records")
     raise typer.Exit(1)
 
 
@@ -72,6 +75,8 @@ def export(
     config: ConfigOption = None,
 ) -> None:
     """Stream audit records to stdout, one JSON object per line."""
+    from ramparts.audit.trail import export_records
+
     if fmt != "jsonl":
         raise InvalidRequestError(f"--format {fmt!r} is not supported (allowed: jsonl)")
     try:
@@ -92,25 +97,28 @@ def import_spill_file(path: Path, config: ConfigOption = None) -> None:
 
     Records already in the trail are skipped; the file is renamed to *.imported afterwards.
     """
+    from ramparts.audit.trail import IMPORTED_SUFFIX, import_spill
+
     engine, _ = open_store(settings_from(config))
+    out = console()
     result = import_spill(engine, path)
     if result.already_imported:
-        console.print(
+        out.print(
             f"{path} was already imported (now {result.moved_to}); nothing to do",
             markup=False,
             highlight=False,
         )
         return
-    console.print(
+    out.print(
         f"imported {result.imported} records from {path},"
         f" skipped {result.skipped} already in the trail or repeated in the file",
         markup=False,
         highlight=False,
     )
     if result.moved_to is not None:
-        console.print(f"renamed to {result.moved_to}", markup=False, highlight=False)
+        out.print(f"renamed to {result.moved_to}", markup=False, highlight=False)
     elif not path.name.endswith(IMPORTED_SUFFIX):
-        console.print(
+        out.print(
             f"could not rename {path}; importing it again skips its records",
             markup=False,
             highlight=False,

@@ -5,13 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from ramparts.discovery.catalog import load_catalog
+from ramparts.cli.common import plain
 from ramparts.errors import NotFoundError
 
 OverlayOption = Annotated[
@@ -34,6 +30,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON, not a table.")] = False,
     ) -> None:
         """List catalog services with their risk score and tenant status."""
+        import orjson
+        from rich.console import Console
+        from rich.table import Table
+
+        from ramparts.discovery.catalog import load_catalog
+
         catalog = load_catalog(overlay)
         entries = [
             e
@@ -62,7 +64,7 @@ def register(app: typer.Typer) -> None:
         for e in entries:
             table.add_row(
                 *(
-                    Text(str(cell))
+                    plain(cell)
                     for cell in (
                         e.service.id,
                         e.service.name,
@@ -78,6 +80,10 @@ def register(app: typer.Typer) -> None:
     @group.command("show")
     def show(service_id: str, overlay: OverlayOption = None) -> None:
         """Show one service: domains, risk facts with sources, score and sub-scores."""
+        import orjson
+
+        from ramparts.discovery.catalog import load_catalog
+
         catalog = load_catalog(overlay)
         entry = catalog.get(service_id)
         if entry is None:
@@ -112,6 +118,8 @@ def register(app: typer.Typer) -> None:
     @group.command("validate")
     def validate(overlay: OverlayOption = None) -> None:
         """Validate the shipped catalog (and an overlay); exit 2 with the first error."""
+        from ramparts.discovery.catalog import load_catalog
+
         catalog = load_catalog(overlay)
         typer.echo(
             f"ok: {len(catalog)} services valid (reviewed {catalog.reviewed.isoformat()}, "

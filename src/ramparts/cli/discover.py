@@ -5,28 +5,18 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from sqlalchemy.engine import Engine
 
-from ramparts.discovery.storage import (
-    DEFAULT_STORE_URL,
-    known_services,
-    last_window_end,
-    open_store,
-    save_run,
-)
 from ramparts.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# ramparts.discovery.storage.DEFAULT_STORE_URL, spelled out here because importing the
+# store loads polars and SQLAlchemy in every `ramparts` run (a test keeps the two equal).
+DEFAULT_STORE_URL = "sqlite:///ramparts-data/ramparts.db"
 
 
 def parse_mapping(text: str | None) -> dict[str, str] | None:
@@ -68,6 +58,8 @@ def upload_threshold(megabytes: float) -> int:
 
 def since_last(engine: Engine | None, tenant: str) -> float | None:
     """Strictly after the newest record of the previous run, so nothing is counted twice."""
+    from ramparts.discovery.storage import last_window_end
+
     last = last_window_end(engine, tenant) if engine is not None else None
     return math.nextafter(last, math.inf) if last is not None else None
 
@@ -126,11 +118,21 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
     ) -> None:
         """Read logs, match them to the catalog and report who uses which AI services."""
-        # Imported here: `ramparts serve` builds this CLI too and should not load polars.
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         from ramparts.discovery.analysis import Thresholds
         from ramparts.discovery.catalog import load_catalog
         from ramparts.discovery.pipeline import RunOptions, run_discovery
         from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
+        from ramparts.discovery.storage import known_services, open_store, save_run
         from ramparts.discovery.usermap import load_user_map
 
         upload_bytes = upload_threshold(large_upload_mb)

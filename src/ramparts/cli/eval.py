@@ -6,16 +6,15 @@ import importlib
 import json
 import pathlib
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from ramparts.detectors.evaluate import SUITES
 from ramparts.errors import ConfigError
 
-CHOICES = (*SUITES, "all")
+if TYPE_CHECKING:
+    from rich.console import Console
+
 DEFAULT_DATA_DIR = pathlib.Path("../shared/data")
 
 
@@ -41,6 +40,8 @@ def _cell(value: Any) -> str:
 
 
 def print_tables(results: list[dict[str, Any]], console: Console) -> None:
+    from rich.table import Table
+
     for result in results:
         rows = result.get("rows", [])
         if result.get("error"):
@@ -65,8 +66,13 @@ def evaluate(
     ] = False,
 ) -> None:
     """Measure detectors on the labelled data sets and print JSON and tables."""
-    if suite not in CHOICES:
-        raise ConfigError(f"unknown suite '{suite}'", key="suite", allowed=list(CHOICES))
+    from rich.console import Console
+
+    from ramparts.detectors.evaluate import SUITES
+
+    choices = (*SUITES, "all")
+    if suite not in choices:
+        raise ConfigError(f"unknown suite '{suite}'", key="suite", allowed=list(choices))
     if not data_dir.is_dir():
         raise ConfigError(
             f"data folder {data_dir} not found; pass --data-dir pointing at shared/data"

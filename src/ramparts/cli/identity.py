@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from ramparts.cli.common import ConfigOption, console, open_store, plain, settings_from
 from ramparts.errors import InvalidRequestError
-from ramparts.store.identity import IdentityStore
+
+if TYPE_CHECKING:
+    from ramparts.store.identity import IdentityStore
 
 TenantOption = Annotated[str, typer.Option("--tenant", "-t", help="Tenant name or id.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -25,22 +25,32 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
+def _bold(name: str) -> str:
+    """``name`` in bold, as data: names may hold ``[...]``, which Rich reads as markup."""
+    from rich.markup import escape
+
+    return f"[bold]{escape(name)}[/]"
+
+
 def _print(rows: list[dict[str, Any]], columns: list[str], as_json: bool, title: str) -> None:
     if as_json:
-        console.print_json(data=rows, default=str)
+        console().print_json(data=rows, default=str)
         return
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         table.add_column(column)
     for row in rows:
         table.add_row(*[plain(row.get(c) if row.get(c) is not None else "-") for c in columns])
-    console.print(table)
+    console().print(table)
 
 
 def _shown_once(kind: str, key_id: str, secret: str) -> None:
-    console.print(f"created {kind} [bold]{escape(key_id)}[/]")
-    console.print("secret (shown once, stored only as a hash):")
-    console.print(secret, markup=False, highlight=False)
+    out = console()
+    out.print(f"created {kind} {_bold(key_id)}")
+    out.print("secret (shown once, stored only as a hash):")
+    out.print(secret, markup=False, highlight=False)
 
 
 tenants = typer.Typer(help="Client organisations.", no_args_is_help=True)
@@ -53,7 +63,7 @@ admin_keys = typer.Typer(help="Keys for the /admin HTTP API.", no_args_is_help=T
 @tenants.command("create")
 def tenants_create(name: str, config: ConfigOption = None) -> None:
     tenant = _store(config).create_tenant(name)
-    console.print(f"created tenant [bold]{escape(tenant.name)}[/] ({tenant.id})")
+    console().print(f"created tenant {_bold(tenant.name)} ({tenant.id})")
 
 
 @tenants.command("list")
@@ -74,13 +84,13 @@ def tenants_list(config: ConfigOption = None, as_json: JsonFlag = False) -> None
 def tenants_revoke(tenant: str, config: ConfigOption = None) -> None:
     """Disable a tenant: every key of it stops working."""
     row = _store(config).revoke_tenant(tenant)
-    console.print(f"revoked tenant [bold]{escape(row.name)}[/] ({row.id})")
+    console().print(f"revoked tenant {_bold(row.name)} ({row.id})")
 
 
 @teams.command("create")
 def teams_create(name: str, tenant: TenantOption, config: ConfigOption = None) -> None:
     team = _store(config).create_team(tenant, name)
-    console.print(f"created team [bold]{escape(team.name)}[/] ({team.id})")
+    console().print(f"created team {_bold(team.name)} ({team.id})")
 
 
 @teams.command("list")
@@ -100,7 +110,7 @@ def teams_list(
 def teams_revoke(team: str, tenant: TenantOption, config: ConfigOption = None) -> None:
     store = _store(config)
     row = store.revoke_team(store.get_tenant(tenant).id, team)
-    console.print(f"revoked team [bold]{escape(row.name)}[/] ({row.id})")
+    console().print(f"revoked team {_bold(row.name)} ({row.id})")
 
 
 @users.command("create")
@@ -111,7 +121,7 @@ def users_create(
     config: ConfigOption = None,
 ) -> None:
     user = _store(config).create_user(tenant, name, team)
-    console.print(f"created user [bold]{escape(user.name)}[/] ({user.id})")
+    console().print(f"created user {_bold(user.name)} ({user.id})")
 
 
 @users.command("list")
@@ -200,7 +210,7 @@ def keys_list(
 @keys.command("revoke")
 def keys_revoke(key_id: str, config: ConfigOption = None) -> None:
     row = _store(config).revoke_key(key_id)
-    console.print(f"revoked key [bold]{escape(row.id)}[/]")
+    console().print(f"revoked key {_bold(row.id)}")
 
 
 @admin_keys.command("create")
@@ -234,7 +244,7 @@ def admin_keys_list(config: ConfigOption = None, as_json: JsonFlag = False) -> N
 @admin_keys.command("revoke")
 def admin_keys_revoke(key_id: str, config: ConfigOption = None) -> None:
     row = _store(config).revoke_admin_key(key_id)
-    console.print(f"revoked admin key [bold]{escape(row.id)}[/]")
+    console().print(f"revoked admin key {_bold(row.id)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import getpass
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from ramparts.cli.common import (
     ConfigOption,
@@ -20,11 +18,9 @@ from ramparts.cli.common import (
     settings_from,
 )
 from ramparts.errors import ConfigError, NotFoundError
-from ramparts.policy.diff import diff_texts
-from ramparts.policy.model import check_against_settings, parse_policy
-from ramparts.policy.store import PolicyStore
-from ramparts.policy.trial import read_samples, run_trial
-from ramparts.store.db import session_factory
+
+if TYPE_CHECKING:
+    from ramparts.policy.store import PolicyStore
 
 policy = typer.Typer(help="Tenant policies: guardrails as code.", no_args_is_help=True)
 TenantOption = Annotated[str, typer.Option("--tenant", "-t", help="Tenant name or id.")]
@@ -38,6 +34,9 @@ def _read(path: Path) -> str:
 
 
 def _tenant_id(config: Path | None, tenant: str) -> tuple[PolicyStore, str]:
+    from ramparts.policy.store import PolicyStore
+    from ramparts.store.db import session_factory
+
     engine, identities = open_store(settings_from(config))
     return PolicyStore(session_factory(engine)), identities.get_tenant(tenant).id
 
@@ -48,6 +47,10 @@ def lint(
     config: ConfigOption = None,
 ) -> None:
     """Check policy files; errors name the file, line, key and allowed values. Exit 1 on errors."""
+    from rich.markup import escape
+
+    from ramparts.policy.model import check_against_settings, parse_policy
+
     settings = settings_from(config)
     failed = False
     for path in files:
@@ -59,11 +62,11 @@ def lint(
         except ConfigError as exc:
             problems = [str(exc)]
         for problem in problems:
-            err_console.print(f"[red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
+            err_console().print(f"[red]✗[/] {escape(problem)}", highlight=False, soft_wrap=True)
         if problems:
             failed = True
         else:
-            console.print(f"[green]✓[/] {escape(str(path))}", highlight=False)
+            console().print(f"[green]✓[/] {escape(str(path))}", highlight=False)
     if failed:
         raise typer.Exit(1)
 
@@ -84,6 +87,8 @@ def diff(
     config: ConfigOption = None,
 ) -> None:
     """Show what changed: two files, a file against a tenant's active policy, or two versions."""
+    from ramparts.policy.diff import diff_texts
+
     if tenant is None:
         if old is None or new is None:
             raise ConfigError("give two policy files, or --tenant to compare stored versions")
@@ -107,12 +112,13 @@ def diff(
             old_text, old_label = before.text, f"{tenant} v{from_v}"
             new_text, new_label = after.text, f"{tenant} v{to_v}"
     unified, summary = diff_texts(old_text, new_text, old_label, new_label)
+    out = console()
     for line in summary:
-        console.print(f"• {line}", highlight=False, markup=False)
+        out.print(f"• {line}", highlight=False, markup=False)
     if unified:
-        console.print(unified, highlight=False, markup=False, end="")
+        out.print(unified, highlight=False, markup=False, end="")
     elif not summary:
-        console.print("no changes")
+        out.print("no changes")
 
 
 @policy.command("test")
@@ -128,6 +134,11 @@ def try_prompts(
     config: ConfigOption = None,
 ) -> None:
     """Run the policy over sample prompts and print what each would get (no model is called)."""
+    from rich.table import Table
+
+    from ramparts.policy.model import parse_policy
+    from ramparts.policy.trial import read_samples, run_trial
+
     settings = settings_from(config)
     loaded = parse_policy(_read(file), str(file))
     results = run_trial(loaded, settings, read_samples(prompts), model)
@@ -149,7 +160,7 @@ def try_prompts(
                 result.sent_text if result.sent_text is not None else f"(blocked) {result.message}"
             ),
         )
-    console.print(table)
+    console().print(table)
 
 
 @policy.command("set")
@@ -170,6 +181,8 @@ def set_policy(
     config: ConfigOption = None,
 ) -> None:
     """Store the file as the tenant's next policy version (it becomes active)."""
+    from ramparts.policy.model import check_against_settings, parse_policy
+
     settings = settings_from(config)
     text = _read(file)
     problems = check_against_settings(parse_policy(text, str(file)), settings, str(file), text=text)
@@ -183,7 +196,7 @@ def set_policy(
         comment=comment,
         expected_version=expected_version,
     )
-    console.print(f"tenant {tenant}: policy v{stored.version} is active")
+    console().print(f"tenant {tenant}: policy v{stored.version} is active")
 
 
 @policy.command("show")
@@ -201,6 +214,8 @@ def show(
 
 @policy.command("history")
 def history(tenant: TenantOption, config: ConfigOption = None) -> None:
+    from rich.table import Table
+
     store, tenant_id = _tenant_id(config, tenant)
     table = Table(title=plain(f"Policy history of {tenant}"))
     for column in ("version", "when", "author", "comment"):
@@ -212,7 +227,7 @@ def history(tenant: TenantOption, config: ConfigOption = None) -> None:
             plain(stored.author),
             plain(stored.comment),
         )
-    console.print(table)
+    console().print(table)
 
 
 @policy.command("rollback")
@@ -233,7 +248,7 @@ def rollback(
     stored = store.rollback(
         tenant_id, to, author=author or getpass.getuser(), expected_version=expected_version
     )
-    console.print(f"tenant {tenant}: policy v{stored.version} (a copy of v{to}) is active")
+    console().print(f"tenant {tenant}: policy v{stored.version} (a copy of v{to}) is active")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,47 +1,32 @@
-"""``ramparts scan``: find personal data, secrets and confidential text in files or stdin."""
+"""``ramparts scan``: find personal data, secrets and confidential text in files or stdin.
+
+The detection engine, YAML and Rich are imported inside the functions: every
+`ramparts` run imports this module to build the command tree.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 import pathlib
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.table import Table
 
-from ramparts.detectors.base import Sensitivity
-from ramparts.detectors.engine import DetectorSettings, Engine, EngineConfig
-from ramparts.detectors.registry import Registry, default_registry
-from ramparts.detectors.scanning import (
-    SourceResult,
-    default_workers,
-    display_path,
-    is_failure,
-    scan_jsonl,
-)
-from ramparts.detectors.scanning_files import (
-    STDIN,
-    Entry,
-    SourceScan,
-    iter_entries,
-    open_entry,
-    read_source,
-    unreadable,
-)
-from ramparts.detectors.scanning_sarif import to_sarif
 from ramparts.errors import ConfigError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ramparts.detectors.base import Sensitivity
+    from ramparts.detectors.engine import Engine
+    from ramparts.detectors.scanning import SourceResult
+    from ramparts.detectors.scanning_files import Entry, SourceScan
+
 FORMATS = ("table", "json", "sarif")
-FAIL_ON = ("never", *(str(level) for level in Sensitivity))
 _PROGRESS_MIN_BYTES = 4 << 20
 # 1 is "found at or above --fail-on" and 2 a usage or settings error (click, RampartsError).
 NOT_SCANNED_EXIT = 3
@@ -50,6 +35,13 @@ NOT_SCANNED_EXIT = 3
 # Fingerprints in reports are keyed HMACs of the values; a public key would let anyone
 # holding a report brute-force short values (SSNs, card numbers) back out of them.
 FINGERPRINT_KEY_ENV = "RAMPARTS_FINGERPRINT_KEY"
+
+
+def fail_on_choices() -> tuple[str, ...]:
+    """What ``--fail-on`` accepts: a sensitivity level, or never."""
+    from ramparts.detectors.base import Sensitivity
+
+    return ("never", *(str(level) for level in Sensitivity))
 
 
 def fingerprint_key() -> bytes:
@@ -69,6 +61,11 @@ def load_engine(
     :class:`ConfigError`: a scan that looks at nothing must not pass as clean.
     ``key`` keys the findings' fingerprints (default: :func:`fingerprint_key`).
     """
+    import dataclasses
+
+    from ramparts.detectors.engine import DetectorSettings, Engine, EngineConfig
+    from ramparts.detectors.registry import Registry, default_registry
+
     key = fingerprint_key() if key is None else key
     registry = default_registry()
     names: list[str] = []
@@ -95,6 +92,8 @@ def load_engine(
 
 def _settings_data(config: pathlib.Path | None) -> Any:
     """The ``detectors`` settings of a YAML file (a whole policy file or the section)."""
+    import yaml
+
     if config is None:
         return None
     try:
@@ -111,6 +110,10 @@ def _settings_data(config: pathlib.Path | None) -> Any:
 
 def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[SourceScan]:
     """Each file, directory entry or stdin, in argument order, scanned lazily."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    from ramparts.detectors.scanning_files import STDIN, iter_entries, open_entry, read_source
+
     unlisted: list[OSError] = []  # directories that could not be listed, as they are met
     entries: list[Entry] = []
     for entry in iter_entries(paths or [], unlisted.append):
@@ -141,6 +144,8 @@ def _sources(engine: Engine, paths: list[str] | None, err: Console) -> Iterator[
 
 
 def _unlisted(errors: list[OSError]) -> list[Entry]:
+    from ramparts.detectors.scanning_files import Entry, unreadable
+
     entries = [Entry(str(error.filename), unreadable(error, "directory")) for error in errors]
     errors.clear()
     return entries
@@ -151,6 +156,8 @@ def _stream_json(sources: Iterator[SourceScan], out: IO[str]) -> tuple[list[Sens
 
     Returns the levels seen, and whether some source could not be scanned.
     """
+    from ramparts.detectors.scanning import display_path, is_failure
+
     levels: set[Sensitivity] = set()
     incomplete = False
     out.write('{\n  "results": [')
@@ -173,6 +180,11 @@ def _stream_json(sources: Iterator[SourceScan], out: IO[str]) -> tuple[list[Sens
 
 
 def _print_table(results: list[SourceResult], out: Console) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from ramparts.detectors.scanning import display_path
+
     table = Table(title="ramparts scan", show_lines=False)
     for column in ("file", "line:col", "detector", "kind", "score", "sensitivity"):
         table.add_column(column)
@@ -201,6 +213,9 @@ def _render(results: list[SourceResult], output_format: str, out: Console) -> No
     if output_format == "table":
         _print_table(results, out)
         return
+    from ramparts.detectors.registry import default_registry
+    from ramparts.detectors.scanning_sarif import to_sarif
+
     sys.stdout.write(json.dumps(to_sarif(results, default_registry()), indent=2) + "\n")
 
 
@@ -209,6 +224,8 @@ def _exit_code(levels: Iterable[Sensitivity], fail_on: str, *, incomplete: bool 
         return NOT_SCANNED_EXIT  # the verdict is incomplete, whatever was found
     if fail_on == "never":
         return 0
+    from ramparts.detectors.base import Sensitivity
+
     threshold = Sensitivity.parse(fail_on)
     return 1 if any(level >= threshold for level in levels) else 0
 
@@ -217,6 +234,10 @@ def _scan_jsonl(
     engine: Engine, make_engine: Callable[[], Engine], workers: int, fail_on: str
 ) -> int:
     """Answer each stdin line on stdout, summarise on stderr; returns the exit code."""
+    from rich.console import Console
+
+    from ramparts.detectors.scanning import default_workers, scan_jsonl
+
     out = sys.stdout.buffer
     counts = scan_jsonl(
         engine,
@@ -238,6 +259,8 @@ def _scan_jsonl(
 
 def _check_jsonl_usage(paths: list[str] | None, output_format: str | None) -> None:
     """--jsonl reads stdin and writes JSON lines: paths and --format would be ignored."""
+    from ramparts.detectors.scanning_files import STDIN
+
     if any(path != STDIN for path in paths or []):
         raise ConfigError(
             "reads JSON lines from stdin only, not from paths; to scan a file, "
@@ -312,6 +335,10 @@ def scan(
     Fingerprints (JSON, SARIF) are keyed by $RAMPARTS_FINGERPRINT_KEY when it is
     set, so runs can be compared; otherwise by a random key, new each run.
     """
+    from rich.console import Console
+
+    from ramparts.detectors.scanning import is_failure
+
     if jsonl:
         _check_jsonl_usage(paths, output_format)
     output_format = output_format or "table"
@@ -319,8 +346,11 @@ def scan(
         raise ConfigError(
             f"unknown format '{output_format}'", key="--format", allowed=list(FORMATS)
         )
-    if fail_on not in FAIL_ON:
-        raise ConfigError(f"unknown severity '{fail_on}'", key="--fail-on", allowed=list(FAIL_ON))
+    severities = fail_on_choices()
+    if fail_on not in severities:
+        raise ConfigError(
+            f"unknown severity '{fail_on}'", key="--fail-on", allowed=list(severities)
+        )
     key = fingerprint_key()
     engine = load_engine(config, only, key)
     err = Console(stderr=True)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from ramparts.cli.common import ConfigOption, console, open_store, redacted_url, settings_from
-from ramparts.config import Settings, load_settings
 from ramparts.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ramparts.config import Settings
 
 EXAMPLE_CONFIG = Path(__file__).with_name("example-config.yaml")
 
@@ -60,12 +61,16 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example settings file and initialise the store it names."""
+    from rich.markup import escape
+
+    from ramparts.config import load_settings
+
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to overwrite it")
     path.write_text(EXAMPLE_CONFIG.read_text())
     settings = load_settings(path)
     open_store(settings)
-    console.print(
+    console().print(
         f"wrote [bold]{escape(str(path))}[/]; store ready at "
         f"{escape(redacted_url(settings.resolved_database_url))}"
     )
@@ -78,8 +83,11 @@ def quickstart(
     config: ConfigOption = None,
 ) -> None:
     """Initialise the embedded store, create a demo tenant and key, print how to call, serve."""
+    from ramparts.config import load_settings
+
     settings = load_settings(config, overrides={"data_dir": str(data_dir)})
     _, store = open_store(settings)
+    out = console()
     url = f"http://{settings.server.host}:{settings.server.port}"
     if not any(t.name == "demo" for t in store.list_tenants()):
         store.create_tenant("demo")
@@ -87,15 +95,15 @@ def quickstart(
         store.create_user("demo", "alice", "engineering")
         _, created = store.create_key("demo", name="quickstart", user_ref="alice")
         key = created.secret
-        console.print("[bold green]Created tenant 'demo', team 'engineering', user 'alice'.[/]")
-        console.print("Your API key (shown once, stored only as a hash):\n")
-        console.print(f"  {key}\n", markup=False, highlight=False, soft_wrap=True)
+        out.print("[bold green]Created tenant 'demo', team 'engineering', user 'alice'.[/]")
+        out.print("Your API key (shown once, stored only as a hash):\n")
+        out.print(f"  {key}\n", markup=False, highlight=False, soft_wrap=True)
     else:
         key = "<your key>"
-        console.print("Store already initialised. Create another key with:")
-        console.print("  .venv/bin/ramparts keys create --tenant demo --user alice\n")
-    console.print("Try it (the built-in 'echo' model answers with what it received):\n")
-    console.print(
+        out.print("Store already initialised. Create another key with:")
+        out.print("  .venv/bin/ramparts keys create --tenant demo --user alice\n")
+    out.print("Try it (the built-in 'echo' model answers with what it received):\n")
+    out.print(
         f"  curl -s {url}/v1/chat/completions -H 'Authorization: Bearer {key}' \\\n"
         "    -H 'content-type: application/json' \\\n"
         '    -d \'{"model": "echo",\n'
@@ -103,13 +111,13 @@ def quickstart(
         markup=False,
         soft_wrap=True,
     )
-    console.print(
+    out.print(
         "The built-in policy redacts personal data before it reaches a model (you get your"
         " own text back; the x-ramparts-redacted header counts what was hidden) and blocks"
         " credentials and prompt attacks. See docs/policy.md.\n",
         markup=False,
     )
-    console.print(f"Gateway listening on {url} (Ctrl-C to stop)\n", markup=False)
+    out.print(f"Gateway listening on {url} (Ctrl-C to stop)\n", markup=False)
     run_server(settings)
 
 
