@@ -68,7 +68,9 @@ def out_of_fold(data_dir: Path, args: argparse.Namespace, log: bool) -> Scored:
     for fold, members in sorted(folds.items()):
         started = time.perf_counter()
         training = with_supplement(
-            load_examples(data_dir, [s for s in stems if s not in members]), args.supplement
+            load_examples(data_dir, [s for s in stems if s not in members]),
+            args.supplement,
+            args.code_supplement,
         )
         seen = {dedup_key(e.text) for e in training}
         held = [e for e in load_examples(data_dir, members) if dedup_key(e.text) not in seen]
@@ -177,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             data_dir, sorted(p.stem for p in data_dir.glob("*.jsonl") if p.stem not in MEASURE_ONLY)
         ),
         args.supplement,
+        args.code_supplement,
     )
     seen = {dedup_key(e.text) for e in everything}
     measured = [

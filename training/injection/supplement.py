@@ -9,11 +9,14 @@ never used to measure the model.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import random
 import re
+from pathlib import Path
 
 SOURCE = "ramparts_benign_supplement"
+CODE_SOURCE = "ramparts_code_supplement"  # the developer prompts, weighted apart in training
 
 _TASKS = [
     "Summarise this {doc} in {n} bullet points.",
@@ -354,11 +357,24 @@ def system_supplement() -> list[str]:
     return list(dict.fromkeys(rows))
 
 
-def benign_supplement(system_prompts: bool = True) -> list[str]:
+def code_supplement() -> list[str]:
+    """Developer prompts (``supplement_code.py``, loaded by path: this folder is no package)."""
+    path = Path(__file__).with_name("supplement_code.py")
+    spec = importlib.util.spec_from_file_location("injection_supplement_code", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rows: list[str] = module.code_supplement()
+    return rows
+
+
+def benign_supplement(system_prompts: bool = True, code_prompts: bool = True) -> list[str]:
     """Deterministic list of benign prompts (duplicates removed, order kept)."""
     rng = random.Random(SEED)
     rows = [
         _fill(template, rng) for template, _ in itertools.product(_TASKS, range(ROWS_PER_TEMPLATE))
     ]
     extra = system_supplement() if system_prompts else []
-    return list(dict.fromkeys(rows + short_supplement() + extra))
+    code = code_supplement() if code_prompts else []
+    return list(dict.fromkeys(rows + short_supplement() + extra + code))

@@ -40,8 +40,9 @@ from ramparts.detectors.injection.features import WINDOW, ngrams, prepare, windo
 from ramparts.detectors.injection.model import FORMAT, MODEL_FILE, InjectionModel
 
 sys.path.insert(0, str(Path(__file__).parent))
+from supplement import CODE_SOURCE as CODE_SUPPLEMENT
 from supplement import SOURCE as SUPPLEMENT
-from supplement import benign_supplement
+from supplement import benign_supplement, code_supplement
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "injection"
@@ -109,6 +110,7 @@ def featurize(
     supplement_weight: float = 1.0,
     drop_punct: bool = False,
     drop_stopwords: bool = False,
+    code_supplement_weight: float = 1.0,
 ) -> tuple[csr_matrix, np.ndarray, np.ndarray, dict[str, int]]:
     rows: list[set[str]] = []
     labels: list[int] = []
@@ -121,6 +123,8 @@ def featurize(
         weight = harmful_weight if example.original_label == "harmful" else 1.0
         if example.source == SUPPLEMENT:
             weight *= supplement_weight
+        elif example.source == CODE_SUPPLEMENT:
+            weight *= code_supplement_weight
         if balance_sources:  # every source weighs the same in total
             size = per_source[balance_group(example.source)]
             weight *= mean_size / size
@@ -201,14 +205,19 @@ def check_manifest(data_dir: Path, manifest_path: Path) -> list[str]:
     return problems
 
 
-def with_supplement(examples: list[Example], enabled: bool) -> list[Example]:
-    """``examples`` plus the project-authored benign rows they do not already hold."""
+def with_supplement(examples: list[Example], enabled: bool, code: bool = True) -> list[Example]:
+    """``examples`` plus the project-authored benign rows they do not already hold.
+
+    The developer prompts (``supplement_code.py``) count as their own source, so
+    their weight can be set apart (``--code-supplement-weight``).
+    """
     if not enabled:
         return examples
     seen = {dedup_key(e.text) for e in examples}
+    developer = set(code_supplement()) if code else set()
     return examples + [
-        Example(text, 0, SUPPLEMENT, "benign")
-        for text in benign_supplement()
+        Example(text, 0, CODE_SUPPLEMENT if text in developer else SUPPLEMENT, "benign")
+        for text in benign_supplement(code_prompts=code)
         if dedup_key(text) not in seen
     ]
 
@@ -233,6 +242,7 @@ def fit_payload(examples: list[Example], args: argparse.Namespace) -> dict[str, 
         args.supplement_weight,
         args.drop_punct,
         args.drop_stopwords,
+        args.code_supplement_weight,
     )
     classifier = LogisticRegression(
         C=args.C, class_weight="balanced", solver="liblinear", max_iter=2000, random_state=0
@@ -283,10 +293,13 @@ def train_sources_of(data_dir: Path, held_out_flag: str | None) -> tuple[set[str
 def train(args: argparse.Namespace) -> dict[str, Any]:
     data_dir: Path = args.data_dir
     train_sources, held_out = train_sources_of(data_dir, args.held_out)
-    examples = with_supplement(load_examples(data_dir, sorted(train_sources)), args.supplement)
-    supplement = benign_supplement() if args.supplement else []
+    examples = with_supplement(
+        load_examples(data_dir, sorted(train_sources)), args.supplement, args.code_supplement
+    )
+    supplement = benign_supplement(code_prompts=args.code_supplement) if args.supplement else []
     supplement_record = {
-        "source": f"training/injection/supplement.py ({SUPPLEMENT})",
+        "source": f"training/injection/supplement.py ({SUPPLEMENT}"
+        + (f"; supplement_code.py, {CODE_SUPPLEMENT})" if args.code_supplement else ")"),
         "rows": len(supplement),
         "sha256": hashlib.sha256("\n".join(supplement).encode()).hexdigest(),
     }
@@ -317,6 +330,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             "balance_sources": args.balance_sources,
             "min_norm": args.min_norm,
             "supplement_weight": args.supplement_weight,
+            "code_supplement": args.code_supplement,
+            "code_supplement_weight": args.code_supplement_weight,
             "drop_punct": args.drop_punct,
             "drop_stopwords": args.drop_stopwords,
             "evidence": payload["evidence"],
@@ -371,6 +386,18 @@ def recipe_parser(description: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--evidence-prior", type=float, default=0.05)
     parser.add_argument("--supplement-weight", type=float, default=2.0)
+    parser.add_argument(
+        "--code-supplement-weight",
+        type=float,
+        default=2.0,
+        help="weight of the developer prompts of supplement_code.py",
+    )
+    parser.add_argument(
+        "--no-code-supplement",
+        dest="code_supplement",
+        action="store_false",
+        help="skip the developer prompts of supplement_code.py",
+    )
     parser.add_argument("--drop-punct", action="store_true", help="no lone-punctuation features")
     parser.add_argument("--drop-stopwords", action="store_true", help="no function-word unigrams")
     parser.add_argument(

@@ -27,6 +27,8 @@ _ASSISTANT = r"(?:ai|assistant|chatbot|llm|language model|model|agent|bot|gpt|co
 
 
 INDIRECT = frozenset({"tool", "document"})
+DIRECT = frozenset({"user", "assistant", "system"})
+_READ_VERB = r"(?:reading|processing|summari[sz]ing|parsing)"
 
 # The branches of the chat_delimiters rule, each with a substring all its matches
 # contain. No two branches can match at the same position (they start with
@@ -207,6 +209,22 @@ RULES: tuple[Rule, ...] = (
         # (8 of 9 such prompts in the data were benign prompt templates).
         INDIRECT,
     ),
+    # The same note's most telling branch, in text sent directly: a user talks *to* the
+    # assistant, so words for "the AI reading this" are a note planted in content the
+    # user pasted (a code comment, a config value, a log line). Weaker than in a
+    # document (flagged, not blocked alone): pasted agent guides (AGENTS.md) also
+    # address their AI readers.
+    _rule(
+        "addresses_ai_reader",
+        "indirect_injection",
+        0.6,
+        (
+            rf"\b(?:if|when)\s+(?:you\s+are\s+)?(?:an?\s+)?{_ASSISTANT}s?\s+(?:is\s+|are\s+)?"
+            rf"{_READ_VERB}\s+this\b|\b(?:to|for|dear|hey|attention)\s+(?:the\s+|any\s+|all\s+|an?\s+)?"
+            rf"{_ASSISTANT}s?\s+{_READ_VERB}\s+this\b"
+        ),
+        DIRECT,
+    ),
     _rule(
         "hidden_comment_instruction",
         "indirect_injection",
@@ -305,6 +323,13 @@ _WORDS: dict[str, tuple[frozenset[str], ...]] = {
     "note_to_assistant": (
         frozenset({"note", "message", "instruction", "instructions", "reading", "processing",
                    "summarising", "summarizing", "parsing"}),
+    ),
+    "addresses_ai_reader": (
+        frozenset({"reading", "processing", "summarising", "summarizing", "parsing"}),
+        frozenset({"if", "when", "to", "for", "dear", "hey", "attention"}),
+        frozenset({"ai", "ais", "assistant", "assistants", "chatbot", "chatbots", "llm", "llms",
+                   "model", "models", "agent", "agents", "bot", "bots", "gpt", "gpts",
+                   "copilot", "copilots"}),
     ),
     "directs_the_answer": (
         frozenset({"response", "responses", "reply", "replies", "answer", "answers", "output",
