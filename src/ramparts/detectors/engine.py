@@ -22,6 +22,7 @@ anything, and only those are called.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 import time
@@ -40,10 +41,12 @@ from ramparts.detectors.base import (
     forget_scanned_texts,
     new_finding,
 )
+from ramparts.detectors.compiled import compile_database
 from ramparts.detectors.encoded import BLOB_TRIGGER, blanked
 from ramparts.detectors.options import CheckedOptions, DetectorSettingError, check_options
 from ramparts.detectors.pattern_set import ThreadScratch
 from ramparts.detectors.registry import Registry, default_registry
+from ramparts.detectors.view import detection_view
 from ramparts.detectors.windowing import reported, reporting_cap
 from ramparts.errors import DetectorError
 
@@ -59,6 +62,9 @@ _TOP_LEVEL_KEYS = ("threshold", "detectors")
 # Families whose detectors read words, not encodings: they get the text with base64
 # blobs and data-URI payloads blanked (see ramparts.detectors.encoded).
 _BLOB_BLIND_FAMILIES = frozenset({"pii", "business"})
+# Families that read the text as sent, not its detection view (ramparts.detectors.view):
+# the injection detector reports hidden characters themselves, and undoes the rest.
+_RAW_FAMILIES = frozenset({"injection"})
 
 
 @dataclass(frozen=True)
@@ -193,14 +199,11 @@ def _python_only_matches() -> str:
 @functools.lru_cache(maxsize=32)
 def _trigger_database(expressions: tuple[tuple[int, str], ...]) -> Any:
     """One compiled database per distinct (id, pattern) set, shared by the engines using it."""
-    database = hyperscan.Database()
-    database.compile(
-        expressions=[expression.encode("utf-8") for _, expression in expressions],
-        ids=[index for index, _ in expressions],
-        elements=len(expressions),
-        flags=_TRIGGER_FLAGS,
+    return compile_database(
+        [expression for _, expression in expressions],
+        [index for index, _ in expressions],
+        [_TRIGGER_FLAGS] * len(expressions),
     )
-    return database
 
 
 def _note_trigger(pattern_id: int, start: int, end: int, flags: int, fired: set[int]) -> None:
@@ -414,14 +417,19 @@ class Engine:
     def _scan_window(self, text: str, origin: str) -> list[Finding]:
         by_family: dict[str, list[Finding]] = {}
         plan = self._plan_for(origin)
-        fired, words = self._fired(text)
+        view = detection_view(text)  # None for most texts: they read as they are
+        shown = text if view is None else view.text
+        fired, words = self._fired(shown)
         for index, (scan, context, threshold, family, gated, blind) in enumerate(plan):
-            if gated and fired is not None and index not in fired:
+            raw = view is not None and family in _RAW_FAMILIES  # the gate read the view
+            if gated and fired is not None and index not in fired and not raw:
                 continue
-            found = scan(words if blind else text, context)
+            found = scan(text if raw else words if blind else shown, context)
             if found:
                 kept = [finding for finding in found if finding.score >= threshold]
                 if kept:
+                    if view is not None and not raw:
+                        kept = view.mapped(kept)
                     by_family.setdefault(family, []).extend(kept)
         return _resolved(by_family)
 
@@ -432,24 +440,37 @@ class Engine:
 
         Same steps as a scan of texts up to ``WINDOW_CHARS``, with a clock around
         each: a detector whose triggers did not fire costs nothing and does not
-        count as run. ``(triggers)`` and ``(resolution)`` are the engine's own work.
+        count as run. ``(view)``, ``(triggers)`` and ``(resolution)`` are the engine's
+        own work (the detection view, the trigger pass, overlap resolution).
         """
         clock = time.process_time
         names = self.detector_names
-        costs = {name: DetectorCost() for name in ["(triggers)", "(resolution)", *names]}
+        own = ["(view)", "(triggers)", "(resolution)"]
+        costs = {name: DetectorCost() for name in [*own, *names]}
         plan = self._plan_for(origin)
         for text in texts:
             started = clock()
-            fired, words = self._fired(text)
+            view = detection_view(text)
+            shown = text if view is None else view.text
+            costs["(view)"].add(clock() - started)
+            started = clock()
+            fired, words = self._fired(shown)
             costs["(triggers)"].add(clock() - started)
             by_family: dict[str, list[Finding]] = {}
             for index, (scan, context, threshold, family, gated, blind) in enumerate(plan):
-                if gated and fired is not None and index not in fired:
+                raw = view is not None and family in _RAW_FAMILIES
+                if gated and fired is not None and index not in fired and not raw:
                     continue
                 started = clock()
-                found = scan(words if blind else text, context)
+                found = [
+                    f
+                    for f in scan(text if raw else words if blind else shown, context)
+                    if f.score >= threshold
+                ]
+                if view is not None and not raw:
+                    found = view.mapped(found)
                 costs[names[index]].add(clock() - started)
-                by_family.setdefault(family, []).extend(f for f in found if f.score >= threshold)
+                by_family.setdefault(family, []).extend(found)
             started = clock()
             _resolved(by_family)
             costs["(resolution)"].add(clock() - started)
@@ -532,6 +553,8 @@ def _confidence(finding: Finding) -> tuple[float, int]:
 def _resolve_cluster(cluster: list[Finding]) -> list[Finding]:
     if len(cluster) == 1:
         return cluster
+    if len(cluster) > _SMALL_CLUSTER:
+        return _resolve_large_cluster(cluster)
     # Plain loops rather than any()/all() over generators: clusters are small (two
     # or three findings) and there are a few per dense text, so set-up costs dominate.
     survivors: list[Finding] = []
@@ -561,3 +584,74 @@ def _resolve_cluster(cluster: list[Finding]) -> list[Finding]:
         else:
             accepted.append(finding)
     return accepted
+
+
+# Past this size a cluster is resolved in O(n log n) rather than pairwise: a model answer
+# can chain thousands of overlapping findings (each "](https://x/" of a flood spans the
+# LABEL_REACH chars before it), and pairwise that was seconds per 100 KB.
+_SMALL_CLUSTER = 24
+
+
+def _resolve_large_cluster(cluster: list[Finding]) -> list[Finding]:
+    """What the pairwise loops of :func:`_resolve_cluster` keep, in the same order."""
+    survivors = _uncontained(cluster)
+    survivors.sort(key=_confidence)
+    accepted: list[Finding] = []
+    # The accepted spans, sorted. They never overlap one another, so in this order
+    # their ends never decrease either: the one before the first span starting at or
+    # after ``end`` reaches furthest of all that start before it.
+    spans: list[tuple[int, int]] = []
+    for finding in survivors:
+        start, end = finding.start, finding.end
+        index = bisect.bisect_left(spans, (end,))  # spans that start before ``end``
+        if index and spans[index - 1][1] > start:
+            continue  # overlaps a more confident one
+        bisect.insort(spans, (start, end))
+        accepted.append(finding)
+    return accepted
+
+
+def _uncontained(cluster: list[Finding]) -> list[Finding]:
+    """The findings of ``cluster`` not inside a larger, nearly as confident one, in
+    cluster order. A sweep by start (then longest first): each span is compared with the
+    best score of those seen so far that end at or after it, kept as a staircase of
+    (end, best score) pairs, ends rising and scores falling."""
+    order = sorted(range(len(cluster)), key=lambda i: (cluster[i].start, -cluster[i].end))
+    contained = [False] * len(cluster)
+    ends: list[int] = []
+    bests: list[float] = []
+    at = 0
+    while at < len(order):
+        first = cluster[order[at]]
+        span = (first.start, first.end)
+        group_end = at
+        while group_end < len(order) and _span(cluster[order[group_end]]) == span:
+            group_end += 1
+        group = order[at:group_end]
+        # Every span seen starts no later and, if it starts at the same place, ends
+        # later: with an end at or after this one, it is strictly larger.
+        index = bisect.bisect_left(ends, span[1])
+        if index < len(ends):
+            best = bests[index]
+            for i in group:
+                contained[i] = cluster[i].score < best + _CONTAINMENT_MARGIN
+        _raise_staircase(ends, bests, span[1], max(cluster[i].score for i in group))
+        at = group_end
+    return [finding for i, finding in enumerate(cluster) if not contained[i]]
+
+
+def _span(finding: Finding) -> tuple[int, int]:
+    return finding.start, finding.end
+
+
+def _raise_staircase(ends: list[int], bests: list[float], end: int, score: float) -> None:
+    """Add (end, score) to the staircase, dropping the pairs it outdoes."""
+    index = bisect.bisect_left(ends, end)
+    if index < len(ends) and bests[index] >= score:
+        return  # one that ends at or after ``end`` scores as well
+    stop = index + 1 if index < len(ends) and ends[index] == end else index
+    first = index
+    while first > 0 and bests[first - 1] <= score:
+        first -= 1
+    ends[first:stop] = [end]
+    bests[first:stop] = [score]

@@ -19,6 +19,8 @@ from typing import Any
 
 import hyperscan
 
+from ramparts.detectors.compiled import compile_database
+
 Hit = tuple[int, int]  # (pattern id, end offset in characters)
 
 
@@ -61,12 +63,7 @@ class PatternSet:
             raise ValueError("a pattern set needs at least one pattern")
         singles = single if single is not None else [False] * len(patterns)
         flags = [hyperscan.HS_FLAG_SINGLEMATCH if one else 0 for one in singles]
-        self._database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._database.compile(
-            expressions=[pattern.encode("utf-8") for pattern in patterns],
-            ids=list(range(len(patterns))),
-            flags=flags,
-        )
+        self._database = compile_database(patterns, range(len(patterns)), flags)
         self._scratch = ThreadScratch(self._database)
 
     def scan(self, text: str) -> list[Hit]:

@@ -28,8 +28,10 @@ from ramparts.detectors.output.links import (
     image_reference_labels,
     reference_label,
 )
+from ramparts.detectors.output.rescans import JudgedDestinations, Rescan, rescanning
 from ramparts.policy.decide import SENSITIVITY_NAMES
 from ramparts.policy.model import OutputGuardSettings
+from ramparts.policy.open_references import OpenEscapedReferences
 
 CHARS_PER_TOKEN = 4
 
@@ -46,7 +48,6 @@ _LONG_TAGS = (
 _TAG_PREFIXES = sorted({tag[:k] for tag in _LONG_TAGS for k in range(len(tag))}, key=len)
 _OPEN_GAP = r"[ \t]{0,256}+(?:\r?\n[ \t]{0,256}+)?"  # a prefix of links.GAP
 _LABEL = r"[^\[\]\n]"  # as links._MARKDOWN reads a label
-_ESCAPED_LABEL = r"(?:[^\[\]\\\n]|\\[^\n]?)"  # links.LABEL_CHAR, or a "\" at the end
 _REFERENCE_TAIL = r":[ \t]{0,64}+(?:\r?\n[ \t]{0,64}+)?<?[^\s<>]{0,4096}+"
 _CSS_SPACE = r"[ \t\r\n\f]"
 _CSS_ARGUMENT = r"(?:\"[^\"]{0,4096}+|'[^']{0,4096}+|[^\s\"'()]{0,4096}+)"
@@ -70,11 +71,6 @@ _OPEN_MARKUP = re.compile(
     r"|[sS](?<![\w-].)(?:[tT](?:[yY](?:[lL](?:[eE]"
     r"(?:\s{0,4}+(?:=\s{0,4}+" + _STYLE_VALUE + r")?)?)?)?)?)?\Z"
 )
-# With escaped brackets: ![alt][r\]x, [r\]x]: url (searched only where a "\" is).
-_OPEN_ESCAPED_REFERENCE = re.compile(
-    r"!?\[" + _ESCAPED_LABEL + r"{0,999}+"
-    r"(?:\](?:\[" + _ESCAPED_LABEL + r"{0,999}+|" + _REFERENCE_TAIL + r")?)?\Z"
-)
 # CSS still being written in a <style> element (searched only there: it matches the
 # last word of any text): a word that may be "url(" (escapes too) and its argument,
 # image-set(..., @import "...
@@ -88,20 +84,25 @@ _OPEN_CSS = re.compile(
 
 
 def open_construct(
-    text: str, lows: tuple[int, int], end: int, in_style: bool
+    text: str,
+    lows: tuple[int, int],
+    end: int,
+    in_style: bool,
+    escaped: OpenEscapedReferences,
 ) -> tuple[int | None, int | None]:
     """Where the earliest constructs the output detectors may still match, open at
-    ``end``, start: markup, searched from ``lows[0]``, and escaped references or CSS,
-    from ``lows[1]``; ``in_style``: ``end`` is in a <style>. Searched apart, so a long
-    open escaped label (``[\\[\\[…``) does not make each markup search go back to it."""
+    ``end``, start: markup, searched from ``lows[0]``, and escaped references (``escaped``
+    follows this text) or CSS, from ``lows[1]``; ``in_style``: ``end`` is in a <style>.
+    Searched apart, so a long open escaped label (``[\\[\\[…``) does not make each markup
+    search go back to it."""
     match = _OPEN_MARKUP.search(text, lows[0], end)
     markup = None if match is None else match.start()
     lo = lows[1]
     other = None
-    escapes = text.find("\\", lo, end) >= 0
-    for pattern, needed in ((_OPEN_ESCAPED_REFERENCE, escapes), (_OPEN_CSS, in_style)):
-        if needed and (match := pattern.search(text, lo, end)) is not None:
-            other = match.start() if other is None else min(other, match.start())
+    if text.find("\\", lo, end) >= 0:  # else _OPEN_MARKUP finds the same
+        other = escaped.search(text, lo, end)
+    if in_style and (match := _OPEN_CSS.search(text, lo, end)) is not None:
+        other = match.start() if other is None else min(other, match.start())
     return markup, other
 
 
@@ -185,6 +186,19 @@ class StyleElements:
                 self._open = None
             self._at = found.end()
 
+    @property
+    def first_read(self) -> int:
+        """The first position of the text that a later call may read."""
+        return self._at
+
+    def shift(self, cut: int) -> None:
+        """The text lost its first ``cut`` chars (none at or after ``first_read``)."""
+        self._spans = [(start - cut, end - cut) for start, end in self._spans if end > cut]
+        if self._open is not None:
+            self._open -= cut
+        self._at -= cut
+        self._seen -= cut
+
     def inside(self, at: int) -> bool:
         """Whether ``at`` lies after the "<style" of an element and before its end."""
         if self._open is not None and self._open < at:
@@ -243,6 +257,11 @@ def output_violations(
     return found
 
 
+# Text before everything a later call of the guard reads is dropped once this long
+# (and ``_SPARE`` chars more are kept).
+_DEAD_TEXT = 1 << 12
+_SPARE = 64
+
 # How far back a streamed rescan must reach. A match that ends in new text but begins
 # before the rescan's start would be missed, so each rescan starts at the earliest
 # construct still open (``stream_context.open_construct``: its text so far is a prefix
@@ -274,11 +293,12 @@ class StreamOutputGuard:
     any markdown image/link, HTML tag, style attribute or CSS token still open at the
     release point, so at most ``max(window, MAX_CONSTRUCT)`` chars. Every rescan starts
     at the earliest open construct (and at least ``max(window, _CONTEXT_FLOOR)`` back,
-    more for long canaries, ``LABEL_REACH`` before a markdown destination), with earlier
-    references and an open ``<style>`` element put in front, so any chunking of an
-    answer gets the verdict the whole answer gets from the same detectors, except that
-    markup inside a fenced code block opened before the rescan's start scores as if
-    outside one (stricter).
+    more for long canaries, ``LABEL_REACH`` before a markdown destination no rescan has
+    judged yet: see ``rescans``), with earlier references and an open ``<style>``
+    element put in front, so any chunking of an answer gets the verdict the whole
+    answer gets from the same detectors, except that markup inside a fenced code block
+    opened before the rescan's start scores as if outside one (stricter). Text no
+    later rescan reads is dropped, so a long answer costs linear time.
     """
 
     def __init__(
@@ -294,7 +314,8 @@ class StreamOutputGuard:
         longest_canary = max((len(c) for c in settings.canaries), default=0)
         # Spelled-out canaries put up to 3 separators between characters.
         self._context = max(self._window, _CONTEXT_FLOOR, 4 * longest_canary + 8)
-        self._text = ""
+        self._text = ""  # the answer from ``_base`` on (positions below are in it)
+        self._base = 0  # how many chars of the answer were dropped (read no more)
         self._released = 0
         self._scanned_to = 0
         self._next_start = 0  # where the next rescan starts
@@ -303,6 +324,8 @@ class StreamOutputGuard:
         self._open_to = 0
         self._references = ReferenceMemory()
         self._styles = StyleElements()
+        self._escaped = OpenEscapedReferences()
+        self._judged = JudgedDestinations()
         self.violations: list[Violation] = []
 
     def _track_open(self, end: int) -> None:
@@ -317,7 +340,7 @@ class StreamOutputGuard:
         )
         self._styles.advance(self._text)
         in_style = self._styles.inside(end)
-        found = open_construct(self._text, (markup_lo, other_lo), end, in_style)
+        found = open_construct(self._text, (markup_lo, other_lo), end, in_style, self._escaped)
         self._markup_at = found[0]
         opened = [at for at in found if at is not None]
         self._open_at = min(opened) if opened else None
@@ -328,30 +351,49 @@ class StreamOutputGuard:
         (``_track_open(end)`` ran): a half-streamed URL must not be judged by its
         partial host."""
         start = self._next_start
-        destination = HOSTED_DESTINATION.search(self._text, start, end)
+        destination = self._first_unjudged_destination(start, end)
         if destination is not None:
             # Whether a destination is an image's is read from the LABEL_REACH (+ 2)
             # chars before it: give it the same view as the whole answer. Only one whose
             # URL may name a host is judged (links.HOSTED_DESTINATION), and those before
-            # ``start`` were judged by earlier rescans.
-            start = max(0, min(start, destination.start() - LABEL_REACH - 2))
+            # ``start``, or that passed with that view before, were judged already.
+            start = max(0, min(start, destination - LABEL_REACH - 2))
         text = self._text[start:end]
         self._styles.advance(self._text)
         prefix = self._references.prefix(text)
         if self._styles.inside(start):
             prefix += "<style>"  # the rescan starts inside a <style> element
-        findings = self._engine.scan(prefix + text, origin="assistant")
+        # Labels read into the prefix are not the answer's: only those after it judge
+        # as the whole answer does (at the answer's start, all do).
+        at = self._base + start  # in the answer
+        full_view = 0 if at == 0 and not prefix else len(prefix) + LABEL_REACH + 2
+        rescan = Rescan(
+            self._judged, len(prefix), at - len(prefix), full_view, len(prefix) + len(text)
+        )
+        with rescanning(rescan):
+            findings = self._engine.scan(prefix + text, origin="assistant")
         self.violations = output_violations(findings, self._prompt, self._settings)
         if self._references.overflow and self._settings.block_exfiltration:
-            self.violations.append(_too_many_references(end))
+            self.violations.append(_too_many_references(self._base + end))
         self._scanned_to = end
         floor = max(0, end - self._context)
         self._next_start = floor if self._open_at is None else min(floor, self._open_at)
+        # No later rescan starts before this (see above).
+        self._judged.forget_before(self._base + self._next_start - LABEL_REACH - 2)
+
+    def _first_unjudged_destination(self, start: int, end: int) -> int | None:
+        """The "]" of the first destination in ``[start, end)`` that may name a host and
+        has not passed a rescan yet."""
+        passed, base = self._judged.passed, self._base
+        for m in HOSTED_DESTINATION.finditer(self._text, start, end):
+            if base + m.start() not in passed:
+                return m.start()
+        return None
 
     def feed(self, chunk: str) -> str:
         if self.violations:
             return ""
-        self._text += chunk
+        self._text += chunk  # a copy of what is held: see _drop_dead_text
         end = len(self._text)
         if end - self._released <= self._window:
             return ""
@@ -367,7 +409,36 @@ class StreamOutputGuard:
             return ""
         out = self._text[self._released : release_to]
         self._released = release_to
+        self._drop_dead_text()
         return out
+
+    def _drop_dead_text(self) -> None:
+        """Drop the text no later call reads, once there is as much of it as of the rest
+        (and ``_DEAD_TEXT`` at least). Each delta copies the text kept, and each drop the
+        rest: kept whole, a 400 KB answer in 8-char deltas cost 1 to 4.5 s of copying."""
+        end = len(self._text)
+        if end < _DEAD_TEXT:
+            return
+        self._styles.advance(self._text)
+        # Searches for open constructs go back to one char before the last found (or
+        # the last check); a few more chars are kept, should one be found a char back.
+        positions = [self._released, self._next_start - LABEL_REACH - 2, self._open_to]
+        positions += [at for at in (self._open_at, self._markup_at) if at is not None]
+        cut = min(*positions, self._styles.first_read) - _SPARE
+        if cut < max(_DEAD_TEXT, end - cut):
+            return
+        self._text = self._text[cut:]
+        self._base += cut
+        self._released -= cut
+        self._scanned_to -= cut
+        self._next_start -= cut
+        self._open_to -= cut
+        if self._open_at is not None:
+            self._open_at -= cut
+        if self._markup_at is not None:
+            self._markup_at -= cut
+        self._styles.shift(cut)
+        self._escaped.shift(cut)
 
     def release_all(self) -> str:
         """Everything held back, unchecked (for a guard that failed open)."""

@@ -21,6 +21,7 @@ from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.options import Strings
 from ramparts.detectors.output.css import css_urls, style_attributes, style_elements
 from ramparts.detectors.output.labels import label_start, opens_plainly, surely_closed
+from ramparts.detectors.output.rescans import Rescan, current_rescan
 from ramparts.detectors.output.urls import (
     external_host,
     has_placeholder,
@@ -114,6 +115,8 @@ class _Reference:
     # (``_decided``): its "]", and whether a "[" at ``start`` may open its label.
     close: int = -1
     plain: bool = False
+    # The "]" of an inline destination (its place in a streamed answer, see ``rescans``).
+    bracket: int = -1
 
     @property
     def url(self) -> str:
@@ -273,32 +276,44 @@ class ExfiltrationLinkDetector(Detector):
         allowed = frozenset(
             d.lower().lstrip(".") for d in string_set(context.options, "allowed_domains", self.name)
         )
+        rescan = current_rescan(text)
         findings = []
-        for reference in _references(text, css):
-            # Cheapest first: a destination too short to carry data and not an image
-            # scores below the engine's cut and is dropped without decoding or domain
-            # lookups (a flood of "](//a" must stay cheap, streamed or not).
-            # A placeholder is judged as written: restoring reads the raw answer.
-            raw = reference.raw
-            url = reference.url  # decoded once
-            smuggles = has_placeholder(raw) or (len(raw) >= _SHORTEST_CARRIER and carries_data(url))
-            if reference.plain and _score(False, smuggles) < context.min_score:
-                # As a link it would not be reported: whether its "[" plainly opens its
-                # label is cheaper to read than its host.
-                reference = _plainly_opened(text, reference)
-            if _score(reference.autoloads, smuggles) < context.min_score:
-                continue
-            host = external_host(url)
-            if not host or is_allowed(host, allowed):
-                continue
-            if reference.close >= 0:  # its label is read only now (it may be reported)
-                reference = _decided(text, reference)
-            score = _score(reference.autoloads, smuggles)
-            if score >= context.min_score:
-                findings.append(self._finding(context, text, reference, host, score, smuggles))
+        for reference in _references(text, css, rescan):
+            finding = self._judged(text, reference, context, allowed)
+            if finding is not None:
+                findings.append(finding)
+            elif rescan is not None and reference.bracket >= 0:
+                rescan.note_passed(reference.bracket)
         # In the order of their starts, as the references were found (undecided ones
-        # only learn theirs above).
+        # only learn theirs when judged).
         return sorted(findings, key=lambda f: f.start)
+
+    def _judged(
+        self, text: str, reference: _Reference, context: ScanContext, allowed: frozenset[str]
+    ) -> Finding | None:
+        """The finding ``reference`` makes, if it scores at least ``context.min_score``."""
+        # Cheapest first: a destination too short to carry data and not an image
+        # scores below the engine's cut and is dropped without decoding or domain
+        # lookups (a flood of "](//a" must stay cheap, streamed or not).
+        # A placeholder is judged as written: restoring reads the raw answer.
+        raw = reference.raw
+        url = reference.url  # decoded once
+        smuggles = has_placeholder(raw) or (len(raw) >= _SHORTEST_CARRIER and carries_data(url))
+        if reference.plain and _score(False, smuggles) < context.min_score:
+            # As a link it would not be reported: whether its "[" plainly opens its
+            # label is cheaper to read than its host.
+            reference = _plainly_opened(text, reference)
+        if _score(reference.autoloads, smuggles) < context.min_score:
+            return None
+        host = external_host(url)
+        if not host or is_allowed(host, allowed):
+            return None
+        if reference.close >= 0:  # its label is read only now (it may be reported)
+            reference = _decided(text, reference)
+        score = _score(reference.autoloads, smuggles)
+        if score < context.min_score:
+            return None
+        return self._finding(context, text, reference, host, score, smuggles)
 
     def _finding(
         self,
@@ -343,10 +358,10 @@ def image_reference_labels(text: str) -> set[str]:
     }
 
 
-def _references(text: str, css: bool) -> list[_Reference]:
-    """Every markdown destination, HTML URL attribute and (with ``css``) CSS URL; hosts
-    are judged later."""
-    found = _markdown_references(text) if "](" in text else []
+def _references(text: str, css: bool, rescan: Rescan | None) -> list[_Reference]:
+    """Every markdown destination (but those an earlier ``rescan`` passed), HTML URL
+    attribute and (with ``css``) CSS URL; hosts are judged later."""
+    found = _markdown_references(text, rescan) if "](" in text else []
     if "]:" in text:
         images = image_reference_labels(text)
         for m in REFERENCE.finditer(text):
@@ -370,24 +385,27 @@ def _score(autoloads: bool, smuggles: bool) -> float:
     return 0.75 if smuggles else 0.4
 
 
-def _markdown_references(text: str) -> list[_Reference]:
+def _markdown_references(text: str, rescan: Rescan | None) -> list[_Reference]:
     """Inline images, and links and other destinations whose labels are read later
-    (``_decided``), of URLs that may name a host."""
+    (``_decided``), of URLs that may name a host; but those an earlier rescan of a
+    stream passed (``rescans``)."""
     found = []
     explained = set()
     for m in _HOSTED_MARKDOWN.finditer(text):
         close = m.end("label")
         explained.add(close)
-        image = m.group("bang") == "!"
+        if rescan is not None and rescan.passed(close):
+            continue
         url = m.group("url")
-        if image:
-            found.append(_Reference(m.start(), m.end("url"), url, True, True))
+        if m.group("bang") == "!":
+            found.append(_Reference(m.start(), m.end("url"), url, True, True, bracket=close))
         else:
-            found.append(_Reference(m.start(), m.end("url"), url, True, True, close, True))
+            found.append(_Reference(m.start(), m.end("url"), url, True, True, close, True, close))
     for m in HOSTED_DESTINATION.finditer(text):
         close = m.start()
-        if close not in explained:
-            found.append(_Reference(close, m.end("url"), m.group("url"), True, True, close))
+        if close not in explained and (rescan is None or not rescan.passed(close)):
+            url = m.group("url")
+            found.append(_Reference(close, m.end("url"), url, True, True, close, bracket=close))
     return found
 
 
@@ -395,9 +413,10 @@ def _plainly_opened(text: str, reference: _Reference) -> _Reference:
     """A link, when the "[" of an undecided inline destination surely opens its label
     (``labels.opens_plainly``: nothing hides it, ``![a `[`](url)`` is an image), else
     the destination, left for ``labels.label_start``."""
-    if opens_plainly(text, reference.start, reference.close):
-        return _Reference(reference.start, reference.end, reference.raw, False, True)
-    return _Reference(reference.start, reference.end, reference.raw, True, True, reference.close)
+    start, end, raw, close = reference.start, reference.end, reference.raw, reference.close
+    if opens_plainly(text, start, close):
+        return _Reference(start, end, raw, False, True, bracket=reference.bracket)
+    return _Reference(start, end, raw, True, True, close, bracket=reference.bracket)
 
 
 def _decided(text: str, reference: _Reference) -> _Reference:

@@ -208,3 +208,24 @@ def anchored(
         if match:
             pos = match.end()
             yield match
+
+
+def slash_led(pattern: re.Pattern[str], text: str, width: int) -> Iterator[re.Match[str]]:
+    """Non-overlapping matches of ``pattern`` that start ``width`` digits before a slash.
+
+    Slashes do not join digit clusters (dates would make clusters of every
+    "12/05/2024"), so values whose groups slashes join ("4111/1111/...") are
+    looked for here, at the few slashes with enough digits before them.
+    """
+    pos = 0
+    at = text.find("/")
+    while at != -1:
+        start = at - width
+        if start >= pos and text[start:at].isdigit():
+            match = pattern.match(text, start)
+            if match:
+                pos = match.end()
+                yield match
+                at = text.find("/", pos)
+                continue
+        at = text.find("/", at + 1)

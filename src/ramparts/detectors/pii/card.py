@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from stdnum import luhn
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.options import NO_OPTIONS
-from ramparts.detectors.pii._anchors import anchored
+from ramparts.detectors.pii._anchors import anchored, slash_led
 from ramparts.detectors.pii._context import (
     ESCAPED_BREAK,
     digits_only,
@@ -16,9 +17,19 @@ from ramparts.detectors.pii._context import (
     words_pattern,
 )
 
-_CANDIDATE = re.compile(
-    rf"(?:{ESCAPED_BREAK}|(?<![\w.\-]))\d(?:[ \-]?\d){{11,18}}+(?![\w]|[.\-]\d)"
+# Groups of four joined by one dot or slash throughout ("4111.1111.1111.1111"; Amex and
+# Diners 4-6-5 and 4-6-4). Not any dot or slash between digits: decimals would pass.
+_GROUPS = (
+    r"\d{{4}}{0}(?:\d{{4}}{0}\d{{4}}{0}\d{{4}}(?:{0}\d{{3}})?|\d{{6}}{0}\d{{4,5}})(?![./\-]\d)"
 )
+_DOTTED = _GROUPS.format(r"\.")
+# Boundaries: no letter or digit either side; "_" (markdown emphasis) is no letter.
+_CANDIDATE = re.compile(
+    rf"(?:{ESCAPED_BREAK}|(?<![^\W_])(?<![.\-]))"
+    rf"(?:{_DOTTED}|\d(?:[ \-]?\d){{11,18}}+(?![.\-]\d))(?![^\W_])"
+)
+# Slashes do not join digit clusters (dates): tried where a slash follows four digits.
+_SLASHED = re.compile(rf"(?<![^\W_])(?<![.\-/]){_GROUPS.format('/')}(?![^\W_])")
 _CONTEXT = words_pattern(
     "card", "credit", "debit", "visa", "mastercard", "amex", "cc", "pan", "cvv", "expiry",
     "payment", "billing", "charge",
@@ -61,16 +72,21 @@ def card_issuer(digits: str) -> str | None:
     return None
 
 
+def _candidates(text: str) -> Iterator[re.Match[str]]:
+    yield from anchored(_CANDIDATE, text, min_digits=12, clustered=True)
+    yield from slash_led(_SLASHED, text, 4)
+
+
 class PaymentCardDetector(Detector):
     name = "payment_card"
     option_specs = NO_OPTIONS
     kinds = ("payment_card",)
     description = "Payment card numbers (issuer ranges and Luhn checksum)."
-    triggers = (r"[0-9](?:[ \-]?[0-9]){11}",)  # the first twelve digits of a candidate
+    triggers = (r"[0-9](?:[ .\-/]?[0-9]){11}",)  # the first twelve digits of a candidate
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_CANDIDATE, text, min_digits=12, clustered=True):
+        for match in _candidates(text):
             digits = digits_only(match.group())
             issuer = card_issuer(digits)
             if issuer is None or not luhn_valid(digits):

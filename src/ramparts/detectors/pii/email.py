@@ -7,17 +7,26 @@ so scanning stays linear even on megabyte-long tokens.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.options import NO_OPTIONS
 
 _LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-'")
 _MAX_LOCAL = 64
-_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}\b")
+# Labels of letters and digits of any script (internationalised domains, RFC 6531) and
+# hyphens; an ASCII top-level label. The address ends where no ASCII letter follows:
+# "_" (markdown emphasis), a digit or a letter of another script is not part of it.
+_LABEL = r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?"
+_DOMAIN = re.compile(rf"(?:{_LABEL}\.){{1,8}}[A-Za-z]{{2,24}}(?![A-Za-z])")
 
 
 def _local_char(char: str) -> bool:
-    return char in _LOCAL_CHARS or (not char.isascii() and char.isalnum())
+    """RFC 6531 local parts: ASCII atext, letters and digits of any script, and the
+    combining marks that may follow them ("e" and a combining acute accent)."""
+    return char in _LOCAL_CHARS or (
+        not char.isascii() and (char.isalnum() or unicodedata.category(char)[0] == "M")
+    )
 
 
 class EmailDetector(Detector):
@@ -26,8 +35,8 @@ class EmailDetector(Detector):
     kinds = ("email",)
     description = "Email addresses (RFC 5322 common subset)."
     # A local-part character (letters and digits of any script: RFC 6531), "@" and the
-    # domain's first character.
-    triggers = (r"[\w.%+'\-]@[A-Za-z0-9]",)
+    # domain's first character (any non-ASCII character stands for other scripts).
+    triggers = (r"[\w.%+'\-]@(?:[A-Za-z0-9]|[^\x00-\x7f])",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

@@ -12,7 +12,9 @@ from ramparts.detectors.base import Detector, Finding, ScanContext, Sensitivity
 from ramparts.detectors.options import NO_OPTIONS
 from ramparts.detectors.pii._anchors import digit_count, digit_starts
 
-_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}+", re.ASCII)
+# Groups split by spaces or dashes ("DE89-3704-0044-..."), as stdnum's compact() allows.
+_CANDIDATE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]){11,30}+", re.ASCII)
+_SEPARATORS = str.maketrans("", "", " -")
 
 
 # stdnum's mod-97 step reads each letter as its base-36 value written in decimal.
@@ -22,10 +24,10 @@ _BASE36 = str.maketrans({letter: str(int(letter, 36)) for letter in string.ascii
 def _checksum_holds(value: str) -> bool:
     """stdnum's mod-97 check, done in C: a value failing it is no IBAN.
 
-    ``value`` is part of a candidate (ASCII letters, digits and spaces), which
-    stdnum compacts to the same spaceless upper-case string read here.
+    ``value`` is part of a candidate (ASCII letters, digits, spaces and dashes),
+    which stdnum compacts to the same separator-free upper-case string read here.
     """
-    number = value.replace(" ", "").upper()
+    number = value.translate(_SEPARATORS).upper()
     return int((number[4:] + number[:4]).translate(_BASE36)) % 97 == 1
 
 
@@ -36,7 +38,7 @@ def _longest_valid(text: str, start: int, end: int) -> int | None:
         # Most candidates and trims fail the checksum; stdnum's full check is dearer.
         if _checksum_holds(value) and iban.is_valid(value):
             return end
-        cut = value.rfind(" ")
+        cut = max(value.rfind(" "), value.rfind("-"))
         if cut < 0:
             return None
         end = start + cut
@@ -65,7 +67,7 @@ class IbanDetector(Detector):
     description = "International bank account numbers (IBAN) with a valid checksum."
     # The start of a candidate: enough to gate, and much cheaper to scan for than all
     # fifteen characters (Hyperscan finds no literal to anchor either on).
-    triggers = (r"[A-Za-z]{2}[0-9]{2} ?[A-Za-z0-9]",)
+    triggers = (r"[A-Za-z]{2}[0-9]{2}[ \-]?[A-Za-z0-9]",)
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []

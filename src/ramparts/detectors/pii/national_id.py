@@ -8,7 +8,7 @@ reported when an identifying word is nearby.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -34,10 +34,16 @@ from ramparts.detectors.pii._anchors import (
     digit_count,
     has_run_sequence,
     run_sizes,
+    slash_led,
 )
 from ramparts.detectors.pii._context import contains_word, has_context, words_pattern
 
-_SSN = re.compile(r"(?<![\w\-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\w]|-\d)")
+# "_" (markdown emphasis) may touch a value; a letter or digit may not. Dots and slashes
+# separate too, though rarely, so an SSN so written needs an SSN word nearby.
+_SSN = re.compile(
+    r"(?<![^\W_])(?<!-)(?<!\d[./])(\d{3})([- ./]?)(\d{2})\2(\d{4})(?![^\W_]|[\-./]\d)"
+)
+_PLAIN_SEPARATORS = ("-", " ")
 _SSN_CONTEXT = words_pattern("ssn", "social security", "social sec", "ss#", "ss #", "taxpayer")
 _NINO = re.compile(
     r"(?<![A-Za-z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
@@ -110,22 +116,27 @@ _MIN_CLUSTER_DIGITS = min(scheme.digits for scheme in _CLUSTERED)
 _LETTERED_RUNS = (2, 2, 3)
 
 
+def _ssn_candidates(text: str) -> Iterator[re.Match[str]]:
+    yield from anchored(_SSN, text, min_digits=9, clustered=True)
+    yield from (m for m in slash_led(_SSN, text, 3) if m.group(2) == "/")
+
+
 class UsSsnDetector(Detector):
     name = "us_ssn"
     option_specs = NO_OPTIONS
     kinds = ("us_ssn",)
     description = "US social security numbers (area/group/serial rules)."
-    triggers = (r"[0-9]{3}[\- ]?[0-9]{2}[\- ]?[0-9]{4}",)  # _SSN without its boundaries
+    triggers = (r"[0-9]{3}[\- ./]?[0-9]{2}[\- ./]?[0-9]{4}",)  # _SSN without its boundaries
 
     def scan(self, text: str, context: ScanContext) -> list[Finding]:
         findings: list[Finding] = []
-        for match in anchored(_SSN, text, min_digits=9, clustered=True):
+        for match in _ssn_candidates(text):
             if not ssn.is_valid(match.group(1) + match.group(3) + match.group(4)):
                 continue
             start, end = match.span()
             in_context = has_context(text, start, end, _SSN_CONTEXT)
-            if not match.group(2) and not in_context:
-                continue  # nine bare digits are too common to call without context
+            if match.group(2) not in _PLAIN_SEPARATORS and not in_context:
+                continue  # bare, dotted or slashed digits: too common to call without context
             findings.append(
                 self.finding(
                     context,

@@ -25,13 +25,13 @@ from ramparts.detectors.pii._context import (
 from ramparts.detectors.pii._phone_validity import valid_international, valid_with_regions
 
 _CANDIDATE = re.compile(
-    rf"(?:{ESCAPED_BREAK}|(?<![\w+.\-/:]))"
+    rf"(?:{ESCAPED_BREAK}|(?<![^\W_])(?<![+.\-/:]))"
     r"(?=(?:[ .\-()+]{0,3}\d){6})"  # at least six digits close together, or not a phone
     r"(?:\+\d{1,3}[ .\-]?|00\d{1,3}[ .\-])?"
     r"(?:\(\d{1,5}+\)[ .\-]?)?"
     r"\d++(?:(?:[ .\-]|\)\s?|\s?\()\d++){0,7}+\)?"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6}+)?"
-    r"(?![\w:]|[\-.]\d)"
+    r"(?![^\W_]|:|[\-.]\d)"
 )
 _DATE_LIKE = re.compile(r"^\d{4}[.\-]\d{1,2}[.\-]\d{1,2}(?:$| )|^\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4}$")
 _DECIMAL = re.compile(r"^\d{1,3}\.\d+$")  # 0.0390508 is a number, not a phone

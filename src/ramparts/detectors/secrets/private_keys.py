@@ -29,7 +29,13 @@ _JWK_PRIVATE = re.compile(r"\"(?:d|k|p|q)\"\s{0,8}:\s{0,8}\"[A-Za-z0-9_\-]{16,}+
 _JWK_MAX = 4096
 # Base64 of "-----BEGIN" and of '"kty"' at each of the three byte alignments.
 _ENCODED_MARKERS = ("LS0tLS1CRUdJ", "0tLS0tQkVH", "tLS0tLUJF", "Imt0eS", "JrdHki", "ia3R5I")
-_B64_RUN = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{100,200000}+")
+# One run, or lines of one (``base64`` wraps at 76 columns, ``openssl base64`` at 64),
+# broken by line breaks or their escapes ("\\n" in JSON or code).
+_B64_RUN = re.compile(
+    r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/=]{16,200000}+"
+    r"(?:(?:\r?\n|\\r?\\n)[A-Za-z0-9+/=]{4,200000}+){0,4000}+"
+)
+_LINE_BREAKS = re.compile(r"\r|\n|\\r|\\n")
 _MAX_BLOCK = 20_000
 _MIN_MATERIAL = 64
 _DER_KEY = re.compile(
@@ -147,6 +153,8 @@ class PrivateKeyDetector(Detector):
             blob = run.group()
             if len(blob) < 100 or not any(marker in blob for marker in _ENCODED_MARKERS):
                 continue
+            if "\n" in blob or "\r" in blob:
+                blob = _LINE_BREAKS.sub("", blob)
             try:
                 decoded = base64.b64decode(_padded(blob))
             except (binascii.Error, ValueError):
