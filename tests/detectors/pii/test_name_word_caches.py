@@ -11,7 +11,7 @@ import functools
 from types import ModuleType
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import scanned_texts_held
@@ -108,8 +108,11 @@ def test_unlisted_words_are_classed_like_the_rules(word: str) -> None:
     | st.sampled_from(_TRICKY)
     | st.text(st.sampled_from("BankStreLoorenstrasWgCmpyİ."), min_size=1, max_size=9)
 )
+@example("Co.")
 def test_non_person_words_match_the_rule(word: str) -> None:
-    lowered = word.lower().rstrip(".")
+    # Run words hold no dot (see _tokens), so the rule takes a word as it is: "Co." is
+    # not "co" here (stripping it made this test fail whenever Hypothesis drew "Co.").
+    lowered = word.lower()
     says_it = lowered in gazetteer.NOT_PERSON_WORDS or lowered.endswith(person._STREET_ENDINGS)
     # A lone word starts no place of two words: only the word rule is left.
     assert person._names_a_non_person([word]) == says_it
