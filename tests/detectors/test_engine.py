@@ -12,7 +12,8 @@ from ramparts.detectors.base import (
     lowered_text,
     scanned_texts_held,
 )
-from ramparts.detectors.engine import Engine, EngineConfig, resolve_overlaps
+from ramparts.detectors.engine import Engine, EngineConfig
+from ramparts.detectors.overlaps import resolve_overlaps
 from ramparts.detectors.registry import Registry
 from ramparts.errors import DetectorError
 

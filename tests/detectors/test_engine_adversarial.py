@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import Finding, Sensitivity
-from ramparts.detectors.engine import Engine, resolve_overlaps
+from ramparts.detectors.engine import Engine
+from ramparts.detectors.overlaps import resolve_overlaps
 from ramparts.detectors.pii.email import EmailDetector
 from ramparts.detectors.registry import Registry
 from ramparts.detectors.scanning import scan_stream

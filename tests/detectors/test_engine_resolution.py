@@ -9,7 +9,8 @@ import random
 import pytest
 
 from ramparts.detectors.base import Finding, Sensitivity, new_finding
-from ramparts.detectors.engine import _CONTAINMENT_MARGIN, _resolved, resolve_overlaps
+from ramparts.detectors.engine import _resolved
+from ramparts.detectors.overlaps import CONTAINMENT_MARGIN, resolve_overlaps
 
 
 def _reference_cluster(cluster: list[Finding]) -> list[Finding]:
@@ -22,7 +23,7 @@ def _reference_cluster(cluster: list[Finding]) -> list[Finding]:
             and outer.start <= inner.start
             and inner.end <= outer.end
             and (outer.end - outer.start) > (inner.end - inner.start)
-            and inner.score < outer.score + _CONTAINMENT_MARGIN
+            and inner.score < outer.score + CONTAINMENT_MARGIN
             for outer in cluster
         )
     ]

@@ -9,48 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ramparts.detectors.base import Finding, ScanContext, Sensitivity
-from ramparts.detectors.engine import _CONTAINMENT_MARGIN, resolve_overlaps
 from ramparts.detectors.output import ExfiltrationLinkDetector
+from ramparts.detectors.overlaps import resolve_overlaps
+
+from .test_engine_resolution import _reference_resolve
 
 _CONTEXT = ScanContext(options={"allowed_domains": ["python.org"]}, min_score=0.5)
-
-
-def _pairwise(cluster: list[Finding]) -> list[Finding]:
-    """The cluster rule as first written (the specification)."""
-    survivors = [
-        inner
-        for inner in cluster
-        if not any(
-            outer is not inner
-            and outer.start <= inner.start
-            and inner.end <= outer.end
-            and (outer.end - outer.start) > (inner.end - inner.start)
-            and inner.score < outer.score + _CONTAINMENT_MARGIN
-            for outer in cluster
-        )
-    ]
-    survivors.sort(key=lambda finding: (-finding.score, finding.start - finding.end))
-    accepted: list[Finding] = []
-    for finding in survivors:
-        if all(finding.end <= other.start or other.end <= finding.start for other in accepted):
-            accepted.append(finding)
-    return accepted
-
-
-def _reference(findings: list[Finding]) -> list[Finding]:
-    ordered = sorted(findings, key=lambda finding: (finding.start, -finding.end))
-    kept: list[Finding] = []
-    cluster: list[Finding] = []
-    cluster_end = -1
-    for finding in ordered:
-        if finding.start >= cluster_end:
-            kept.extend(_pairwise(cluster) if len(cluster) > 1 else cluster)
-            cluster, cluster_end = [finding], finding.end
-        else:
-            cluster.append(finding)
-            cluster_end = max(cluster_end, finding.end)
-    kept.extend(_pairwise(cluster) if len(cluster) > 1 else cluster)
-    return kept
 
 
 _SCORES = [0.4, 0.5, 0.55, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0]
@@ -75,7 +39,7 @@ def test_large_clusters_keep_what_the_pairwise_rule_keeps(
         Finding(f"d{index % 3}", "k", start, start + size, score, "", Sensitivity.INTERNAL, "")
         for index, (start, size, score) in enumerate(spans)
     ]
-    got, want = resolve_overlaps(findings), _reference(findings)
+    got, want = resolve_overlaps(findings), _reference_resolve(findings)
     assert len(got) == len(want)
     assert all(a is b for a, b in zip(got, want, strict=True))
 
@@ -95,7 +59,7 @@ def test_chains_and_nests_keep_what_the_pairwise_rule_keeps() -> None:
             end = start + rng.randint(300, 1200)
             score = rng.choice(_SCORES)
             findings.append(Finding("d", "k", start, end, score, "", Sensitivity.INTERNAL, ""))
-        got, want = resolve_overlaps(findings), _reference(findings)
+        got, want = resolve_overlaps(findings), _reference_resolve(findings)
         assert all(a is b for a, b in zip(got, want, strict=True)) and len(got) == len(want)
 
 

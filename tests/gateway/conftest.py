@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,6 +70,23 @@ class RunningGateway:
                 return list(session.scalars(query.order_by(AuditRecord.seq)))
         finally:
             engine.dispose()
+
+
+@contextmanager
+def sqlite_gateway(tmp: Path, name: str, upstream_port: int) -> Iterator[RunningGateway]:
+    """A gateway on its own SQLite store whose providers all point at one upstream port
+    (a scripted upstream of a test module)."""
+    url = f"sqlite:///{tmp / (name + '.db')}"
+    engine = create_store_engine(url)
+    migrate(engine)
+    base = f"http://127.0.0.1:{upstream_port}"
+    config = gateway_config(f"{base}/v1", base, tmp / "data")
+    process = GatewayProcess(write_config(tmp / f"{name}.yaml", config), url, tmp / f"{name}.log")
+    try:
+        yield RunningGateway(process, IdentityStore(session_factory(engine)), url, config)
+    finally:
+        process.stop()
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

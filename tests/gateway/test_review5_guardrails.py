@@ -28,7 +28,7 @@ from ramparts.store.identity import IdentityStore
 from support.gateway_process import GatewayProcess, free_port, gateway_config, write_config
 from support.upstream import FakeUpstream
 
-from .conftest import RunningGateway
+from .conftest import RunningGateway, sqlite_gateway
 from .test_anthropic_sdk import client as anthropic_client
 from .test_guardrails import EMAIL, POLICY, QUIET, tenant_with_policy
 from .test_openai_sdk import client as openai_client
@@ -93,19 +93,11 @@ class ScriptedUpstream:
 def scripted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningGateway, Any]]:
     tmp = tmp_path_factory.mktemp("review5")
     upstream = ScriptedUpstream()
-    url = f"sqlite:///{tmp / 'r5.db'}"
-    engine = create_store_engine(url)
-    migrate(engine)
-    config = gateway_config(
-        f"http://127.0.0.1:{upstream.port}/v1", f"http://127.0.0.1:{upstream.port}", tmp / "data"
-    )
-    process = GatewayProcess(write_config(tmp / "r5.yaml", config), url, tmp / "r5.log")
     try:
-        yield RunningGateway(process, IdentityStore(session_factory(engine)), url, config), upstream
+        with sqlite_gateway(tmp, "r5", upstream.port) as gateway:
+            yield gateway, upstream
     finally:
-        process.stop()
         upstream.stop()
-        engine.dispose()
 
 
 # --- B7: tool-call names -----------------------------------------------------------------

@@ -32,12 +32,9 @@ from ramparts.gateway.types import (
     UsageUpdate,
 )
 from ramparts.gateway.usage import StreamMeter, count_tokens
-from ramparts.store.db import create_store_engine, migrate, session_factory
-from ramparts.store.identity import IdentityStore
 from ramparts.store.models import AuditRecord
-from support.gateway_process import GatewayProcess, gateway_config, write_config
 
-from .conftest import RunningGateway
+from .conftest import RunningGateway, sqlite_gateway
 from .test_anthropic_sdk import client as anthropic_client
 from .test_guardrails import QUIET, tenant_with_policy
 from .test_openai_sdk import client as openai_client
@@ -94,19 +91,11 @@ def paced(
 ) -> Iterator[tuple[RunningGateway, PacedUpstream]]:
     tmp = tmp_path_factory.mktemp("stream-usage")
     upstream = PacedUpstream()
-    url = f"sqlite:///{tmp / 'usage.db'}"
-    engine = create_store_engine(url)
-    migrate(engine)
-    config = gateway_config(
-        f"http://127.0.0.1:{upstream.port}/v1", f"http://127.0.0.1:{upstream.port}", tmp / "data"
-    )
-    process = GatewayProcess(write_config(tmp / "usage.yaml", config), url, tmp / "usage.log")
     try:
-        yield RunningGateway(process, IdentityStore(session_factory(engine)), url, config), upstream
+        with sqlite_gateway(tmp, "usage", upstream.port) as gateway:
+            yield gateway, upstream
     finally:
-        process.stop()
         upstream.stop()
-        engine.dispose()
 
 
 # --- upstream answers ------------------------------------------------------------------
