@@ -4,6 +4,8 @@
     .venv/bin/python bench/discovery.py [--lines 1000000]
 
 Prints one JSON object and a rich table. Synthetic logs: 500 users, 2,000 hosts, 5% AI.
+Also the CPU cost of one hostile 64k-character CEF and Fortinet line (a long word that is
+no key: quadratic before review 11, ~40 s; now milliseconds).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ramparts.discovery.catalog import load_catalog
+from ramparts.discovery.parsers import ParseContext, ParseStats
+from ramparts.discovery.parsers.keyvalue import CefParser, FortinetParser
+from ramparts.discovery.parsers.record import LogParser
 from ramparts.discovery.pipeline import run_discovery
 
 AI_HOSTS = ["chatgpt.com", "claude.ai", "chat.deepseek.com", "gemini.google.com", "api.openai.com"]
@@ -65,16 +70,40 @@ def write_zeek(path: Path, lines: int, rng: random.Random) -> None:
 
 def measure(path: Path, lines: int) -> dict[str, float]:
     catalog = load_catalog()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     report = run_discovery([str(path)], catalog)
     elapsed = time.perf_counter() - start
     assert report["totals"]["records"] == lines, report["totals"]
     return {
         "lines": lines,
         "seconds": round(elapsed, 3),
+        "cpu_seconds": round(time.process_time() - cpu, 3),
         "lines_per_second": round(lines / elapsed),
         "ai_requests": report["totals"]["ai_requests"],
     }
+
+
+def hostile_keyvalue_ms(chars: int = 64_000) -> dict[str, float]:
+    """CPU milliseconds to parse one long CEF and one long Fortinet line."""
+    token = "A" * chars
+    lines: dict[str, tuple[LogParser, str]] = {
+        "cef": (
+            CefParser(),
+            "CEF:0|Zscaler|NSSWeblog|5.7|Allowed|None|0|src=10.0.0.1 suser=bob "
+            f"request=https://chatgpt.com/c?auth=={token} requestMethod=POST",
+        ),
+        "fortinet": (
+            FortinetParser(),
+            'date=2024-05-29 time=10:00:00 logid="1" type="utm" srcip=10.0.0.1 '
+            f'hostname="chatgpt.com" agent="x" {token}" sentbyte=1 rcvdbyte=2',
+        ),
+    }
+    result: dict[str, float] = {}
+    for name, (parser, line) in lines.items():
+        start = time.process_time()
+        list(parser.parse([line], ParseStats(name), ParseContext()))
+        result[name] = round((time.process_time() - start) * 1000, 2)
+    return result
 
 
 def main() -> None:
@@ -88,10 +117,11 @@ def main() -> None:
             path = Path(tmp) / f"{name}.log"
             writer(path, args.lines, rng)
             results[name] = measure(path, args.lines)
+    results["hostile_keyvalue_line_cpu_ms"] = hostile_keyvalue_ms()
     results["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(results))
     table = Table(title="Discovery throughput (end to end, 1 process)")
-    for column in ("format", "lines", "seconds", "lines/s", "AI requests"):
+    for column in ("format", "lines", "seconds", "CPU seconds", "lines/s", "AI requests"):
         table.add_column(column)
     for name in ("squid-native", "zeek-http-tsv"):
         r = results[name]
@@ -100,10 +130,12 @@ def main() -> None:
             name,
             f"{r['lines']:,}",
             str(r["seconds"]),
+            str(r["cpu_seconds"]),
             f"{r['lines_per_second']:,}",
             f"{r['ai_requests']:,}",
         )
     Console().print(table)
+    Console().print(f"hostile key=value line: {results['hostile_keyvalue_line_cpu_ms']} ms CPU")
     Console().print(f"max RSS {results['max_rss_mb']} MB")
 
 

@@ -30,7 +30,7 @@ def test_dhcp_leases_follow_time(tmp_path: Path) -> None:
     assert users.user_for("10.0.0.9", T + 60) == "ann"
     assert users.user_for("10.0.0.9", T + 13 * 3600) == "bob"
     assert users.user_for("10.0.0.9", T + 2 * 86400) == ""
-    assert users.user_for("10.0.0.9", None) == "bob"  # no time: the latest lease
+    assert users.user_for("10.0.0.9", None) == ""  # no time, two holders: unknown
 
 
 @pytest.mark.parametrize(

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import math
+import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from ramparts.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
     from sqlalchemy.engine import Engine
+
+# Exit code when no input gave a single record (unreadable, unrecognised or empty logs):
+# the run says nothing about AI use. 2 is a usage or settings error (as everywhere).
+NOTHING_READ_EXIT = 3
 
 # ramparts.discovery.storage.DEFAULT_STORE_URL, spelled out here because importing the
 # store loads polars and SQLAlchemy in every `ramparts` run (a test keeps the two equal).
@@ -54,6 +62,62 @@ def upload_threshold(megabytes: float) -> int:
             "expected a positive number of megabytes (at most 1e12)", key="--large-upload-mb"
         )
     return max(1, int(megabytes * 1024 * 1024))
+
+
+def _store_and_write(
+    report: dict[str, Any],
+    engine: Engine | None,
+    read_until: datetime,
+    outputs: dict[str, Path | None],
+    console: Console | None,
+) -> None:
+    """Save the run, then write the report files. Stored first: a file can still fail
+    (disk full) and must not lose the run. A run without a single record is not stored:
+    it is no history for `--since last` or `new_service`."""
+    from ramparts.discovery.report import render_html, render_json, write_csv
+    from ramparts.discovery.storage import save_run
+
+    stored = ""
+    if engine is not None and report["totals"]["records"]:
+        stored = f"discovery run {save_run(engine, report, read_until=read_until)}"
+        if console is not None:
+            console.print(f"[dim]stored as {stored}[/dim]")
+    writers: dict[str, Callable[[Path], object]] = {
+        "--json": lambda p: p.write_text(render_json(report), encoding="utf-8"),
+        "--csv": lambda p: write_csv(report, p),
+        "--html": lambda p: p.write_text(render_html(report), encoding="utf-8"),
+    }
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        try:
+            writers[option](path)
+        except OSError as exc:
+            kept = f"; the results are stored as {stored}" if stored else ""
+            raise ConfigError(
+                f"cannot write the report: {exc.strerror or type(exc).__name__}{kept}",
+                source=str(path),
+                key=option,
+            ) from None
+
+
+def check_output(path: Path | None, option: str) -> None:
+    """Refuse an output path that cannot be written before any log is read, so a typo
+    never costs a whole run."""
+    if path is None:
+        return
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ConfigError("is a directory; give a file name", source=str(path), key=option)
+    if not parent.is_dir():
+        raise ConfigError(
+            f"the directory {parent} does not exist; create it or pick another path",
+            source=str(path),
+            key=option,
+        )
+    writable = os.access(path, os.W_OK) if path.exists() else os.access(parent, os.W_OK | os.X_OK)
+    if not writable:
+        raise ConfigError("not writable (permission denied)", source=str(path), key=option)
 
 
 def since_last(engine: Engine | None, tenant: str) -> float | None:
@@ -131,10 +195,16 @@ def register(app: typer.Typer) -> None:
         from ramparts.discovery.analysis import Thresholds
         from ramparts.discovery.catalog import load_catalog
         from ramparts.discovery.pipeline import RunOptions, run_discovery
-        from ramparts.discovery.report import print_summary, render_html, render_json, write_csv
-        from ramparts.discovery.storage import known_services, open_store, save_run
+        from ramparts.discovery.report import print_summary
+        from ramparts.discovery.report.csv import users_csv_path
+        from ramparts.discovery.report.terminal import nothing_read_message, safe_text
+        from ramparts.discovery.storage import known_services, open_store
         from ramparts.discovery.usermap import load_user_map
 
+        for path, option in ((json_out, "--json"), (csv_out, "--csv"), (html_out, "--html")):
+            check_output(path, option)
+        if csv_out is not None:
+            check_output(users_csv_path(csv_out), "--csv")
         upload_bytes = upload_threshold(large_upload_mb)
         if many_services < 1:
             raise ConfigError("expected a number of services of at least 1", key="--many-services")
@@ -170,23 +240,26 @@ def register(app: typer.Typer) -> None:
                 progress.update(task, description=f"{current['file']}: {count:,} records")
 
             def on_file(done: int, total: int, path: str) -> None:
-                current["file"] = Path(path).name if path != "-" else "stdin"
+                # The description is Rich markup: a file name is escaped and loses control
+                # characters (a name can hold '[...]' and terminal escape sequences).
+                current["file"] = safe_text(Path(path).name, 80) if path != "-" else "stdin"
                 progress.update(task, completed=done, total=total, description=current["file"])
 
             report = run_discovery(inputs, catalog, options, progress=on_records, on_file=on_file)
             progress.update(task, completed=progress.tasks[0].total or 0)
-        if json_out:
-            json_out.write_text(render_json(report), encoding="utf-8")
-        if csv_out:
-            write_csv(report, csv_out)
-        if html_out:
-            html_out.write_text(render_html(report), encoding="utf-8")
-        if engine is not None:
-            run_id = save_run(engine, report)
-            if not quiet:
-                console.print(f"[dim]stored as discovery run {run_id}[/dim]")
+            read_until = datetime.now(UTC)
+        _store_and_write(
+            report,
+            engine,
+            read_until,
+            {"--json": json_out, "--csv": csv_out, "--html": html_out},
+            console if not quiet else None,
+        )
         if not quiet:
             print_summary(report, Console())
+        if not report["totals"]["records"]:
+            console.print(f"[red]error:[/red] {nothing_read_message(report)}")
+            raise typer.Exit(NOTHING_READ_EXIT)
 
     @group.command("export-sigma")
     def export_sigma(

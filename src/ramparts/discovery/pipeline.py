@@ -9,7 +9,13 @@ from typing import Any
 
 from ramparts.discovery.analysis import Aggregator, Thresholds, build_report
 from ramparts.discovery.catalog import Catalog
-from ramparts.discovery.parsers import ParseContext, Prefilter, SourceStats, read_records
+from ramparts.discovery.parsers import (
+    DnsAnswers,
+    ParseContext,
+    Prefilter,
+    SourceStats,
+    read_records,
+)
 from ramparts.discovery.parsers.record import FUTURE_SLACK
 from ramparts.discovery.usermap import UserMap
 
@@ -38,7 +44,11 @@ def run_discovery(
     sources: list[SourceStats] = []
     aggregator = Aggregator(catalog, options.user_map, options.since)
     generated_at = options.generated_at or datetime.now(UTC)
-    ctx = ParseContext(latest_ts=generated_at.timestamp() + FUTURE_SLACK)
+    ctx = ParseContext(
+        # Only answers naming a possible AI host are kept: memory follows AI lookups.
+        answers=DnsAnswers(aggregator.matcher.is_candidate),
+        latest_ts=generated_at.timestamp() + FUTURE_SLACK,
+    )
     if options.vectorised:
         ctx.prefilter = Prefilter(aggregator.matcher.is_candidate, options.since)
     records = read_records(

@@ -21,6 +21,7 @@ from pyspark.sql import types as T
 
 from ramparts.discovery.catalog import Catalog, ServiceMatcher, load_catalog
 from ramparts.discovery.parsers import LogRecord, ParseContext, ParseStats, parser_for
+from ramparts.discovery.parsers.record import normalise_host
 
 RECORD_SCHEMA = T.StructType(
     [
@@ -46,17 +47,20 @@ def _matcher(catalog: Catalog) -> ServiceMatcher:
     return found
 
 
+def match_host(catalog: Catalog, host: str | None, path: str | None) -> tuple[str, str] | None:
+    """(service_id, strength) for one row; the host is normalised like the local parsers
+    do (no port, userinfo, trailing dot or capitals), so both find the same services."""
+    name = normalise_host(host) if host else ""
+    if not name:
+        return None
+    found = _matcher(catalog).match(name, path)
+    return (found.service_id, found.strength) if found else None
+
+
 def match_column(catalog: Catalog, host: Column, path: Column) -> Column:
     """A struct column (service_id, strength); null when the host is not an AI service."""
-
-    def match(h: str | None, p: str | None) -> tuple[str, str] | None:
-        if not h:
-            return None
-        found = _matcher(catalog).match(h.lower(), p)
-        return (found.service_id, found.strength) if found else None
-
-    # A lambda: Spark would read match's type hints as a pandas-UDF declaration.
-    return F.udf(lambda h, p: match(h, p), MATCH_SCHEMA)(host, path)
+    # A lambda: Spark would read match_host's type hints as a pandas-UDF declaration.
+    return F.udf(lambda h, p: match_host(catalog, h, p), MATCH_SCHEMA)(host, path)
 
 
 def normalise(df: DataFrame, mapping: Mapping[str, str] | None = None) -> DataFrame:

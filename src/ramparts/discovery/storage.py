@@ -140,16 +140,29 @@ def _big(value: int) -> int:
     return min(max(int(value), 0), _BIGINT_MAX)
 
 
-def save_run(engine: Engine, report: dict[str, Any]) -> int:
-    """Store one report; returns the run id."""
+def window_cutoff(report: dict[str, Any], read_until: datetime | None = None) -> datetime | None:
+    """Where the next ``--since last`` run starts: the newest record, but never later than
+    the end of reading (``read_until``, else the run time). A record dated after the run
+    (a skewed clock, a forged time) would otherwise hide all traffic up to its time."""
+    last = _dt(report["window"]["last"])
+    limit = read_until or _dt(report["generated_at"])
+    if last is None or limit is None:
+        return last
+    return min(last, limit.astimezone(UTC))
+
+
+def save_run(engine: Engine, report: dict[str, Any], *, read_until: datetime | None = None) -> int:
+    """Store one report; returns the run id. ``read_until``: when reading the logs ended
+    (records dated up to then are real; see :func:`window_cutoff`)."""
     totals = report["totals"]
+    created = _dt(report["generated_at"]) or datetime.now(UTC)
     try:
         with Session(engine) as session, session.begin():
             run = DiscoveryRun(
                 tenant=_text(report["tenant"], 128),
-                created_at=_dt(report["generated_at"]) or datetime.now(UTC),
+                created_at=created,
                 window_first=_dt(report["window"]["first"]),
-                window_last=_dt(report["window"]["last"]),
+                window_last=window_cutoff(report, read_until),
                 lines=_big(totals["lines"]),
                 broken_lines=_big(totals["broken_lines"]),
                 ai_requests=_big(totals["ai_requests"]),

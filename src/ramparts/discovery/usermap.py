@@ -30,15 +30,21 @@ class UserMap:
         self.leases.setdefault(ip, []).append((low, high, user))
 
     def user_for(self, ip: str, ts: float | None = None) -> str:
-        """The user holding ``ip`` at ``ts`` (latest-starting lease wins), or ""."""
+        """The user holding ``ip`` at ``ts`` (latest-starting lease wins), or "".
+
+        Without a time only an address that ever had one holder names a user: with
+        several, nothing says which of them sent the record."""
         leases = self.leases.get(ip)
         if not leases:
             return ""
         if len(leases) == 1 and leases[0][:2] == _FOREVER:
             return leases[0][2]
+        if ts is None:
+            holders = {lease[2] for lease in leases}
+            return holders.pop() if len(holders) == 1 else ""
         best: tuple[float, float, str] | None = None
         for lease in leases:
-            inside = ts is None or lease[0] <= ts < lease[1]
+            inside = lease[0] <= ts < lease[1]
             if inside and (best is None or lease[0] >= best[0]):
                 best = lease
         return best[2] if best else ""

@@ -14,6 +14,7 @@ from ramparts.discovery.parsers.record import clean_text
 from ramparts.discovery.usermap import UserMap
 
 DAY = 86400
+MAX_CACHED_NAME = 256  # characters; longer user names are cleaned every time, not cached
 _PERSONAL_MARKERS = (
     "gmail.com",
     "googlemail.com",
@@ -221,9 +222,13 @@ class Aggregator:
                 user = f"ip:{rec.client}" if rec.client else "unknown"
         cleaned = self._clean.get(user)
         if cleaned is None:
-            if len(self._clean) >= 100_000:
-                self._clean.clear()
-            cleaned = self._clean[user] = clean_text(user) or "unknown"
+            cleaned = clean_text(user) or "unknown"
+            # Only names of a plausible length are cached: 100,000 entries of
+            # 65k-character names from hostile lines would hold gigabytes.
+            if len(user) <= MAX_CACHED_NAME:
+                if len(self._clean) >= 100_000:
+                    self._clean.clear()
+                self._clean[user] = cleaned
         if cleaned not in res.departments:
             # Looked up by the name as logged (or mapped), before cleaning changed it.
             department = rec.department or self.user_map.department_for(user)

@@ -37,7 +37,26 @@ def format_notes(name: str, cov: FormatCoverage) -> list[str]:
     return notes
 
 
-def build_coverage(agg: Aggregate, services: dict[str, Usage]) -> dict[str, Any]:
+# Records dated this far after the run started are called out: later than a long run
+# reading a live log could explain.
+FUTURE_NOTE_AFTER = 3600.0
+
+
+def future_note(max_ts: float | None, run_ts: float | None) -> str | None:
+    """A note when the newest record is dated after the run (skewed clock, forged time)."""
+    if max_ts is None or run_ts is None or max_ts <= run_ts + FUTURE_NOTE_AFTER:
+        return None
+    hours = (max_ts - run_ts) / 3600
+    return (
+        f"The newest record is dated {hours:.1f} h after the run started: a skewed clock or "
+        "a forged time. '--since last' resumes from the run time, not from that record, so "
+        "records dated after the run are read again by the next run."
+    )
+
+
+def build_coverage(
+    agg: Aggregate, services: dict[str, Usage], run_ts: float | None = None
+) -> dict[str, Any]:
     formats = []
     for name in sorted(agg.coverage):
         cov = agg.coverage[name]
@@ -76,4 +95,7 @@ def build_coverage(agg: Aggregate, services: dict[str, Usage]) -> dict[str, Any]
             f"{weak} request(s) reached dual-use hosts without a visible path; they are listed "
             "as weak evidence and kept out of the findings."
         )
+    future = future_note(agg.max_ts, run_ts)
+    if future:
+        notes.append(future)
     return {"formats": formats, "notes": notes, "user_identification": dict(identified)}

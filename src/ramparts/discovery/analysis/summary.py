@@ -83,7 +83,7 @@ def build_report(
         "weak_evidence": _weak(agg, catalog),
         "timeline": _timeline(services),
         "findings": build_findings(agg, services, users, catalog, thresholds, known_services),
-        "coverage": build_coverage(agg, services),
+        "coverage": build_coverage(agg, services, generated_at.timestamp()),
     }
 
 
@@ -107,9 +107,18 @@ def _totals(
     }
 
 
+def _path_text(path: str) -> str:
+    """A file name as valid text: bytes that are not UTF-8 (kept by Python as lone
+    surrogates, which JSON and the store refuse) become ``\\xff`` escapes."""
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no file system byte stands for
+        return path.encode("utf-8", "replace").decode("utf-8")
+
+
 def _source(s: SourceStats) -> dict[str, Any]:
     return {
-        "path": s.path,
+        "path": _path_text(s.path),
         "format": s.stats.format,
         "lines": s.stats.lines,
         "records": s.stats.records,

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from ramparts.discovery.catalog.models import Service, ServicePolicy, Status, TenantOverlay
 from ramparts.discovery.catalog.scoring import RiskScore, score_service
 from ramparts.errors import ConfigError
+from ramparts.yamlfile import LineIndex, line_of, yaml_mapping
 
 DATA_FILE = "services.yaml"
 _V2FLY = "v2fly domain-list-community ({name}), MIT"
@@ -58,19 +59,36 @@ def load_catalog(overlay_path: Path | None = None) -> Catalog:
     )
     reviewed = date.fromisoformat(str(raw.get("reviewed", "1970-01-01")))
     services = parse_services(raw.get("services") or [], reviewed, DATA_FILE)
-    overlay = load_overlay(overlay_path) if overlay_path else TenantOverlay()
-    return apply_overlay(services, overlay, reviewed, str(overlay_path or ""))
+    if overlay_path is None:
+        return apply_overlay(services, TenantOverlay(), reviewed, "")
+    overlay, lines = load_overlay_lines(overlay_path)
+    return apply_overlay(services, overlay, reviewed, str(overlay_path), lines)
 
 
 def load_overlay(path: Path) -> TenantOverlay:
+    return load_overlay_lines(path)[0]
+
+
+def load_overlay_lines(path: Path) -> tuple[TenantOverlay, LineIndex]:
+    """The overlay and the line of each of its keys (errors name ``file:line``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read tenant overlay: {exc.strerror}", source=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError("tenant overlay is not UTF-8 text", source=str(path)) from None
+    data, lines = yaml_mapping(text, str(path))
     try:
-        return TenantOverlay.model_validate(_read_yaml_text(text, str(path)))
+        return TenantOverlay.model_validate(data), lines
     except ValidationError as exc:
-        raise ConfigError(_first_error(exc), source=str(path)) from None
+        err = exc.errors()[0]
+        loc = [p for p in err["loc"] if not str(p).startswith("function-")]
+        raise ConfigError(
+            _message(err["msg"]),
+            source=str(path),
+            line=line_of(lines, loc),
+            key=".".join(str(p) for p in loc) or None,
+        ) from None
 
 
 def parse_services(items: list[Any], reviewed: date, source: str) -> list[Service]:
@@ -105,20 +123,31 @@ def expand_compact(item: dict[str, Any], reviewed: date) -> dict[str, Any]:
 
 
 def apply_overlay(
-    services: list[Service], overlay: TenantOverlay, reviewed: date, source: str
+    services: list[Service],
+    overlay: TenantOverlay,
+    reviewed: date,
+    source: str,
+    lines: LineIndex | None = None,
 ) -> Catalog:
+    lines = lines or {}
     added = parse_services(list(overlay.add), reviewed, source or "overlay")
     shipped_ids = {s.id for s in services}
-    clash = [s.id for s in added if s.id in shipped_ids]
+    clash = [i for i, s in enumerate(added) if s.id in shipped_ids]
     if clash:
         raise ConfigError(
             "added services reuse shipped ids; pick new ids or use 'services:' to override",
             source=source,
-            key=", ".join(clash),
+            line=line_of(lines, ("add", clash[0])),
+            key=", ".join(added[i].id for i in clash),
         )
     unknown = sorted(set(overlay.services) - shipped_ids - {s.id for s in added})
     if unknown:
-        raise ConfigError("policy for services not in the catalog", source=source, key=unknown[0])
+        raise ConfigError(
+            "policy for services not in the catalog",
+            source=source,
+            line=line_of(lines, ("services", unknown[0])),
+            key=unknown[0],
+        )
     entries: dict[str, CatalogEntry] = {}
     for service, origin in [(s, "ramparts") for s in services] + [(s, "tenant") for s in added]:
         policy = overlay.services.get(service.id, ServicePolicy())
@@ -129,9 +158,6 @@ def apply_overlay(
             alternative=policy.alternative,
             origin=origin,
         )
-    bad_weights = sorted(set(overlay.weights) - set(next(iter(entries.values())).risk.subscores))
-    if entries and bad_weights:
-        raise ConfigError("unknown weight", source=source, key=bad_weights[0])
     return Catalog(entries, reviewed, overlay.tenant, overlay.corporate_hosts)
 
 
@@ -148,6 +174,11 @@ def _read_yaml_text(text: str, source: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping at the top level", source=source)
     return data
+
+
+def _message(msg: str) -> str:
+    # pydantic prefixes a validator's own message with "Value error, ".
+    return msg.removeprefix("Value error, ")
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -18,6 +18,7 @@ from ramparts.discovery.catalog.loader import Catalog
 
 Strength = Literal["strong", "path", "weak"]
 _CACHE_LIMIT = 200_000
+_MAX_HOST_CHARS = 253  # the longest DNS name
 _Shared = list[tuple[str, tuple[str, ...]]]  # (service id, AI path prefixes) for a shared host
 
 
@@ -73,6 +74,8 @@ class ServiceMatcher:
         return (cached or self._remember(host))[0]
 
     def _remember(self, host: str) -> tuple[Match | None, _Shared | None]:
+        if len(host) > _MAX_HOST_CHARS:
+            return None, None  # no host name is that long: nothing to match, nor to keep
         entry = (self._lookup(host), self._shared_for(host))
         if len(self._host_cache) >= _CACHE_LIMIT:
             self._host_cache.clear()

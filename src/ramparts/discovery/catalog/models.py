@@ -6,11 +6,20 @@ must name its source, so a reader can always check where a claim came from.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 Category = Literal[
     "chat",
@@ -37,6 +46,16 @@ Category = Literal[
 TriState = Literal["yes", "no", "unknown"]
 Status = Literal["sanctioned", "tolerated", "unsanctioned", "under_review"]
 STATUSES: tuple[Status, ...] = ("sanctioned", "tolerated", "unsanctioned", "under_review")
+
+# The risk sub-scores a tenant may weigh (ramparts.discovery.catalog.scoring.DEFAULT_WEIGHTS).
+RISK_FACTORS = (
+    "data_use",
+    "retention",
+    "jurisdiction",
+    "enterprise_controls",
+    "compliance",
+    "category",
+)
 
 _HOST = re.compile(r"^[a-z0-9_*]([a-z0-9_.-]*[a-z0-9])?$")
 _RETENTION = re.compile(r"^(unknown|none|indefinite|\d+d)$")
@@ -166,14 +185,42 @@ class ServicePolicy(_Strict):
     note: str | None = None
 
 
+def _no_bool(value: object) -> object:
+    # YAML reads yes/no/true as booleans, which would otherwise count as 1 and 0.
+    if isinstance(value, bool):
+        raise ValueError("a weight must be a number, not true/false/yes/no")
+    return value
+
+
+def _finite_non_negative(value: float) -> float:
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("a weight must be a finite number >= 0")
+    return value
+
+
+Weight = Annotated[float, BeforeValidator(_no_bool), AfterValidator(_finite_non_negative)]
+
+
 class TenantOverlay(_Strict):
     """Tenant overlay YAML: statuses, weights, extra services."""
 
     tenant: str = "default"
     default_status: Status = "unsanctioned"
-    weights: dict[str, float] = Field(default_factory=dict)
+    # Merged over the default weights and re-normalised: each finite and >= 0, and not
+    # all zero (the score is a weighted mean).
+    weights: dict[str, Weight] = Field(default_factory=dict)
     services: dict[str, ServicePolicy] = Field(default_factory=dict)
     add: tuple[dict[str, object], ...] = ()
     # Hosts that only the tenant's own accounts use (e.g. "acme.openai.azure.com"):
     # traffic to them is a corporate-account signal.
     corporate_hosts: tuple[str, ...] = ()
+
+    @field_validator("weights")
+    @classmethod
+    def _known_and_not_all_zero(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(RISK_FACTORS))
+        if unknown:
+            raise ValueError(f"unknown weight {unknown[0]!r} (allowed: {', '.join(RISK_FACTORS)})")
+        if set(value) == set(RISK_FACTORS) and not any(value.values()):
+            raise ValueError("the weights are all 0: at least one must be > 0")
+        return value

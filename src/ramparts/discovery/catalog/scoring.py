@@ -23,6 +23,7 @@ Level: score >= 65 high, >= 40 medium, else low. Tenants may override weights
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,9 +99,13 @@ def score_service(
     parts = subscores(service)
     if pinned is not None:
         return RiskScore(pinned, level_for(pinned), parts, pinned=True)
-    w = {**DEFAULT_WEIGHTS, **(weights or {})}
-    total = sum(w.values())
-    value = round(sum(parts[k] * w[k] for k in parts) / total) if total > 0 else UNKNOWN
+    w = {k: (weights or {}).get(k, DEFAULT_WEIGHTS[k]) for k in parts}
+    top = max(w.values())
+    if not 0 < top < math.inf or min(w.values()) < 0:  # NaN fails the first test too
+        raise ValueError("risk weights must be finite, >= 0 and not all 0")
+    # Scaled by the largest first: huge weights would otherwise overflow the sums.
+    scaled = {k: v / top for k, v in w.items()}
+    value = round(sum(parts[k] * scaled[k] for k in parts) / sum(scaled.values()))
     return RiskScore(value, level_for(value), parts)
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
+from ramparts.discovery.parsers.answers import DnsAnswers
 from ramparts.discovery.parsers.detect import FORMATS, detect, parser_for
 from ramparts.discovery.parsers.inputs import (
+    STDIN,
     LongLines,
     bounded_lines,
     expand_inputs,
+    head_lines,
     open_text,
     read_sample,
 )
@@ -20,6 +23,7 @@ from ramparts.discovery.parsers.record import (
     Prefilter,
     SkippedRows,
 )
+from ramparts.discovery.parsers.zeek import gives_dns_answers
 from ramparts.errors import ParseError
 
 UNRECOGNISED = "unrecognised"
@@ -45,9 +49,10 @@ def read_records(
     """(format name, record) for every record in every input; stats go to ``sources``.
 
     ``on_file(done, total, path)`` is called before each file (for progress bars).
+    Files holding DNS answers are read first: conn and traffic logs are named from them.
     """
     ctx = ctx or ParseContext()
-    paths = expand_inputs(specs)
+    paths = answers_first(expand_inputs(specs))
     for done, path in enumerate(paths):
         if on_file is not None:
             on_file(done, len(paths), path)
@@ -80,8 +85,22 @@ def read_records(
                 )
 
 
+def answers_first(paths: list[str]) -> list[str]:
+    """``paths`` with the Zeek dns logs first, otherwise in their order (``conn.log``
+    sorts before ``dns.log``, and a conn record is named only from answers already read).
+    """
+    if len(paths) < 2:
+        return paths
+    dns = [p for p in paths if p != STDIN and gives_dns_answers(head_lines(p))]
+    if not dns:
+        return paths
+    first = set(dns)
+    return dns + [p for p in paths if p not in first]
+
+
 __all__ = [
     "FORMATS",
+    "DnsAnswers",
     "LogRecord",
     "ParseContext",
     "ParseStats",

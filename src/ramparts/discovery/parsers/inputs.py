@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import gzip
 import io
+import os
 import sys
 import zlib
 from collections.abc import Iterator
@@ -25,22 +26,37 @@ STDIN = "-"
 
 
 def expand_inputs(specs: list[str]) -> list[str]:
-    """Every file named by ``specs`` (files, globs, directories, '-'), in a stable order."""
+    """Every file named by ``specs`` (files, globs, directories, '-'), in a stable order.
+
+    A file named twice (a directory and a file in it, ``./x`` and ``x``, a symlink to it)
+    is read once, where it is first named: reading it twice would count it twice.
+    """
     found: list[str] = []
+    seen: set[str] = set()
+
+    def add(path: str) -> None:
+        key = path if path == STDIN else os.path.realpath(path)
+        if key not in seen:
+            seen.add(key)
+            found.append(path)
+
     for spec in specs:
         if spec == STDIN:
-            found.append(STDIN)
+            add(STDIN)
             continue
         path = Path(spec)
         if path.is_dir():
-            found.extend(str(p) for p in sorted(path.rglob("*")) if p.is_file())
+            for p in sorted(path.rglob("*")):
+                if p.is_file():
+                    add(str(p))
         elif path.is_file():
-            found.append(spec)
+            add(spec)
         else:
             matches = sorted(p for p in glob.glob(spec, recursive=True) if Path(p).is_file())
             if not matches:
                 raise ParseError(f"no log files match '{spec}': check the path or glob")
-            found.extend(matches)
+            for match in matches:
+                add(match)
     return found
 
 
@@ -61,7 +77,9 @@ def open_text(spec: str) -> IO[str]:
         stream = gzip.GzipFile(fileobj=buffered)
     elif head.startswith(_ZSTD_MAGIC):
         stream = zstandard.ZstdDecompressor().stream_reader(buffered, read_across_frames=True)
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline=None)
+    # utf-8-sig: a byte-order mark (Excel, PowerShell exports) at the start is dropped,
+    # so it never sticks to the first header or time; one later in the file is text.
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline=None)
 
 
 class LongLines:
@@ -156,3 +174,13 @@ def read_sample(stream: Iterator[str], limit: int = 20) -> tuple[list[str], Iter
             break
 
     return sample, chain(sample, stream)
+
+
+def head_lines(spec: str, limit: int = 20) -> list[str]:
+    """The first lines of a file, to order inputs before reading them; [] when the file
+    cannot be read (reading it for real reports why)."""
+    try:
+        with open_text(spec) as stream:
+            return read_sample(bounded_lines(stream, LongLines(), []), limit)[0]
+    except (ParseError, OSError, UnicodeError):
+        return []

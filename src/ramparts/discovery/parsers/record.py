@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from ramparts.discovery.parsers.answers import MAX_NAME_CHARS, DnsAnswers
+
 MAX_BROKEN_SAMPLES = 5
 # Only this much of a broken line is ever looked at: the sample is its shape, not its text.
 _SHAPE_CHARS = 4096
@@ -29,6 +31,7 @@ class LogRecord(NamedTuple):
     bytes_down: int | None  # server to client
     method: str = ""
     department: str = ""
+    inferred: bool = False  # host named from a DNS answer, not seen in the record itself
 
 
 @dataclass
@@ -72,10 +75,15 @@ class SkippedRows(NamedTuple):
 @dataclass
 class Prefilter:
     """Lets a parser drop rows early: ``candidate(host)`` is False for hosts that can never
-    match the catalog; rows before ``since`` are only counted."""
+    match the catalog; rows before ``since`` are only counted.
+
+    ``hosts`` caches raw host text -> (host, candidate) for this run only: whether a host
+    is a candidate depends on the run's catalog (tenant overlay).
+    """
 
     candidate: Callable[[str], bool]
     since: float | None = None
+    hosts: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,7 +93,7 @@ class ParseContext:
     ``latest_ts`` is the newest believable record time: the run time plus a day.
     """
 
-    resolved: dict[str, str] = field(default_factory=dict)
+    answers: DnsAnswers = field(default_factory=DnsAnswers)
     prefilter: Prefilter | None = None
     latest_ts: float = field(default_factory=lambda: time.time() + FUTURE_SLACK)
 
@@ -219,29 +227,42 @@ def byte_count(value: object) -> int | None:
     return to_int(value) if isinstance(value, str) else None
 
 
+_AUTHORITY_END = re.compile(r"[/?#]")
+MAX_CACHED_HOST_CHARS = 512  # raw host text longer than this is never a cache key
+
+
 def split_url(url: str) -> tuple[str, str | None]:
-    """(host, path) from an absolute URL, ``host:port`` (CONNECT) or bare host."""
+    """(host, path) from an absolute URL, ``host:port`` (CONNECT) or bare host.
+
+    The authority ends at the first ``/``, ``?`` or ``#`` (RFC 3986): in
+    ``http://evil.example?@chatgpt.com`` the host is ``evil.example``. A query or
+    fragment without a path gets the path ``/``: ``http://a.example?q`` -> ``/?q``.
+    """
     start = url.find("://")
     rest = url[start + 3 :] if start != -1 else url
-    slash = rest.find("/")
-    if slash == -1:
-        hostport, path = rest, (None if start == -1 else "/")
-    else:
-        hostport, path = rest[:slash], rest[slash:]
-    return normalise_host(hostport), path
+    end = _AUTHORITY_END.search(rest)
+    if end is None:
+        return normalise_host(rest), (None if start == -1 else "/")
+    at = end.start()
+    path = rest[at:] if rest[at] == "/" else "/" + rest[at:]
+    return normalise_host(rest[:at]), path
 
 
 def normalise_host(hostport: str) -> str:
+    """Lower-case host without userinfo, port, brackets or trailing dot; "" when there is
+    none or it is longer than a DNS name can be (such a line is broken)."""
     host = hostport
     at = host.rfind("@")
     if at != -1:
         host = host[at + 1 :]
     if host.startswith("["):
         end = host.find("]")
-        return host[1:end].lower() if end != -1 else host.lower()
-    if host.count(":") == 1:
-        host = host.split(":", 1)[0]
-    return host.rstrip(".").lower()
+        host = host[1:end] if end != -1 else host
+    else:
+        if host.count(":") == 1:
+            host = host.split(":", 1)[0]
+        host = host.rstrip(".")
+    return host.lower() if len(host) <= MAX_NAME_CHARS else ""
 
 
 LineFilter = Callable[[str], bool]

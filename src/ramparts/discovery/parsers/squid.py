@@ -10,6 +10,7 @@ from ramparts.discovery.parsers.record import (
     BAD_TIME,
     EARLIEST_TS,
     MAX_BYTES_DIGITS,
+    MAX_CACHED_HOST_CHARS,
     LogRecord,
     ParseContext,
     ParseStats,
@@ -90,9 +91,16 @@ class SquidNativeParser:
                             prefix, path = url, ("/" if start != -1 else None)
                         host = hosts.get(prefix)
                         if host is None:
-                            host = hosts[prefix] = split_url(prefix)[0]
-                            if len(hosts) > 100_000:
-                                hosts.clear()
+                            if "?" in prefix or "#" in prefix:
+                                # A query or fragment before any path ends the host.
+                                host, path = split_url(url)
+                                path = None if method == "CONNECT" else path
+                            else:
+                                host = split_url(prefix)[0]
+                                if host and len(prefix) <= MAX_CACHED_HOST_CHARS:
+                                    if len(hosts) > 100_000:
+                                        hosts.clear()
+                                    hosts[prefix] = host
                         if not host:
                             raise ValueError("no host")
                         record = LogRecord(

@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 
+from ramparts.discovery.parsers.answers import is_address
 from ramparts.discovery.parsers.record import (
     BAD_TIME,
     LogRecord,
@@ -81,18 +82,20 @@ def record_from_row(row: Mapping[str, Any], ctx: ParseContext) -> LogRecord | No
         path = str(row["path"])
     if not host:
         return None
-    if host[:1].isdigit() and host in ctx.resolved:
-        host = ctx.resolved[host]
+    ts = parse_time(row["ts"]) if row.get("ts") not in (None, "") else None
+    client = str(row.get("client") or "")
+    named = ctx.answers.name_for(client, host, ts) if ctx.answers and is_address(host) else None
     return LogRecord(
-        parse_time(row["ts"]) if row.get("ts") not in (None, "") else None,
-        str(row.get("client") or ""),
+        ts,
+        client,
         _clean_user(row.get("user")),
-        host,
+        named or host,
         path,
         byte_count(row.get("bytes_up")),
         byte_count(row.get("bytes_down")),
         str(row.get("method") or ""),
         str(row.get("department") or ""),
+        inferred=named is not None,
     )
 
 

@@ -12,6 +12,7 @@ import polars as pl
 from ramparts.discovery.parsers.record import (
     EARLIEST_TS,
     MAX_BYTES_DIGITS,
+    MAX_CACHED_HOST_CHARS,
     LogRecord,
     Prefilter,
     SkippedRows,
@@ -31,15 +32,17 @@ def http_batch(
     index: dict[str, int],
     sep: str,
     prefilter: Prefilter,
-    host_cache: dict[str, tuple[str, bool]],
     latest_ts: float,
-) -> tuple[SkippedRows, list[LogRecord], list[str]]:
-    """(counts for dropped rows, records for candidate rows, lines for the slow path).
+) -> tuple[SkippedRows, list[LogRecord], list[int]]:
+    """(counts for dropped rows, records for candidate rows, indexes in ``lines`` of the
+    rows for the slow path).
 
     Lines without a Host go back to the line-by-line path, which falls back to the
     server address; so do lines with an impossible time (there they are broken lines),
-    and all lines of a batch polars cannot read.
+    lines with a time polars does not read as a number (the line path's parser decides:
+    ISO 8601, ``1_717_000_000``...), and all lines of a batch polars cannot read.
     """
+    everything = list(range(len(lines)))
     # polars returns selected columns in file order: name them in that order.
     by_position = sorted((index[name], name) for name in HTTP_COLUMNS)
     try:
@@ -52,9 +55,9 @@ def http_batch(
             columns=[position for position, _ in by_position],
         )
     except (pl.exceptions.PolarsError, ValueError):
-        return _empty(), [], lines
+        return _empty(), [], everything
     if frame.height != len(lines):
-        return _empty(), [], lines
+        return _empty(), [], everything
     frame.columns = [name for _, name in by_position]
     frame = (
         frame.select(HTTP_COLUMNS)
@@ -63,29 +66,38 @@ def http_batch(
     )
     # Rows without a usable host go back to the line-by-line path (server address
     # fallback, or a broken line), before any --since filtering, exactly like it.
+    host_cache = prefilter.hosts  # this run's: candidates depend on its catalog
     if len(host_cache) > 200_000:
         host_cache.clear()
-    batch_hosts = [h for h in frame.get_column("host").unique().to_list() if h not in _NO_HOST]
-    for raw in batch_hosts:
-        if raw not in host_cache:
+    hosts: dict[str, tuple[str, bool]] = {}  # this batch's, long raw hosts included
+    for raw in frame.get_column("host").unique().to_list():
+        if raw in _NO_HOST:
+            continue
+        entry = host_cache.get(raw)
+        if entry is None:
             name = normalise_host(raw)
-            host_cache[raw] = (name, bool(name) and prefilter.candidate(name))
-    named = [h for h in batch_hosts if host_cache[h][0]]
-    # NaN is not between any bounds; infinities are outside them.
-    good_time = pl.col("t").is_null() | pl.col("t").is_between(EARLIEST_TS, latest_ts)
+            entry = (name, bool(name) and prefilter.candidate(name))
+            if len(raw) <= MAX_CACHED_HOST_CHARS:
+                host_cache[raw] = entry
+        hosts[raw] = entry
+    named = [h for h, (name, _) in hosts.items() if name]
+    # NaN is not between any bounds; infinities are outside them. A time that is set
+    # but no number to polars is the line path's to read.
+    no_time = pl.col("ts").is_null() | pl.col("ts").is_in(_UNSET)
+    good_time = (pl.col("t").is_null() & no_time) | pl.col("t").is_between(EARLIEST_TS, latest_ts)
     usable = (pl.col("host").is_in(named) & good_time).fill_null(False)
-    slow = [lines[i] for i in frame.filter(~usable).get_column("i").to_list()]
+    slow = frame.filter(~usable).get_column("i").to_list()
     frame = frame.filter(usable)
     before = 0
     if prefilter.since is not None:
         late = pl.col("t").is_null() | (pl.col("t") >= prefilter.since)
         before = frame.height - frame.filter(late).height
         frame = frame.filter(late)
-    wanted = [h for h in named if host_cache[h][1]]
+    wanted = [h for h in named if hosts[h][1]]
     is_candidate = pl.col("host").is_in(wanted)
     dropped = frame.filter(~is_candidate)
     kept = frame.filter(is_candidate).select(*HTTP_COLUMNS, "t")
-    records = [_record(row, host_cache) for row in kept.iter_rows()]
+    records = [_record(row, hosts) for row in kept.iter_rows()]
     return _counts(dropped, before), records, slow
 
 

@@ -2,7 +2,8 @@
 
 What each log can show: http has host, path, user (basic auth) and body sizes; dns the
 queried name only; ssl the SNI only; conn only IPs and byte counts, so conn records
-name a host only when a DNS answer for that IP was seen earlier in the same run.
+name a host only from a DNS answer the same client got shortly before (dns logs are read
+first; see :mod:`ramparts.discovery.parsers.answers`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import orjson
 from ramparts.discovery.parsers.record import (
     BAD_TIME,
     EARLIEST_TS,
+    MAX_CACHED_HOST_CHARS,
     LogRecord,
     ParseContext,
     ParseStats,
@@ -27,6 +29,7 @@ from ramparts.discovery.parsers.record import (
     to_float,
     to_int,
 )
+from ramparts.discovery.parsers.tabular import parse_time
 
 try:  # polars is the fast path; without it every line goes through Python
     from ramparts.discovery.parsers.vectorised import BATCH_LINES, http_batch
@@ -36,8 +39,6 @@ except ImportError:  # pragma: no cover - polars is a pinned dependency
     vectorised = False
     BATCH_LINES = 0
 BATCH_CHARS = 32 * 1024 * 1024  # a batch of long lines is flushed early: memory stays flat
-
-_HOST_CACHE: dict[str, tuple[str, bool]] = {}
 
 _UNSET = frozenset({"-", "(empty)", ""})
 
@@ -55,6 +56,17 @@ def _kind(fields: Iterable[str]) -> str | None:
     return None
 
 
+def zeek_time(value: object) -> float | None:
+    """A Zeek ``ts``: epoch seconds as text (whatever ``float()`` reads, like the http fast
+    paths) or a JSON number, or ISO 8601 text (``json_timestamps`` = ``TS_ISO8601``)."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return parse_time(value)
+    return to_float(value)
+
+
 def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
     """One record from a field getter (TSV and JSON share this); None without a host."""
 
@@ -63,13 +75,29 @@ def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
         return value if isinstance(value, str) else ""
 
     client = get("id.orig_h")
-    ts = to_float(raw("ts"))
+    ts = zeek_time(raw("ts"))
     responder = get("id.resp_h")
-    if kind == "http":
-        # No Host header: fall back to the server address (named if DNS resolved it).
-        host = normalise_host(get("host") or ctx.resolved.get(responder, responder))
-        if not host:
+    if kind == "dns":
+        query = normalise_host(get("query"))
+        if not query:
             return None
+        answers = raw("answers")
+        items = answers if isinstance(answers, list) else str(answers or "").split(",")
+        host = ctx.answers.learn(client, query, items, ts)
+        return LogRecord(ts, client, "", host, None, None, None, "DNS", inferred=host != query)
+    # http without a Host header, ssl without SNI and conn: the server address, named
+    # when this client looked it up shortly before.
+    seen = get("host") if kind == "http" else get("server_name") if kind == "ssl" else ""
+    inferred = False
+    if seen:
+        host = normalise_host(seen)
+    else:
+        named = ctx.answers.name_for(client, responder, ts) if responder else None
+        inferred = named is not None
+        host = named or (normalise_host(responder) if kind != "conn" else responder)
+    if not host:
+        return None
+    if kind == "http":
         return LogRecord(
             ts,
             client,
@@ -79,27 +107,24 @@ def build_record(kind: str, raw: Any, ctx: ParseContext) -> LogRecord | None:
             byte_count(raw("request_body_len")),
             byte_count(raw("response_body_len")),
             get("method"),
+            inferred=inferred,
         )
-    if kind == "dns":
-        host = normalise_host(get("query"))
-        if not host:
-            return None
-        answers = raw("answers")
-        if answers:
-            items = answers if isinstance(answers, list) else str(answers).split(",")
-            for answer in items:
-                ctx.resolved[str(answer)] = host
-        return LogRecord(ts, client, "", host, None, None, None, "DNS")
     if kind == "ssl":
-        host = normalise_host(get("server_name") or ctx.resolved.get(responder, responder))
-        if not host:
-            return None
-        return LogRecord(ts, client, "", host, None, None, None, "TLS")
-    host = ctx.resolved.get(responder, responder)
-    if not host:
-        return None
+        return LogRecord(ts, client, "", host, None, None, None, "TLS", inferred=inferred)
     up, down = byte_count(raw("orig_bytes")), byte_count(raw("resp_bytes"))
-    return LogRecord(ts, client, "", host, None, up, down, "CONN")
+    return LogRecord(ts, client, "", host, None, up, down, "CONN", inferred=inferred)
+
+
+def gives_dns_answers(sample: list[str]) -> bool:
+    """True when ``sample`` (a file's first lines) is a Zeek dns log with answers."""
+    for line in sample:
+        if line.startswith("#fields") or _bare_header(line):
+            names = line.rstrip("\r\n").split("\t")
+            if "query" in names and "answers" in names:
+                return True
+        elif line.lstrip().startswith("{") and '"query"' in line and '"id.orig_h"' in line:
+            return True
+    return False
 
 
 class ZeekTsvParser:
@@ -121,6 +146,7 @@ class ZeekTsvParser:
         host_at = 0
         hosts: dict[str, str] = {}
         batch: list[str] = []  # data lines waiting for the vectorised path
+        numbers: list[int] = []  # their line numbers, for broken-line samples
         batch_chars = 0
         batched = False
         count = good = 0
@@ -132,7 +158,9 @@ class ZeekTsvParser:
                     continue
                 if line.startswith("#") or (not index and _bare_header(line)):
                     if batch:
-                        good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                        good += yield from self._flush(
+                            batch, numbers, index, sep, kind, row, stats, ctx
+                        )
                         batch_chars = 0
                     if line.startswith("#separator"):
                         found = _separator(line.split(" ", 1)[1]) if " " in line else "\t"
@@ -170,9 +198,12 @@ class ZeekTsvParser:
                         )
                         continue
                     batch.append(line)
+                    numbers.append(stats.lines + count)
                     batch_chars += len(line)
                     if len(batch) >= BATCH_LINES or batch_chars >= BATCH_CHARS:
-                        good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                        good += yield from self._flush(
+                            batch, numbers, index, sep, kind, row, stats, ctx
+                        )
                         batch_chars = 0
                     continue
                 parts = line.split(sep)
@@ -185,18 +216,20 @@ class ZeekTsvParser:
                 if http is not None and parts[host_at] not in _UNSET:
                     # Hot path, inlined: http with a Host header and every usual column.
                     ts, orig, method, host, uri, up, down, user = http(parts)
-                    try:
+                    try:  # zeek_time, inlined
                         when: float | None = float(ts)
                     except ValueError:
-                        when = None
+                        when = parse_time(ts)
                     if when is not None and not EARLIEST_TS <= when <= latest:  # NaN too
                         stats.broken_line(line, BAD_TIME, stats.lines + count)
                         continue
                     name = hosts.get(host)
                     if name is None:
-                        name = hosts[host] = normalise_host(host)
-                        if len(hosts) > 100_000:
-                            hosts.clear()
+                        name = normalise_host(host)
+                        if name and len(host) <= MAX_CACHED_HOST_CHARS:
+                            if len(hosts) > 100_000:
+                                hosts.clear()
+                            hosts[host] = name
                     if not name:
                         reason = "zeek http line without a host or address"
                         stats.broken_line(line, reason, stats.lines + count)
@@ -224,7 +257,7 @@ class ZeekTsvParser:
                 good += 1
                 yield record
             if batch:
-                good += yield from self._flush(batch, index, sep, kind, row, stats, ctx)
+                good += yield from self._flush(batch, numbers, index, sep, kind, row, stats, ctx)
         finally:
             stats.lines += count
             stats.records += good
@@ -232,6 +265,7 @@ class ZeekTsvParser:
     @staticmethod
     def _flush(
         batch: list[str],
+        numbers: list[int],
         index: dict[str, int],
         sep: str,
         kind: str | None,
@@ -242,25 +276,25 @@ class ZeekTsvParser:
         """Yield what one batch holds; return how many good records it had."""
         assert ctx.prefilter is not None
         assert kind is not None
-        skipped, records, slow = http_batch(
-            batch, index, sep, ctx.prefilter, _HOST_CACHE, ctx.latest_ts
-        )
-        batch.clear()
+        skipped, records, slow = http_batch(batch, index, sep, ctx.prefilter, ctx.latest_ts)
         good = skipped.records + skipped.before_since + len(records)
         if skipped.records or skipped.before_since:
             yield skipped
         yield from records
-        for line in slow:
+        for i in slow:
+            line = batch[i]
             row.parts = line.split(sep)
             record = build_record(kind, row.get, ctx)
             if record is None:
-                stats.broken_line(line, f"zeek {kind} line without a host or address")
+                stats.broken_line(line, f"zeek {kind} line without a host or address", numbers[i])
                 continue
             if ctx.bad_time(record.ts):
-                stats.broken_line(line, BAD_TIME)
+                stats.broken_line(line, BAD_TIME, numbers[i])
                 continue
             good += 1
             yield record
+        batch.clear()  # the caller is paused until now: it appends only after this
+        numbers.clear()
         return good
 
 

@@ -37,9 +37,14 @@ def _cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
+def users_csv_path(path: Path) -> Path:
+    """Where :func:`write_csv` puts the users of ``path``: ``<stem>-users.csv`` beside it."""
+    return path.with_name(f"{path.stem}-users{path.suffix or '.csv'}")
+
+
 def write_csv(report: dict[str, Any], path: Path) -> list[Path]:
     """``<path>`` gets the services; ``<stem>-users.csv`` beside it gets the users."""
-    users_path = path.with_name(f"{path.stem}-users{path.suffix or '.csv'}")
+    users_path = users_csv_path(path)
     path.write_text(render_rows(report["services"], SERVICE_COLUMNS), encoding="utf-8")
     users_path.write_text(render_rows(report["users"], USER_COLUMNS), encoding="utf-8")
     return [path, users_path]
