@@ -281,14 +281,31 @@ def trigger_words(*words: str) -> str:
 
 _T = TypeVar("_T")
 _SCAN_CACHES: list[functools._lru_cache_wrapper[Any]] = []
+# Short texts: a few at once, for threads scanning concurrently.
+SHORT_TEXTS_HELD = 4
+# Past this length a text is a window of a long input (or a long prompt). What is
+# cached for it (a lower-cased copy, word and digit spans) costs some 15 bytes a
+# character, so only the latest such text is kept: a long input's windows must not
+# pile up in the caches until its scan ends.
+LONG_TEXT_CHARS = 32768
 
 
 def per_scan_cache(compute: Callable[[str], _T]) -> Callable[[str], _T]:
     """Memoise ``compute(text)`` for the detectors of one scan, which run one after
     another on the same text. The engine empties these caches when a scan ends
-    (:func:`forget_scanned_texts`), so no prompt outlives its scan in them."""
-    cached = functools.lru_cache(maxsize=4)(compute)
-    _SCAN_CACHES.append(cached)
+    (:func:`forget_scanned_texts`), so no prompt outlives its scan in them.
+
+    Up to :data:`SHORT_TEXTS_HELD` texts are kept, and of those longer than
+    :data:`LONG_TEXT_CHARS` only the latest.
+    """
+    short = functools.lru_cache(maxsize=SHORT_TEXTS_HELD)(compute)
+    long = functools.lru_cache(maxsize=1)(compute)
+    _SCAN_CACHES.extend((short, long))
+
+    @functools.wraps(compute)
+    def cached(text: str) -> _T:
+        return short(text) if len(text) <= LONG_TEXT_CHARS else long(text)
+
     return cached
 
 

@@ -47,6 +47,9 @@ _TYPE_DESCS = (
     "voicemail", "fixed_line",
 )  # fmt: skip
 
+# Bounds the caches keyed by region or country code: phonenumbers knows some 250 regions
+# and 215 codes, so nothing it parses is evicted, yet no key can grow a cache unbounded.
+CACHED_CODES = 1024
 _Desc = tuple[frozenset[int], re.Pattern[str]]
 
 
@@ -98,7 +101,7 @@ class _Region:
         return re.compile("|".join(patterns)) if patterns else None
 
 
-@functools.cache
+@functools.lru_cache(maxsize=CACHED_CODES)
 def _region(code: str) -> _Region | None:
     metadata = PhoneMetadata.metadata_for_region(code, None)
     if metadata is None:
@@ -154,7 +157,7 @@ def _valid_national(country_code: int, national: str) -> bool | None:
     return rules is not None and rules.country_code == country_code and rules.has_type(national)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=CACHED_CODES)
 def _general_lengths(country_code: int) -> frozenset[int] | None:
     """Every length a valid number of the code's regions can have (``has_type`` needs
     the general description's lengths); None when one region does not limit them."""
@@ -192,7 +195,7 @@ def _region_of(national: str, regions: tuple[str, ...]) -> str | None:
 _Step = tuple[re.Pattern[str] | None, tuple[str, ...]]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=CACHED_CODES)
 def _region_steps(regions: tuple[str, ...]) -> tuple[_Step, ...]:
     """``regions`` as steps: (None, (code,)) for a region without leading digits,
     (one regex with a group ``r<i>`` per region, codes) for a run of regions with them."""
@@ -232,7 +235,7 @@ class _Prefix:
     modelled: bool  # False: no transform-free rule here, ask phonenumbers
 
 
-@functools.cache
+@functools.lru_cache(maxsize=CACHED_CODES)
 def _prefix(code: str) -> _Prefix | None:
     metadata = PhoneMetadata.metadata_for_region(code, None)
     if metadata is None:

@@ -80,7 +80,8 @@ def _scheme(
     back_by: tuple[int, ...] = (),
     first_runs: tuple[int, ...] = (),
 ) -> _Scheme:
-    compiled = re.compile(rf"(?<![\w\-.]){pattern}(?![\w]|[\-.]\d)")
+    # "_" may touch a value ("dni_12345678Z", markdown emphasis), as for SSNs.
+    compiled = re.compile(rf"(?<![^\W_])(?<![\-.]){pattern}(?![^\W_]|[\-.]\d)")
     return _Scheme(
         kind, compiled, module.is_valid, needs_context, back_by, digits, frozenset(first_runs)
     )
