@@ -14,6 +14,7 @@ needs its count of tokens to the run's end, which is a subtraction.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -128,6 +129,21 @@ class _Closed:
             self.url -= cut
 
 
+@functools.lru_cache(maxsize=8)
+def _patterns(
+    label: int, spaces: int, url: int
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The patterns an :class:`OpenEscapedReferences` searches with, built once per limits:
+    one is made for every choice of every streamed answer, and formatting and looking up
+    three patterns in ``re``'s cache cost more than the rest of it."""
+    return (
+        escaped_reference_pattern(label, spaces, url),
+        re.compile(reference_tail(spaces, url) + r"\Z"),
+        # ": " then a "\r" at the end: no match until the "\n" comes, then one again.
+        re.compile(rf":[ \t]{{0,{spaces}}}+\r\Z"),
+    )
+
+
 class OpenEscapedReferences:
     """The earliest match of ``escaped_reference_pattern`` open at the end of a text that
     grows (the text of each call extends the text of the last)."""
@@ -137,10 +153,7 @@ class OpenEscapedReferences:
     ) -> None:
         self._label = label
         self._url = url
-        self._pattern = escaped_reference_pattern(label, spaces, url)
-        self._tail = re.compile(reference_tail(spaces, url) + r"\Z")
-        # ": " then a "\r" at the end: no match until the "\n" comes, then one again.
-        self._tail_at_return = re.compile(rf":[ \t]{{0,{spaces}}}+\r\Z")
+        self._pattern, self._tail, self._tail_at_return = _patterns(label, spaces, url)
         self._reset()
 
     def _reset(self) -> None:

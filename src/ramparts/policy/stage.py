@@ -9,8 +9,9 @@ thresholds, detector versions and finding fingerprints, never values.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ STATE_KEY = "guardrails"
 @dataclass(slots=True)
 class RequestState:
     compiled: CompiledPolicy
+    # The conversation scope (see ``conversation_scope``); "" until a redaction needs it.
     scope: str
     prompt_findings: list[Finding] = field(default_factory=list)
     # Placeholder -> value for the placeholders this request sent upstream: the only ones
@@ -77,6 +79,15 @@ class RequestState:
     json_answer: bool = False
     # How many choices the answer has (``n``): a stream stops once every one is cut.
     choices: int = 1
+    # Computes ``scope`` from the opening turns as they came in. Only a request that is
+    # redacted needs it, and it is a keyed digest of those turns: most requests skip it.
+    opening: Callable[[], str] | None = field(default=None, repr=False)
+
+    def conversation(self) -> str:
+        """The conversation scope, computed on first use."""
+        if not self.scope and self.opening is not None:
+            self.scope = self.opening()
+        return self.scope
 
     def mapping(self) -> Mapping[str, str]:
         return self.sent
@@ -154,18 +165,21 @@ class GuardrailStage:
             exchange.guardrails["input"] = {"status": "skipped", "reason": compiled.skip_reason}
             return None
         units = text_units(request)
+        # The texts as they came in: a redaction rewrites the units before it is scoped.
         first_texts = [u.text for u in units[:2]]
         state = RequestState(
             compiled,
-            conversation_scope(
+            "",
+            json_answer=asks_for_json(request),
+            choices=max(1, request.n),
+            opening=functools.partial(
+                conversation_scope,
                 self._secret,
                 exchange.identity.tenant_id,
                 exchange.identity.key_id,
                 first_texts,
                 request.user,
             ),
-            json_answer=asks_for_json(request),
-            choices=max(1, request.n),
         )
         # The output guard runs even with the input guard off (then nothing was "in the prompt").
         exchange.state[STATE_KEY] = state
@@ -277,7 +291,9 @@ class GuardrailStage:
         if verdict.redactions:
             targets, redactions = leaf_redactions(units, verdict.redactions)
             try:
-                count = apply_redactions(targets, redactions, self._vault, state.scope, state.sent)
+                count = apply_redactions(
+                    targets, redactions, self._vault, state.conversation(), state.sent
+                )
             except redis.RedisError as exc:
                 # Whatever the policy's failure mode: failing open would send the values
                 # the policy says must not leave.
