@@ -2,7 +2,9 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The install also compiles the C kernels (hatch_build.py): editing them reinstalls.
+NATIVE := hatch_build.py src/ramparts/detectors/_native.c
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | sha1sum | cut -c1-12)
 DATA   ?= ./ramparts-data
 
 .PHONY: run test lint typecheck unit install dev bench clean
@@ -11,7 +13,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
+$(STAMP): $(BIN)/python pyproject.toml $(NATIVE)
 	$(BIN)/pip install -q -e '.[dev,spark]'
 	touch $(STAMP)
 

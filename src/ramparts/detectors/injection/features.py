@@ -8,9 +8,11 @@ it sees at run time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from ramparts.detectors import native
 from ramparts.detectors.encoded import MIN_RUN, blanked
 from ramparts.detectors.injection.decode import BASE64_MASK, Decoded, decode_segments
 from ramparts.detectors.injection.normalize import Normalized, normalize
@@ -49,9 +51,14 @@ class Prepared:
     vocabulary: set[str] = field(repr=False)
 
 
-def tokenize(view: str) -> list[str]:
-    """Words and short runs of punctuation of a (lower-case) view."""
+def tokenize_python(view: str) -> list[str]:
+    """Words and short runs of punctuation of a (lower-case) view: the reference."""
     return (_TOKEN_ASCII if view.isascii() else _TOKEN).findall(view)
+
+
+# The compiled tokenizer gives the same tokens (tests/detectors/test_native_*) without
+# the regex engine: ~5 us per KB instead of ~30 (ASCII) to ~90 (other scripts).
+tokenize: Callable[[str], list[str]] = native.tokenize or tokenize_python
 
 
 def prepare(text: str) -> Prepared:

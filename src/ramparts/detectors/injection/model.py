@@ -9,6 +9,11 @@ calibrated probability. A text with fewer than ``evidence.min_ngrams`` distinct
 n-grams carries little evidence, so its calibrated log-odds are shrunk toward
 a benign prior in proportion to how short it is: "Hello, Claude" cannot reach
 a blocking score on two or three lucky n-grams.
+
+The weights are added with ``math.fsum`` (the exact sum, rounded once), so a
+score does not depend on the order of a set (hash order, which changes from
+one process to the next) and the compiled kernel (``ramparts.detectors.native``,
+when built) gives bit-identical scores.
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from itertools import pairwise
-from typing import Any
+from itertools import chain, pairwise
+from typing import TYPE_CHECKING, Any
 
+from ramparts.detectors import native
 from ramparts.detectors.injection.features import ONE_WINDOW, WINDOW, windows
 from ramparts.errors import DetectorError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ramparts.detectors._native import NgramWeights
 
 MODEL_FILE = "injection_model.json.gz"
 FORMAT = "ramparts-injection-linear/1"
@@ -46,10 +57,12 @@ class InjectionModel:
 
     Weights are kept per n-gram length, keyed by the token itself or a tuple of
     tokens, so scoring is a few C-level set and dict operations per window: no
-    n-gram strings are built and unknown n-grams cost one failed lookup.
+    n-gram strings are built and unknown n-grams cost one failed lookup. With
+    ``use_native`` (the default) and the compiled kernels present, a bigram model
+    scores windows in C from its own copy of the tables (same results).
     """
 
-    def __init__(self, payload: dict[str, Any]) -> None:
+    def __init__(self, payload: dict[str, Any], use_native: bool = True) -> None:
         if payload.get("format") != FORMAT:
             raise DetectorError(
                 f"injection model has format {payload.get('format')!r}, expected {FORMAT!r}: "
@@ -81,6 +94,22 @@ class InjectionModel:
                 self._unigrams[parts[0]] = weight
             else:
                 self._longer[len(parts) - 2][parts] = weight
+        self._native = self._native_tables() if use_native else None
+
+    def _native_tables(self) -> NgramWeights | None:
+        """The compiled copy of the tables, for a bigram model of finite weights."""
+        if native.ngram_weights is None or self.order != 2:
+            return None
+        bigrams: dict[Any, float] = self._longer[0]
+        try:
+            return native.ngram_weights(self._unigrams, bigrams)
+        except (ValueError, OverflowError):  # non-finite weights: the Python code copes
+            return None
+
+    @property
+    def uses_native(self) -> bool:
+        """Whether windows are scored by the compiled kernel."""
+        return self._native is not None
 
     def calibrate(self, logit: float, ngrams: int | None = None) -> float:
         """Calibrated probability; with ``ngrams`` given, short texts shrink toward the prior."""
@@ -105,20 +134,45 @@ class InjectionModel:
     def window_logit(
         self, tokens: list[str], unigrams: set[str] | None = None
     ) -> tuple[float, int]:
-        """Logit of one window of tokens and its number of distinct n-grams."""
+        """Logit of one window of tokens and its number of distinct n-grams.
+
+        ``unigrams`` may pass ``set(tokens)`` when the caller has built it already.
+        """
+        total, count = self._weights(tokens, 0, len(tokens), unigrams)
+        return self._logit(total, count), count
+
+    def _logit(self, total: float, count: int) -> float:
+        return self.bias + total / math.sqrt(max(count, self.min_norm))
+
+    def _weights(
+        self, tokens: list[str], start: int, end: int, unigrams: set[str] | None = None
+    ) -> tuple[float, int]:
+        """Summed weights and number of the distinct n-grams of ``tokens[start:end]``."""
+        if self._native is not None:
+            try:
+                return self._native.window(tokens, start, end)
+            except TypeError:  # not a list of str: the reference below takes any tokens
+                pass
+        whole = start == 0 and end == len(tokens)  # a prompt-sized text: no copy
+        return self.weights_python(tokens if whole else tokens[start:end], unigrams)
+
+    def weights_python(
+        self, tokens: list[str], unigrams: set[str] | None = None
+    ) -> tuple[float, int]:
+        """:meth:`_weights` of a whole list in pure Python: the reference."""
         if unigrams is None:
             unigrams = set(tokens)
-        total = sum(filter(None, map(self._unigrams.get, unigrams)))
+        weights: Iterable[float | None] = map(self._unigrams.get, unigrams)
         count = len(unigrams)
         if self._longer:
             grams: set[tuple[str, ...]] = set(pairwise(tokens))
-            total += sum(filter(None, map(self._longer[0].get, grams)))
+            weights = chain(weights, map(self._longer[0].get, grams))
             count += len(grams)
         if len(self._longer) > 1:
             grams = set(zip(tokens, tokens[1:], tokens[2:], strict=False))
-            total += sum(filter(None, map(self._longer[1].get, grams)))
+            weights = chain(weights, map(self._longer[1].get, grams))
             count += len(grams)
-        return self.bias + total / math.sqrt(max(count, self.min_norm)), count
+        return math.fsum(filter(None, weights)), count
 
     def _best(
         self, tokens: list[str], stride: int, vocabulary: set[str] | None
@@ -131,7 +185,8 @@ class InjectionModel:
         best = (-math.inf, 0, 0, 0)
         spans = windows(len(tokens), stride)
         for start, end in spans:
-            logit, count = self.window_logit(tokens[start:end])
+            total, count = self._weights(tokens, start, end)
+            logit = self._logit(total, count)
             if logit > best[0]:
                 best = (logit, count, start, end)
         return best
