@@ -81,6 +81,11 @@ GOLDEN_HASHES = [
     "ca5744790e1ab62a54fc2bab3d4d24ffe3e34a151fb1a286a6a0755e5a8d81d8",
     "6a4a5c00b371868d9abdcb68526f61b72358db464683849c6c678fdb6326c706",
 ]
+# What the writer stores for them in hash format 2 (exact floats), which it writes now.
+GOLDEN_HASHES_FORMAT_2 = [
+    "9acf206d0c7dc12cc5827e179762d32bbb716cca5617487d5701956e6bf08276",
+    "0492a6027f3d6c2c8aef20f8dc91fbad236e8ec851cd3cfc1487e57cc599e5c6",
+]
 
 
 def stored_hashes(engine: Engine) -> list[str]:
@@ -93,7 +98,7 @@ def test_chain_written_in_any_session_zone_verifies_in_every_other(
     engine_in: EngineIn, zone: str
 ) -> None:
     write_batch(session_factory(engine_in(zone)), golden_events())
-    assert stored_hashes(engine_in("UTC")) == GOLDEN_HASHES
+    assert stored_hashes(engine_in("UTC")) == GOLDEN_HASHES_FORMAT_2
     for reader in ZONES:
         result = verify_trail(engine_in(reader))
         assert result.ok and result.records == 2, (reader, [str(p) for p in result.problems])
@@ -106,12 +111,13 @@ def test_chain_written_in_any_session_zone_verifies_in_every_other(
 
 
 def old_rows(events: list[AuditEvent]) -> list[dict[str, Any]]:
-    """Rows as the writer built them before: created_at naive UTC, hashed as such."""
+    """Rows as the writer built them before: created_at naive UTC, hashed as such (in hash
+    format 1)."""
     rows, prev = [], GENESIS
     for seq, event in enumerate(events, 1):
         row = {**event.as_row(), "tenant_key": "ten_g", "seq": seq, "prev_hash": prev}
         row["created_at"] = event.created_at.replace(tzinfo=None)
-        row["hash"] = prev = record_hash(row, prev)
+        row["hash"] = prev = record_hash(row, prev, hash_format=1)
         rows.append(row)
     return rows
 

@@ -6,6 +6,13 @@ one leaves a gap in the numbers and a broken link; reordering breaks the links;
 deleting the newest records is caught by the stored chain head, unless whoever
 deleted them also rewrote the head (it is an unkeyed hash in the same database:
 see "Audit trail" in docs/gateway.md for catching that).
+
+Hash formats: records keep the format they were written in, and the verifier tries
+the newest first. Format 1 rounded floats to 6 decimals, so an edit below that (a
+cost stored with 8) went unseen. Format 2 (written since) hashes floats exactly as
+stored (``-0.0`` as ``0.0``: SQLite stores it so) and puts ``"hash_format": 2`` in
+the hashed body, so no reading of a record in format 1, or with its time in a local
+zone (:func:`legacy_times`), can match a format-2 hash.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from typing import Any
 import orjson
 
 GENESIS = "0" * 64
+# The format record_hash writes; verification also knows the older ones (see above).
+HASH_FORMAT = 2
+HASH_FORMATS = (2, 1)
 
 # The fields a record's hash covers; changing this list is a format break.
 HASHED_FIELDS = (
@@ -54,7 +64,7 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _canonical_value(value: Any) -> Any:
+def _canonical_value(value: Any, hash_format: int = HASH_FORMAT) -> Any:
     if isinstance(value, datetime):
         # Hashed as naive UTC. PostgreSQL returns timestamptz in the session's time zone,
         # so an aware value is converted, not just stripped: the hash must not depend on
@@ -63,7 +73,8 @@ def _canonical_value(value: Any) -> Any:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, float):
-        return round(value, 6)
+        # Format 2: the float as stored (adding 0.0 turns -0.0 into 0.0, nothing else).
+        return value + 0.0 if hash_format >= 2 else round(value, 6)
     return value
 
 
@@ -72,11 +83,15 @@ def _canonical_value(value: Any) -> Any:
 _AS_IS = frozenset({str, int, bool, type(None), dict, list})
 
 
-def record_hash(fields: Mapping[str, Any], prev_hash: str) -> str:
+def record_hash(
+    fields: Mapping[str, Any], prev_hash: str, *, hash_format: int = HASH_FORMAT
+) -> str:
     payload: dict[str, Any] = {}
     for name in HASHED_FIELDS:
         value = fields.get(name)
-        payload[name] = value if value.__class__ in _AS_IS else _canonical_value(value)
+        payload[name] = value if value.__class__ in _AS_IS else _canonical_value(value, hash_format)
+    if hash_format >= 2:
+        payload["hash_format"] = hash_format
     body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(prev_hash.encode("ascii") + body).hexdigest()
 
@@ -126,10 +141,29 @@ def legacy_times(value: Any, zones: Sequence[tzinfo] = ()) -> list[datetime]:
 
 
 def _matches_legacy(record: Mapping[str, Any], zones: Sequence[tzinfo]) -> bool:
+    # Only format 1: the writers that hashed local wall clocks predate format 2.
     for when in legacy_times(record.get("created_at"), zones):
-        if record_hash({**record, "created_at": when}, record["prev_hash"]) == record["hash"]:
+        legacy = {**record, "created_at": when}
+        if record_hash(legacy, record["prev_hash"], hash_format=1) == record["hash"]:
             return True
     return False
+
+
+def _hash_format(record: Mapping[str, Any], first: int) -> int | None:
+    """The format in which the record's hash matches its contents (``first`` tried first:
+    a chain's records are mostly in one format); None when none does."""
+    order = (first, *(f for f in HASH_FORMATS if f != first))
+    for hash_format in order:
+        if record_hash(record, record["prev_hash"], hash_format=hash_format) == record["hash"]:
+            return hash_format
+    return None
+
+
+SHIFTED_TIME = (
+    "its hash matches only with its time read in a local zone (the pre-UTC form), but"
+    " earlier records of this chain were hashed in UTC: its created_at may have been"
+    " shifted (or an old gateway wrote it during an upgrade)"
+)
 
 
 def verify_chain(
@@ -142,10 +176,15 @@ def verify_chain(
     """Check one tenant's records, in storage order, against each other and the head.
 
     Returns the problems and how many records matched only in a legacy time form
-    (see :func:`legacy_times`).
+    (see :func:`legacy_times`). That form is accepted only for format-1 records before
+    the chain's first record hashed in UTC: writers hashed local times only before they
+    hashed UTC ones, and accepting the form later would let a time be shifted by a zone's
+    offset unseen.
     """
     problems: list[ChainProblem] = []
     legacy = 0
+    hash_format = HASH_FORMAT
+    utc_seen = False
     expected_seq = 1
     prev_hash = GENESIS
     last: tuple[int, str] | None = None
@@ -158,11 +197,15 @@ def verify_chain(
             )
         if record["prev_hash"] != prev_hash:
             problems.append(ChainProblem(tenant_key, seq, "link to the previous record is broken"))
-        if record_hash(record, record["prev_hash"]) != record["hash"]:
-            if _matches_legacy(record, legacy_zones):
-                legacy += 1
-            else:
-                problems.append(ChainProblem(tenant_key, seq, "contents were altered"))
+        matched = _hash_format(record, hash_format)
+        if matched is not None:
+            hash_format, utc_seen = matched, True
+        elif not _matches_legacy(record, legacy_zones):
+            problems.append(ChainProblem(tenant_key, seq, "contents were altered"))
+        elif utc_seen:
+            problems.append(ChainProblem(tenant_key, seq, SHIFTED_TIME))
+        else:
+            legacy += 1
         prev_hash = record["hash"]
         expected_seq = seq + 1
         last = (seq, record["hash"])

@@ -11,6 +11,7 @@ import orjson
 
 from ramparts.errors import InvalidRequestError, UpstreamError
 from ramparts.gateway import validate as v
+from ramparts.gateway.openai_format import reported_tokens
 from ramparts.gateway.types import (
     ChatRequest,
     ChatResponse,
@@ -375,7 +376,10 @@ def parse_messages_response(body: Any) -> ChatResponse:
             id=str(body.get("id") or ""),
             model=str(body.get("model") or ""),
             choices=[Choice(0, parts, finish, body.get("stop_sequence"))],
-            usage=Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            usage=Usage(
+                reported_tokens(usage.get("input_tokens")),
+                reported_tokens(usage.get("output_tokens")),
+            ),
         )
     except (KeyError, TypeError, AttributeError, ValueError):
         raise UpstreamError("the upstream returned a malformed message") from None

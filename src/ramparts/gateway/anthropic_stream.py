@@ -8,6 +8,7 @@ import orjson
 
 from ramparts.errors import UpstreamError
 from ramparts.gateway.anthropic_format import FINISH_IN, FINISH_OUT
+from ramparts.gateway.openai_format import reported_tokens
 from ramparts.gateway.types import (
     Finish,
     StreamEvent,
@@ -30,8 +31,8 @@ class AnthropicStreamParser:
             kind = event["type"]
             if kind == "message_start":
                 usage = event["message"].get("usage") or {}
-                self._input_tokens = int(usage.get("input_tokens") or 0)
-                output_so_far = int(usage.get("output_tokens") or 0)
+                self._input_tokens = reported_tokens(usage.get("input_tokens"))
+                output_so_far = reported_tokens(usage.get("output_tokens"))
                 return [UsageUpdate(Usage(self._input_tokens, output_so_far), final=False)]
             if kind == "content_block_start":
                 block = event["content_block"]
@@ -56,9 +57,9 @@ class AnthropicStreamParser:
                 if delta.get("stop_reason"):
                     reason = FINISH_IN.get(delta["stop_reason"], "stop")
                     events.append(Finish(reason, 0, delta.get("stop_sequence")))
-                input_tokens = int(usage.get("input_tokens") or self._input_tokens)
+                input_tokens = reported_tokens(usage.get("input_tokens")) or self._input_tokens
                 events.append(
-                    UsageUpdate(Usage(input_tokens, int(usage.get("output_tokens") or 0)))
+                    UsageUpdate(Usage(input_tokens, reported_tokens(usage.get("output_tokens"))))
                 )
                 return events
             if kind == "error":

@@ -83,6 +83,15 @@ class Exchange:
             self.ttft = time.perf_counter() - self.started
 
     def meter(self, model: ModelSettings, usage: Usage) -> None:
+        if usage.input_tokens < 0 or usage.output_tokens < 0:
+            # The formats refuse negative counts from upstreams; a path that does not
+            # (a provider's own parser) must still not meter a negative cost.
+            usage = Usage(
+                max(usage.input_tokens, 0),
+                max(usage.output_tokens, 0),
+                usage.estimated_input,
+                usage.estimated_output,
+            )
         self.usage = usage
         self.cost_usd = (
             usage.input_tokens * model.price.input_per_million

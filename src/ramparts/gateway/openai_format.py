@@ -361,12 +361,28 @@ def build_chat_body(request: ChatRequest, upstream_model: str) -> dict[str, Any]
 # --- upstream OpenAI body -> ChatResponse / events ----------------------------
 
 
+# More tokens than any request has: a count above this is not believed.
+MAX_REPORTED_TOKENS = 100_000_000
+
+
+def reported_tokens(value: Any) -> int:
+    """An upstream's token count, or 0 (missing: the gateway estimates it, gateway/usage.py)
+    when it is not a whole number from 0 to MAX_REPORTED_TOKENS. A negative count would
+    meter a negative cost (and the metrics counter refuses it); a boolean, text or
+    fraction is no count."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return 0
+    return value if 0 <= value <= MAX_REPORTED_TOKENS else 0
+
+
 def _usage(raw: Any) -> Usage:
     if not isinstance(raw, dict):
         return Usage()
     return Usage(
-        input_tokens=int(raw.get("prompt_tokens") or 0),
-        output_tokens=int(raw.get("completion_tokens") or 0),
+        input_tokens=reported_tokens(raw.get("prompt_tokens")),
+        output_tokens=reported_tokens(raw.get("completion_tokens")),
     )
 
 

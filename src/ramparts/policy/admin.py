@@ -13,9 +13,15 @@ from fastapi import FastAPI, Request
 from pydantic import BaseModel, Field
 
 from ramparts.errors import ConfigError, GatewayError, InvalidRequestError, NotFoundError
-from ramparts.policy.model import Policy, check_against_settings, parse_policy
+from ramparts.policy.model import (
+    MAX_POLICY_CHARS,
+    Policy,
+    check_against_settings,
+    read_policy,
+)
 from ramparts.policy.store import PolicyStore, StaleVersionError, StoredPolicy
 from ramparts.store.db import session_factory
+from ramparts.yamlfile import LineIndex
 
 
 def _expected_version() -> Any:
@@ -30,7 +36,9 @@ def _expected_version() -> Any:
 
 
 class PolicyIn(BaseModel):
-    text: str = Field(description="The policy YAML.", max_length=1_000_000)
+    # Longer texts get a 400 invalid_policy from read_policy (a clear message); this only
+    # keeps much longer bodies from being read at all.
+    text: str = Field(description="The policy YAML.", max_length=4 * MAX_POLICY_CHARS)
     comment: str = Field("", max_length=500)
     expected_version: int | None = _expected_version()
 
@@ -78,10 +86,11 @@ def _out(stored: StoredPolicy) -> PolicyOut:
     )
 
 
-def _parse(text: str) -> Policy:
-    """The policy in a request body; every way it can be wrong is a 400 ``invalid_policy``."""
+def _parse(text: str) -> tuple[Policy, LineIndex]:
+    """The policy in a request body and its line index; every way it can be wrong is a 400
+    ``invalid_policy``."""
     try:
-        return parse_policy(text, "request body")
+        return read_policy(text, "request body")
     except ConfigError as exc:
         raise InvalidRequestError(str(exc), code="invalid_policy") from None
     except RecursionError:
@@ -113,9 +122,10 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
     @app.put("/policies/{tenant}", response_model=PolicyOut)
     def put_policy(request: Request, admin: admin_dependency, tenant: str, body: PolicyIn) -> Any:
         tenant_id = scope_tenant(request, admin, tenant)
-        parsed = _parse(body.text)
+        # Read once: the settings check and the store reuse this parse.
+        parsed, lines = _parse(body.text)
         problems = check_against_settings(
-            parsed, request.app.state.gateway.settings, "request body", text=body.text
+            parsed, request.app.state.gateway.settings, "request body", lines=lines
         )
         if problems:
             raise InvalidRequestError("; ".join(problems), code="invalid_policy")
@@ -126,6 +136,7 @@ def register(app: FastAPI, admin_dependency: Any, scope_tenant: Any) -> None:
                 author=f"admin-key:{admin.admin_key_id}",
                 comment=body.comment,
                 expected_version=body.expected_version,
+                validated=parsed,
             )
         forget(request, tenant_id)
         return _out(stored)

@@ -33,20 +33,36 @@ ACTION_STRENGTH = {"allow": 0, "alert": 1, "redact": 2, "reroute": 3, "block": 4
 # The output.canary_leak detector refuses shorter canaries (at scan time, failing every
 # answer): checked here too so that lint and the policy store refuse them first.
 MIN_CANARY_CHARS = 6
+# Every canary becomes several patterns run on every answer: bounded so that a policy
+# cannot make scans (and their compilation) expensive. Same bounds as the detector's.
+MAX_CANARY_CHARS = 128
+MAX_CANARIES = 100
+# Allowed link domains: a DNS name has at most 253 characters.
+MAX_DOMAIN_CHARS = 253
+MAX_ALLOWED_DOMAINS = 1_000
+# A policy's text and its YAML values (aliases expanded): real ones are a few kilobytes.
+MAX_POLICY_CHARS = 256 * 1024
+MAX_POLICY_NODES = 10_000
 _ModelT = TypeVar("_ModelT", bound=BaseModel)
 
 
-def _long_enough(canary: str) -> str:
+def _canary_length(canary: str) -> str:
     if len(canary.strip()) < MIN_CANARY_CHARS:
         # The token itself is not echoed: canaries are secrets of the system prompt.
         raise ValueError(
             f"canary tokens need at least {MIN_CANARY_CHARS} characters (besides spaces);"
             " use long random tokens, which the answer cannot contain by chance"
         )
+    if len(canary) > MAX_CANARY_CHARS:
+        raise ValueError(
+            f"canary tokens have at most {MAX_CANARY_CHARS} characters;"
+            " a random token of 16-32 characters is enough"
+        )
     return canary
 
 
-Canary = Annotated[str, AfterValidator(_long_enough)]
+Canary = Annotated[str, AfterValidator(_canary_length)]
+AllowedDomain = Annotated[str, Field(min_length=1, max_length=MAX_DOMAIN_CHARS)]
 
 
 class _Strict(BaseModel):
@@ -94,8 +110,10 @@ class OutputGuardSettings(GuardSettings):
     block_exfiltration: bool = True
     block_html: bool = False
     block_canary_leaks: bool = True
-    allowed_domains: list[str] = Field(default_factory=list)
-    canaries: list[Canary] = Field(default_factory=list)
+    allowed_domains: list[AllowedDomain] = Field(
+        default_factory=list, max_length=MAX_ALLOWED_DOMAINS
+    )
+    canaries: list[Canary] = Field(default_factory=list, max_length=MAX_CANARIES)
 
 
 class Guards(_Strict):
@@ -194,9 +212,25 @@ def _error(exc: ValidationError, source: str, lines: LineIndex) -> ConfigError:
     )
 
 
+def _policy_yaml(text: str, source: str) -> tuple[dict[str, Any], LineIndex]:
+    """The policy's YAML mapping and line index, within the policy's size limits."""
+    if len(text) > MAX_POLICY_CHARS:
+        raise ConfigError(
+            f"the policy has {len(text)} characters; at most {MAX_POLICY_CHARS} are allowed",
+            source=source,
+        )
+    return yaml_mapping(text, source, max_nodes=MAX_POLICY_NODES)
+
+
 def parse_policy(text: str, source: str = "policy") -> Policy:
     """Parse and validate policy YAML; errors carry the file, line, key and allowed values."""
-    data, lines = yaml_mapping(text, source)
+    return read_policy(text, source)[0]
+
+
+def read_policy(text: str, source: str = "policy") -> tuple[Policy, LineIndex]:
+    """:func:`parse_policy`, with the line index of the text (for
+    :func:`check_against_settings`, so that the text is read once)."""
+    data, lines = _policy_yaml(text, source)
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
@@ -215,7 +249,7 @@ def parse_policy(text: str, source: str = "policy") -> Policy:
         for index, rule in enumerate(override.rules):
             _check_rule(rule, source, lines, ("teams", team, "rules", index))
     _check_output_engines(policy, source, lines)
-    return policy
+    return policy, lines
 
 
 # Where an output detector's option sits in the policy (``guards.output.<key>``).
@@ -271,14 +305,20 @@ def _check_rule(rule: Rule, source: str, lines: LineIndex, where: tuple[Any, ...
 
 
 def check_against_settings(
-    policy: Policy, settings: Settings, source: str = "policy", text: str | None = None
+    policy: Policy,
+    settings: Settings,
+    source: str = "policy",
+    text: str | None = None,
+    *,
+    lines: LineIndex | None = None,
 ) -> list[str]:
     """Problems that only the gateway's settings reveal (unknown models); empty when none.
 
-    Given the policy's ``text``, each problem names its line, like the errors of
-    :func:`parse_policy`.
+    Given the policy's ``lines`` (from :func:`read_policy`) or its ``text``, each problem
+    names its line, like the errors of :func:`parse_policy`.
     """
-    lines = yaml_mapping(text, source)[1] if text is not None else {}
+    if lines is None:
+        lines = _policy_yaml(text, source)[1] if text is not None else {}
     models = {m.name for m in settings.models}
     problems = []
     trusts: list[tuple[tuple[Any, ...], dict[str, Any]]] = [(("trust",), policy.trust)] + [
@@ -326,4 +366,5 @@ __all__ = [
     "Rule",
     "check_against_settings",
     "parse_policy",
+    "read_policy",
 ]

@@ -75,13 +75,17 @@ class PolicyStore:
         author: str,
         comment: str = "",
         expected_version: int | None = None,
+        validated: Policy | None = None,
     ) -> StoredPolicy:
         """Validate ``text`` and store it as the tenant's next version.
 
         With ``expected_version`` (0: the tenant has no policy yet) the change is refused
         with :class:`StaleVersionError` unless that is still the newest version.
+        ``validated`` is the text's policy when the caller has just parsed it (it is not
+        parsed again: a large policy takes a while).
         """
-        parse_policy(text, f"new policy for {tenant_id}")
+        if validated is None:
+            parse_policy(text, f"new policy for {tenant_id}")
         try:
             with self._sessions.begin() as session:
                 current = (

@@ -25,7 +25,10 @@ from ramparts.store.models import AdminKey, ApiKey, Team, Tenant, User
 API_KEY_PREFIX = "rk-"
 ADMIN_KEY_PREFIX = "rka-"
 _Row = TypeVar("_Row")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,199}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@-]{0,199}")
+# The shape of the ids new_id makes: a name of this shape could be taken for another
+# row's id wherever an id or a name is accepted.
+_ID_SHAPED = re.compile(r"[a-z]+_[0-9a-f]{16}")
 
 
 def utcnow() -> datetime:
@@ -48,10 +51,16 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def _check_name(name: str, what: str) -> str:
-    if not _NAME.match(name):
+    # fullmatch: ``$`` would also match before a final newline ("ops\n" next to "ops").
+    if not _NAME.fullmatch(name):
         raise InvalidRequestError(
             f"invalid {what} name: use 1-200 letters, digits, spaces or . _ @ -,"
             " starting with a letter or digit"
+        )
+    if _ID_SHAPED.fullmatch(name):
+        raise InvalidRequestError(
+            f"invalid {what} name: it has the shape of an id (like team_0123456789abcdef);"
+            " choose a name that cannot be taken for one"
         )
     return name
 
@@ -162,11 +171,11 @@ class IdentityStore:
     def get_team(self, tenant_id: str, ref: str) -> Team:
         _check_ref(ref, "team")
         with self._sessions() as session:
+            # By id first: a name (stored before names of that shape were refused) may
+            # equal another team's id.
             team = session.scalar(
-                select(Team).where(
-                    Team.tenant_id == tenant_id, (Team.id == ref) | (Team.name == ref)
-                )
-            )
+                select(Team).where(Team.tenant_id == tenant_id, Team.id == ref)
+            ) or session.scalar(select(Team).where(Team.tenant_id == tenant_id, Team.name == ref))
             if team is None:
                 raise NotFoundError(f"no team '{ref}' in this tenant")
             return team
@@ -203,10 +212,8 @@ class IdentityStore:
         _check_ref(ref, "user")
         with self._sessions() as session:
             user = session.scalar(
-                select(User).where(
-                    User.tenant_id == tenant_id, (User.id == ref) | (User.name == ref)
-                )
-            )
+                select(User).where(User.tenant_id == tenant_id, User.id == ref)
+            ) or session.scalar(select(User).where(User.tenant_id == tenant_id, User.name == ref))
             if user is None:
                 raise NotFoundError(f"no user '{ref}' in this tenant")
             return user

@@ -6,7 +6,12 @@ from collections.abc import AsyncIterator
 
 from ramparts.config import ModelSettings
 from ramparts.errors import UpstreamError
-from ramparts.gateway.openai_format import build_chat_body, parse_chat_response, parse_stream_chunk
+from ramparts.gateway.openai_format import (
+    build_chat_body,
+    parse_chat_response,
+    parse_stream_chunk,
+    reported_tokens,
+)
 from ramparts.gateway.providers.base import HttpProvider
 from ramparts.gateway.types import (
     ChatRequest,
@@ -67,7 +72,7 @@ class OpenAICompatibleProvider(HttpProvider):
             return EmbeddingResponse(
                 model=model.name,
                 vectors=vectors,
-                usage=Usage(int(usage.get("prompt_tokens") or 0), 0),
+                usage=Usage(reported_tokens(usage.get("prompt_tokens")), 0),
                 raw=raw,
             )
         except (KeyError, TypeError, ValueError):
