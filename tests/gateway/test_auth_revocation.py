@@ -284,3 +284,33 @@ def test_a_zero_ttl_looks_every_key_up() -> None:
     for _ in range(3):
         assert attempt(auth, secret) == IDENTITY
     assert len(seen) == 3
+
+
+def test_a_revocation_forgets_only_the_identities_it_touched() -> None:
+    def identity(key: str, tenant: str, team: str | None) -> KeyIdentity:
+        return KeyIdentity(key, tenant, team, None, None, None)
+
+    secrets_by_identity = {
+        "rk-a1": identity("key_a1", "ten_a", "team_a"),
+        "rk-a2": identity("key_a2", "ten_a", None),
+        "rk-b1": identity("key_b1", "ten_b", "team_b"),
+        "rk-b2": identity("key_b2", "ten_b", "team_b"),
+        "rk-c1": identity("key_c1", "ten_c", None),
+    }
+    auth = KeyAuthenticator(secrets_by_identity.get, ttl_seconds=300)
+
+    def cached() -> set[str]:
+        for secret in secrets_by_identity:
+            attempt(auth, secret)  # cached after the first lookup
+        return {ident.key_id for ident, _ in auth._cache.values() if ident is not None}
+
+    def after(**revoked: str) -> set[str]:
+        assert cached() == {"key_a1", "key_a2", "key_b1", "key_b2", "key_c1"}
+        auth.forget(**revoked)
+        return {ident.key_id for ident, _ in auth._cache.values() if ident is not None}
+
+    # One tenant's revocations leave the other tenants' cached keys alone.
+    assert after(key_id="key_a1") == {"key_a2", "key_b1", "key_b2", "key_c1"}
+    assert after(team_id="team_b") == {"key_a1", "key_a2", "key_c1"}
+    assert after(tenant_id="ten_a") == {"key_b1", "key_b2", "key_c1"}
+    assert after() == set()

@@ -249,7 +249,7 @@ def build_admin_app() -> FastAPI:
     def revoke_tenant(request: Request, admin: Admin, ref: str) -> Any:
         _require_global(admin)
         tenant = _store(request).revoke_tenant(ref)
-        _gateway(request).auth.forget()
+        _gateway(request).auth.forget(tenant_id=tenant.id)
         return tenant
 
     @app.get("/teams", response_model=list[TeamOut])
@@ -266,7 +266,7 @@ def build_admin_app() -> FastAPI:
     def revoke_team(request: Request, admin: Admin, tenant: str, ref: str) -> Any:
         store = _store(request)
         team = store.revoke_team(_scope_tenant(store, admin, tenant), ref)
-        _gateway(request).auth.forget()
+        _gateway(request).auth.forget(team_id=team.id)
         return team
 
     @app.get("/users", response_model=list[UserOut])
@@ -308,7 +308,7 @@ def build_admin_app() -> FastAPI:
     @app.post("/keys/{key_id}/revoke", response_model=KeyOut)
     def revoke_key(request: Request, admin: Admin, key_id: str) -> Any:
         key = _store(request).revoke_key(key_id, tenant_id=admin.tenant_id)
-        _gateway(request).auth.forget()
+        _gateway(request).auth.forget(key_id=key.id)
         return key
 
     @app.get("/audit/verify", response_model=VerifyOut)

@@ -72,8 +72,23 @@ class KeyAuthenticator:
             )
         return identity
 
-    def forget(self) -> None:
-        """Drop every cached identity (after a revocation through this process), and keep
-        lookups already under way from caching theirs."""
+    def forget(
+        self, *, key_id: str | None = None, team_id: str | None = None, tenant_id: str | None = None
+    ) -> None:
+        """Drop the cached identities a revocation through this process touched (the key,
+        or every key of the team or tenant; all of them when none is named), and keep
+        lookups already under way from caching theirs.
+
+        Only the revoked ones go: clearing everything on each revocation would let one
+        tenant's admin, revoking in a loop, send every tenant's requests to the store."""
         self._generation += 1
-        self._cache.clear()
+        if key_id is None and team_id is None and tenant_id is None:
+            self._cache.clear()
+            return
+        for digest, (identity, _) in list(self._cache.items()):
+            if identity is not None and (
+                identity.key_id == key_id
+                or (team_id is not None and identity.team_id == team_id)
+                or identity.tenant_id == tenant_id
+            ):
+                self._cache.pop(digest, None)
