@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # The install also compiles the C kernels (hatch_build.py): editing them reinstalls.
-NATIVE := hatch_build.py src/ramparts/detectors/_native.c
+NATIVE := hatch_build.py src/ramparts/detectors/_native.c src/ramparts/detectors/_native_runs.c
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(NATIVE) | sha1sum | cut -c1-12)
 DATA   ?= ./ramparts-data
 

@@ -1,4 +1,4 @@
-"""Hatch build hook: compile the optional C kernels (src/ramparts/detectors/_native.c).
+"""Hatch build hook: compile the optional C kernels (src/ramparts/detectors/_native*.c).
 
 Editable installs (``make install``) build the extension next to its source, where
 the editable ``.pth`` finds it; wheels get it as a platform-specific file. When
@@ -22,6 +22,12 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SOURCE = Path("src/ramparts/detectors/_native.c")
+# Each C file is its own small module (its own source digest); one failing to
+# build leaves the others, and the Python code stands in for it.
+EXTENSIONS = (
+    (SOURCE, "_native"),
+    (Path("src/ramparts/detectors/_native_runs.c"), "_native_runs"),
+)
 PACKAGE_DIR = "ramparts/detectors"
 # No -ffast-math or FMA contraction: the exact float sum needs IEEE rounding.
 CFLAGS = ["-O2", "-fPIC", "-shared", "-std=gnu11", "-Wall", "-ffp-contract=off"]
@@ -60,25 +66,28 @@ class CustomBuildHook(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if self.target_name != "wheel" or os.environ.get("RAMPARTS_NATIVE_BUILD") == "0":
             return
-        source = Path(self.root) / SOURCE
-        name = "_native" + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
-        if version == "editable":
-            target = source.parent / name
-        else:
+        if version != "editable":
             self._scratch = tempfile.mkdtemp(prefix="ramparts-native-")
-            target = Path(self._scratch) / name
+        for source, module in EXTENSIONS:
+            self._build(Path(self.root) / source, module, build_data)
+
+    def _build(self, source: Path, module: str, build_data: dict[str, Any]) -> None:
+        name = module + (sysconfig.get_config_var("EXT_SUFFIX") or ".so")
+        # editable: next to the source; a wheel: in the scratch directory
+        target = source.parent / name if self._scratch is None else Path(self._scratch) / name
         try:
             compile_extension(source, target)
         except (OSError, subprocess.CalledProcessError) as error:
             detail = getattr(error, "stderr", "") or str(error)
             self.app.display_warning(
-                f"ramparts: the optional C extension was not built ({detail.strip()[:500]}); "
-                "the detectors use their pure-Python code (same results, slower)"
+                f"ramparts: the optional C extension {module} was not built "
+                f"({detail.strip()[:500]}); the detectors use their pure-Python code "
+                "(same results, slower)"
             )
             return
         build_data["pure_python"] = False
         build_data["infer_tag"] = True
-        if version != "editable":
+        if self._scratch is not None:
             build_data["force_include"][str(target)] = f"{PACKAGE_DIR}/{name}"
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:

@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 ENV = "RAMPARTS_NATIVE"
 
 
-def _load() -> tuple[object | None, str]:
+def _load(name: str = "_native") -> tuple[object | None, str]:
     if os.environ.get(ENV, "").strip() == "0":
         return None, f"disabled by {ENV}=0"
     try:
-        return importlib.import_module("ramparts.detectors._native"), "loaded"
+        return importlib.import_module(f"ramparts.detectors.{name}"), "loaded"
     except ImportError as error:  # not built: the pure-Python code serves
         return None, f"not built ({error})"
 
@@ -34,3 +34,12 @@ LOADED = _MODULE is not None
 SOURCE_SHA256: str | None = getattr(_MODULE, "SOURCE_SHA256", None)
 tokenize: Callable[[str], list[str]] | None = getattr(_MODULE, "tokenize", None)
 ngram_weights: type[NgramWeights] | None = getattr(_MODULE, "NgramWeights", None)
+
+# The capitalised-word runs of pii._tokens, a second module of the same build
+# (_native_runs.c), with its own status and source digest.
+_RUNS_MODULE, RUNS_STATUS = _load("_native_runs")
+RUNS_LOADED = _RUNS_MODULE is not None
+RUNS_SOURCE_SHA256: str | None = getattr(_RUNS_MODULE, "SOURCE_SHA256", None)
+capitalized_runs: Callable[[str], tuple[tuple[tuple[int, int], ...], ...]] | None = getattr(
+    _RUNS_MODULE, "capitalized_runs", None
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 
+from ramparts.detectors import native
 from ramparts.detectors.base import per_scan_cache
 
 # The run pattern starts with a character class so the regex engine can skip
@@ -142,7 +143,8 @@ def _split_words(text: str, start: int, end: int) -> list[Run]:
     return runs
 
 
-def _runs(text: str) -> tuple[Run, ...]:
+def runs_python(text: str) -> tuple[Run, ...]:
+    """The runs of ``text``: the reference of the compiled ``native.capitalized_runs``."""
     runs: list[Run] = []
     append = runs.append
     for match in _run_pattern(text).finditer(text):
@@ -163,6 +165,10 @@ def _runs(text: str) -> tuple[Run, ...]:
         else:
             runs.extend(_split_words(text, match.start(), match.end()))
     return tuple(runs)
+
+
+# The compiled kernel gives exactly runs_python's result (tests compare the two).
+_runs = native.capitalized_runs or runs_python
 
 
 @per_scan_cache
