@@ -12,26 +12,13 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from importlib import resources
-from typing import Any
 
 import pytest
 
-from ramparts.config import load_settings
-from ramparts.gateway.openai_format import parse_chat_request
-from ramparts.policy.book import CompiledPolicy, compile_policy
-from ramparts.policy.decide import decide
-from ramparts.policy.guard import (
-    apply_redactions,
-    leaf_redactions,
-    refusal,
-    scan_units,
-    text_units,
-)
-from ramparts.policy.model import parse_policy
-from ramparts.policy.redaction import MemoryVault
+from ramparts.policy.book import CompiledPolicy
 
-SETTINGS = load_settings(environ={})
+from .test_review9_evasion import gate
+
 # Cyrillic a, e, o, es, capital A; Greek capital omicron.
 CA, CE, CO, CS, CCA, GO = "\u0430", "\u0435", "\u043e", "\u0441", "\u0410", "\u039f"
 
@@ -57,30 +44,6 @@ CASES = [
     ("DNI after an underscore", "file scan_dni_", "12345678Z", ".pdf"),
     ("tax id after an underscore", "tax_id_", "65929970489", " ok"),
 ]
-
-
-@pytest.fixture(scope="module")
-def builtin() -> CompiledPolicy:
-    text = resources.files("ramparts.policy").joinpath("default-policy.yaml").read_text("utf-8")
-    return compile_policy(parse_policy(text), "t", 1, b"k" * 32)
-
-
-def gate(compiled: CompiledPolicy, text: str) -> tuple[str, str]:
-    """(action, what the upstream model reads) for one user message."""
-    assert compiled.input_engine is not None and compiled.policy is not None
-    body: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": text}]}
-    request = parse_chat_request(body)
-    units = text_units(request)
-    located = scan_units(compiled.input_engine, units)
-    verdict = decide(located, compiled.policy, SETTINGS, SETTINGS.models[0], None, compiled.rules)
-    if verdict.action == "block" or refusal(units, verdict) is not None:
-        return "block", ""
-    if not verdict.redactions:
-        return "pass", text
-    targets, redactions = leaf_redactions(units, verdict.redactions)
-    apply_redactions(targets, redactions, MemoryVault(60), "t:c")
-    parts = [p.text for m in request.messages for p in m.parts if hasattr(p, "text")]
-    return "redact", "".join(parts)
 
 
 _LOOKALIKES = str.maketrans({CA: "a", CE: "e", CO: "o", CS: "c", CCA: "A", GO: "O"})

@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import random
 import unicodedata
-from importlib import resources
 from typing import Any
 
 import pytest
 
 from ramparts.config import load_settings
 from ramparts.gateway.openai_format import parse_chat_request
-from ramparts.policy.book import CompiledPolicy, compile_policy
+from ramparts.policy.book import CompiledPolicy
 from ramparts.policy.decide import decide
 from ramparts.policy.guard import (
     apply_redactions,
@@ -27,7 +26,6 @@ from ramparts.policy.guard import (
     scan_units,
     text_units,
 )
-from ramparts.policy.model import parse_policy
 from ramparts.policy.redaction import MemoryVault
 
 SETTINGS = load_settings(environ={})
@@ -72,12 +70,6 @@ CASES = [
     ("SSN with slashes", "my SSN is ", "123/45/6789", " ok"),
     ("IBAN with dashes", "pay to IBAN ", "GB82-WEST-1234-5698-7654-32", " today"),
 ]
-
-
-@pytest.fixture(scope="module")
-def builtin() -> CompiledPolicy:
-    text = resources.files("ramparts.policy").joinpath("default-policy.yaml").read_text("utf-8")
-    return compile_policy(parse_policy(text), "t", 1, b"k" * 32)
 
 
 def gate(compiled: CompiledPolicy, text: str) -> tuple[str, str]:
