@@ -361,7 +361,7 @@ class IdentityStore:
             ).first()
             if row is None:
                 return None
-            key, tenant = row.tuple()
+            key, tenant = row  # a Row unpacks like a tuple
             if not hmac.compare_digest(key.secret_hash, digest):
                 return None
             expires = _aware(key.expires_at)
