@@ -17,7 +17,7 @@ import pytest
 
 from ramparts.policy.book import CompiledPolicy
 
-from .test_review9_evasion import gate
+from .test_review9_evasion import gate, leftover
 
 # Cyrillic a, e, o, es, capital A; Greek capital omicron.
 CA, CE, CO, CS, CCA, GO = "\u0430", "\u0435", "\u043e", "\u0441", "\u0410", "\u039f"
@@ -62,21 +62,13 @@ def _as_read(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def _leftover(value: str, sent: str) -> str | None:
-    wanted, seen = _as_read(value), _as_read(sent)
-    for start in range(len(wanted) - 3):
-        if wanted[start : start + 4] in seen:
-            return wanted[start : start + 4]
-    return None
-
-
 @pytest.mark.parametrize(("label", "before", "value", "after"), CASES, ids=[c[0] for c in CASES])
 def test_the_value_does_not_reach_the_model(
     builtin: CompiledPolicy, label: str, before: str, value: str, after: str
 ) -> None:
     action, sent = gate(builtin, before + value + after)
     assert action in ("redact", "block")
-    assert _leftover(value, sent) is None, label
+    assert leftover(value, sent, _as_read) is None, label
 
 
 @pytest.mark.parametrize(
@@ -89,8 +81,3 @@ def test_the_value_does_not_reach_the_model(
 )
 def test_prose_with_brackets_and_escapes_passes(builtin: CompiledPolicy, text: str) -> None:
     assert gate(builtin, text) == ("pass", text)
-
-
-def test_plain_values_are_redacted_as_before(builtin: CompiledPolicy) -> None:
-    action, sent = gate(builtin, "mail john.smith@example.com, card 4111 1111 1111 1111")
-    assert (action, sent) == ("redact", "mail [EMAIL_1], card [PAYMENT_CARD_1]")

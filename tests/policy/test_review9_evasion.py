@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import random
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -98,8 +99,9 @@ def _as_read(text: str) -> str:
     return "".join(c for c in digits if c.isalnum())
 
 
-def _leftover(value: str, sent: str) -> str | None:
-    wanted, seen = _as_read(value), _as_read(sent)
+def leftover(value: str, sent: str, as_read: Callable[[str], str] = _as_read) -> str | None:
+    """The first four-character piece of ``value`` still readable in ``sent``."""
+    wanted, seen = as_read(value), as_read(sent)
     for start in range(len(wanted) - 3):
         if wanted[start : start + 4] in seen:
             return wanted[start : start + 4]
@@ -112,7 +114,7 @@ def test_the_value_does_not_reach_the_model(
 ) -> None:
     action, sent = gate(builtin, before + value + after)
     assert action in ("redact", "block")
-    assert _leftover(value, sent) is None, label
+    assert leftover(value, sent) is None, label
 
 
 def test_plain_values_are_redacted_as_before(builtin: CompiledPolicy) -> None:
